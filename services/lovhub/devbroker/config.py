@@ -1,0 +1,189 @@
+"""The files of a local single-node KRaft broker: layout, server.properties, log4j2.
+
+Clients reach the broker only through a SASL_PLAINTEXT listener with SCRAM-SHA-512 on
+127.0.0.1. The controller listener also sits on loopback and uses SASL PLAIN, because SCRAM
+credentials live in the metadata log that the controller itself serves; its static
+``lovhub-controller`` identity is a super user so the broker can talk to its own controller.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "CONTROLLER_PRINCIPAL",
+    "BrokerCredentials",
+    "BrokerLayout",
+    "load_or_create_credentials",
+    "render_log4j2",
+    "render_server_properties",
+    "write_private",
+]
+
+CONTROLLER_PRINCIPAL = "lovhub-controller"
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerLayout:
+    """Where one local broker keeps its files, and the ports it listens on."""
+
+    root: Path
+    client_port: int
+    controller_port: int
+    host: str = "127.0.0.1"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def server_properties(self) -> Path:
+        return self.root / "server.properties"
+
+    @property
+    def log4j2_properties(self) -> Path:
+        return self.root / "log4j2.properties"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.root / "broker.pid"
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.root / "credentials.json"
+
+    @property
+    def connection_file(self) -> Path:
+        """What clients need: bootstrap address and the admin principal's credentials."""
+        return self.root / "connection.json"
+
+    @property
+    def server_log(self) -> Path:
+        return self.log_dir / "server.log"
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"{self.host}:{self.client_port}"
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerCredentials:
+    admin_user: str
+    admin_password: str
+    controller_password: str
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read; it holds secrets."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.chmod(path, 0o600)
+
+
+def load_or_create_credentials(layout: BrokerLayout, admin_user: str) -> BrokerCredentials:
+    """The broker's secrets are generated once, then reused so formatted data stays valid."""
+    if layout.credentials_file.exists():
+        data = json.loads(layout.credentials_file.read_text(encoding="utf-8"))
+        return BrokerCredentials(**data)
+    credentials = BrokerCredentials(
+        admin_user=admin_user,
+        admin_password=secrets.token_urlsafe(24),
+        controller_password=secrets.token_urlsafe(24),
+    )
+    write_private(
+        layout.credentials_file,
+        json.dumps(
+            {
+                "admin_user": credentials.admin_user,
+                "admin_password": credentials.admin_password,
+                "controller_password": credentials.controller_password,
+            },
+            indent=2,
+        ),
+    )
+    return credentials
+
+
+def _jaas(module: str, **options: str) -> str:
+    rendered = " ".join(f'{key}="{value}"' for key, value in options.items())
+    return f"{module} required {rendered};"
+
+
+def render_server_properties(layout: BrokerLayout, credentials: BrokerCredentials) -> str:
+    scram_login = _jaas(
+        "org.apache.kafka.common.security.scram.ScramLoginModule",
+        username=credentials.admin_user,
+        password=credentials.admin_password,
+    )
+    plain_login = _jaas(
+        "org.apache.kafka.common.security.plain.PlainLoginModule",
+        username=CONTROLLER_PRINCIPAL,
+        password=credentials.controller_password,
+        **{f"user_{CONTROLLER_PRINCIPAL}": credentials.controller_password},
+    )
+    host, client, controller = layout.host, layout.client_port, layout.controller_port
+    properties = {
+        "process.roles": "broker,controller",
+        "node.id": "1",
+        "controller.quorum.bootstrap.servers": f"{host}:{controller}",
+        "listeners": f"CLIENT://{host}:{client},CONTROLLER://{host}:{controller}",
+        "advertised.listeners": f"CLIENT://{host}:{client}",
+        "listener.security.protocol.map": "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+        "controller.listener.names": "CONTROLLER",
+        "inter.broker.listener.name": "CLIENT",
+        "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+        "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+        "listener.name.client.sasl.enabled.mechanisms": "SCRAM-SHA-512",
+        "listener.name.client.scram-sha-512.sasl.jaas.config": scram_login,
+        "sasl.mechanism.controller.protocol": "PLAIN",
+        "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+        "listener.name.controller.plain.sasl.jaas.config": plain_login,
+        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "super.users": f"User:{credentials.admin_user};User:{CONTROLLER_PRINCIPAL}",
+        "allow.everyone.if.no.acl.found": "false",
+        "auto.create.topics.enable": "false",
+        "log.dirs": str(layout.data_dir),
+        "num.partitions": "1",
+        "offsets.topic.replication.factor": "1",
+        "offsets.topic.num.partitions": "6",
+        "transaction.state.log.replication.factor": "1",
+        "transaction.state.log.min.isr": "1",
+        "transaction.state.log.num.partitions": "6",
+        "share.coordinator.state.topic.replication.factor": "1",
+        "share.coordinator.state.topic.min.isr": "1",
+        "group.initial.rebalance.delay.ms": "0",
+        "group.consumer.min.session.timeout.ms": "6000",
+    }
+    lines = ["# Written by `lovhub dev up`; regenerated on every start.", ""]
+    lines += [f"{key}={value}" for key, value in properties.items()]
+    return "\n".join(lines) + "\n"
+
+
+def render_log4j2(layout: BrokerLayout) -> str:
+    return "\n".join(
+        [
+            "status = warn",
+            "appender.file.type = File",
+            "appender.file.name = FILE",
+            f"appender.file.fileName = {layout.server_log}",
+            "appender.file.layout.type = PatternLayout",
+            "appender.file.layout.pattern = [%d] %p %m (%c)%n",
+            "rootLogger.level = INFO",
+            "rootLogger.appenderRef.file.ref = FILE",
+            "logger.kafka.name = org.apache.kafka",
+            "logger.kafka.level = INFO",
+            "logger.state.name = state.change.logger",
+            "logger.state.level = WARN",
+            "",
+        ]
+    )

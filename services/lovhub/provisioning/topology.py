@@ -1,0 +1,189 @@
+"""The hub's topics and the ACLs of its own principal: the one source of truth.
+
+``lovhub admin init`` applies this; ``deploy/docker-compose.yml`` and the Strimzi resources in
+``deploy/k8s/`` must agree with it (a test checks that they do). Names carry a version suffix
+so an incompatible change gets a new topic instead of surprising old consumers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+__all__ = [
+    "AGENCY_EVENTS",
+    "AGENCY_REPORTS",
+    "AUDIT",
+    "AUDIT_CHECKPOINTS",
+    "DEAD_LETTER",
+    "HUB_CONSUMER_GROUP_PREFIX",
+    "HUB_TRANSACTIONAL_ID_PREFIX",
+    "RECIPIENT_REGISTRY",
+    "RECIPIENT_TOPIC_PREFIXES",
+    "AclOperation",
+    "AclSpec",
+    "PatternType",
+    "ResourceKind",
+    "TopicSpec",
+    "hub_acls",
+    "hub_topics",
+    "provider_report_topic",
+    "provider_topic",
+    "thirdparty_topic",
+]
+
+AGENCY_EVENTS = "lov.agency.jobseeker-events.v1"
+AGENCY_REPORTS = "lov.agency.provider-reports.v1"
+AUDIT = "lov.hub.audit.v1"
+AUDIT_CHECKPOINTS = "lov.hub.audit-checkpoints.v1"
+DEAD_LETTER = "lov.hub.dead-letter.v1"
+RECIPIENT_REGISTRY = "lov.hub.recipients.v1"
+
+RECIPIENT_TOPIC_PREFIXES = ("lov.provider.", "lov.thirdparty.")
+HUB_CONSUMER_GROUP_PREFIX = "lovhub-"
+HUB_TRANSACTIONAL_ID_PREFIX = "lovhub-"
+
+DAY_MS = 24 * 60 * 60 * 1000
+FOREVER = -1
+
+
+def provider_topic(provider_id: str) -> str:
+    return f"lov.provider.{provider_id}.v1"
+
+
+def provider_report_topic(provider_id: str) -> str:
+    return f"lov.provider.{provider_id}.reports.v1"
+
+
+def thirdparty_topic(recipient_id: str) -> str:
+    return f"lov.thirdparty.{recipient_id}.v1"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    retention_ms: int
+    compacted: bool = False
+    purpose: str = ""
+
+    def configs(self, replication_factor: int) -> dict[str, str]:
+        """Topic-level configs; ``min.insync.replicas`` follows the replication factor."""
+        return {
+            "cleanup.policy": "compact" if self.compacted else "delete",
+            "retention.ms": str(self.retention_ms),
+            "min.insync.replicas": str(min_insync_replicas(replication_factor)),
+        }
+
+
+def min_insync_replicas(replication_factor: int) -> int:
+    """One replica may be down without refusing writes; never fewer than one."""
+    return max(1, replication_factor - 1)
+
+
+def hub_topics(partitions: int = 6) -> tuple[TopicSpec, ...]:
+    """The hub's own topics. Recipient topics are created when a recipient is added."""
+    return (
+        TopicSpec(
+            AGENCY_EVENTS,
+            partitions,
+            retention_ms=400 * DAY_MS,
+            purpose="agency jobseeker events, keyed by the agency's jobseeker id",
+        ),
+        TopicSpec(
+            AUDIT,
+            partitions,
+            retention_ms=FOREVER,
+            purpose="one signed, hash-chained decision per event and candidate recipient",
+        ),
+        TopicSpec(
+            AUDIT_CHECKPOINTS,
+            1,
+            retention_ms=FOREVER,
+            purpose="signed checkpoints of the audit chains",
+        ),
+        TopicSpec(
+            DEAD_LETTER,
+            partitions,
+            retention_ms=30 * DAY_MS,
+            purpose="rejected input, payload encrypted to the operators' key",
+        ),
+        TopicSpec(
+            RECIPIENT_REGISTRY,
+            1,
+            retention_ms=FOREVER,
+            compacted=True,
+            purpose="recipient registry: contracts, purposes, keys and status",
+        ),
+        TopicSpec(
+            AGENCY_REPORTS,
+            partitions,
+            retention_ms=400 * DAY_MS,
+            purpose="validated provider reports, forwarded to the agency",
+        ),
+    )
+
+
+class ResourceKind(StrEnum):
+    TOPIC = "TOPIC"
+    GROUP = "GROUP"
+    TRANSACTIONAL_ID = "TRANSACTIONAL_ID"
+    CLUSTER = "CLUSTER"
+
+
+class PatternType(StrEnum):
+    LITERAL = "LITERAL"
+    PREFIXED = "PREFIXED"
+
+
+class AclOperation(StrEnum):
+    READ = "READ"
+    WRITE = "WRITE"
+    DESCRIBE = "DESCRIBE"
+    CREATE = "CREATE"
+    DESCRIBE_CONFIGS = "DESCRIBE_CONFIGS"
+    IDEMPOTENT_WRITE = "IDEMPOTENT_WRITE"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class AclSpec:
+    """One ALLOW rule for a principal (``User:name``) on a resource."""
+
+    principal: str
+    resource: ResourceKind
+    name: str
+    pattern: PatternType
+    operation: AclOperation
+    host: str = field(default="*")
+
+
+def hub_acls(hub_principal: str) -> tuple[AclSpec, ...]:
+    """What the hub worker may do: read agency input and reports, write everything it emits.
+
+    The hub creates its own internal (table changelog) topics under its group prefix, so it
+    gets CREATE there and nowhere else; recipient topics are created by the admin principal.
+    """
+    user = f"User:{hub_principal}"
+    topic, group = ResourceKind.TOPIC, ResourceKind.GROUP
+    lit, pre = PatternType.LITERAL, PatternType.PREFIXED
+    op = AclOperation
+    rules = [
+        AclSpec(user, topic, AGENCY_EVENTS, lit, op.READ),
+        AclSpec(user, topic, RECIPIENT_REGISTRY, lit, op.READ),
+        AclSpec(user, topic, AUDIT, lit, op.WRITE),
+        AclSpec(user, topic, AUDIT, lit, op.READ),  # to resume the hash chain from its tail
+        AclSpec(user, topic, AUDIT_CHECKPOINTS, lit, op.WRITE),
+        AclSpec(user, topic, DEAD_LETTER, lit, op.WRITE),
+        AclSpec(user, topic, AGENCY_REPORTS, lit, op.WRITE),
+        AclSpec(user, group, HUB_CONSUMER_GROUP_PREFIX, pre, op.READ),
+        AclSpec(user, topic, HUB_CONSUMER_GROUP_PREFIX, pre, op.CREATE),
+        AclSpec(user, topic, HUB_CONSUMER_GROUP_PREFIX, pre, op.READ),
+        AclSpec(user, topic, HUB_CONSUMER_GROUP_PREFIX, pre, op.WRITE),
+        AclSpec(user, topic, HUB_CONSUMER_GROUP_PREFIX, pre, op.DESCRIBE_CONFIGS),
+        AclSpec(user, ResourceKind.TRANSACTIONAL_ID, HUB_TRANSACTIONAL_ID_PREFIX, pre, op.WRITE),
+    ]
+    for prefix in RECIPIENT_TOPIC_PREFIXES:
+        rules.append(AclSpec(user, topic, prefix, pre, op.WRITE))
+        # Provider report topics live under the provider prefix; the hub reads them.
+        rules.append(AclSpec(user, topic, prefix, pre, op.READ))
+    return tuple(sorted(rules))
