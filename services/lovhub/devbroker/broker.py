@@ -24,7 +24,6 @@ from lovhub.devbroker.config import (
     load_or_create_credentials,
     render_log4j2,
     render_server_properties,
-    write_private,
 )
 from lovhub.devbroker.errors import BrokerError, BrokerStartError, PortInUseError
 from lovhub.devbroker.jars import classpath, resolve_jars
@@ -35,6 +34,7 @@ from lovhub.devbroker.process import (
     terminate_group,
 )
 from lovhub.devbroker.tools import find_java
+from lovhub.private_files import write_private
 from lovhub.settings import KafkaSettings, SecurityProtocol, cache_dir, state_dir
 
 __all__ = ["BrokerStatus", "LocalBroker", "UpResult"]
@@ -90,7 +90,9 @@ class LocalBroker:
     @classmethod
     def default(cls, progress: Progress = lambda _msg: None) -> LocalBroker:
         port = int(os.environ.get("LOVHUB_DEV_BROKER_PORT", DEFAULT_CLIENT_PORT))
-        layout = BrokerLayout(root=state_dir() / "broker", client_port=port, controller_port=port + 1)
+        layout = BrokerLayout(
+            root=state_dir() / "broker", client_port=port, controller_port=port + 1
+        )
         admin_user = os.environ.get("LOVHUB_ADMIN_PRINCIPAL", "lovhub-admin")
         return cls(layout, admin_user=admin_user, progress=progress)
 
@@ -209,8 +211,7 @@ class LocalBroker:
     def _format_storage(self, java: Path, jars: Path, credentials: BrokerCredentials) -> None:
         self.progress("formatting broker storage (first start)")
         scram = (
-            f"SCRAM-SHA-512=[name={credentials.admin_user},"
-            f"password={credentials.admin_password}]"
+            f"SCRAM-SHA-512=[name={credentials.admin_user},password={credentials.admin_password}]"
         )
         command = [
             *self._java_command(java, jars, "kafka.tools.StorageTool"),
@@ -234,8 +235,9 @@ class LocalBroker:
         log_offset = self.layout.server_log.stat().st_size if self.layout.server_log.exists() else 0
         stdout_path = self.layout.log_dir / "broker.out"
         with stdout_path.open("ab") as stdout:
-            process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-                [*self._java_command(java, jars, "kafka.Kafka"), str(self.layout.server_properties)],
+            command = self._java_command(java, jars, "kafka.Kafka")
+            process = subprocess.Popen(
+                [*command, str(self.layout.server_properties)],
                 stdout=stdout,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

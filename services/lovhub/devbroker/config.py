@@ -9,10 +9,11 @@ credentials live in the metadata log that the controller itself serves; its stat
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+
+from lovhub.private_files import write_private
 
 __all__ = [
     "CONTROLLER_PRINCIPAL",
@@ -21,7 +22,6 @@ __all__ = [
     "load_or_create_credentials",
     "render_log4j2",
     "render_server_properties",
-    "write_private",
 ]
 
 CONTROLLER_PRINCIPAL = "lovhub-controller"
@@ -79,15 +79,6 @@ class BrokerCredentials:
     admin_user: str
     admin_password: str
     controller_password: str
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write a file only its owner can read; it holds secrets."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.chmod(path, 0o600)
 
 
 def load_or_create_credentials(layout: BrokerLayout, admin_user: str) -> BrokerCredentials:

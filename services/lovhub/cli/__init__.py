@@ -1,0 +1,1 @@
+"""The ``lovhub`` command: a thin shell over the library packages."""

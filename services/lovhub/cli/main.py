@@ -1,0 +1,49 @@
+"""Entry point of the ``lovhub`` console script.
+
+Errors of lovhub's own tree end the command with a one-line message and an exit code per
+error family; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from lovhub.cli import admin, demo, dev
+from lovhub.cli.console import err
+from lovhub.devbroker import MissingToolError, PortInUseError
+from lovhub.errors import ConfigurationError, LovhubError
+
+__all__ = ["app", "exit_code_for"]
+
+app = typer.Typer(
+    name="lovhub",
+    help="lovhub: the consent-aware data-sharing hub between the agency and its LOV providers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(dev.app, name="dev")
+app.add_typer(admin.app, name="admin")
+app.command("demo")(demo.demo)
+
+_EXIT_CODES: tuple[tuple[type[LovhubError], int], ...] = (
+    (ConfigurationError, 2),
+    (MissingToolError, 3),
+    (PortInUseError, 4),
+)
+
+
+def exit_code_for(error: LovhubError) -> int:
+    for kind, code in _EXIT_CODES:
+        if isinstance(error, kind):
+            return code
+    return 1
+
+
+def run() -> None:
+    try:
+        app()
+    except LovhubError as error:
+        err.print(f"[bold red]error[/bold red] ({error.code}): {error}")
+        sys.exit(exit_code_for(error))

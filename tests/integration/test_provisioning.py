@@ -1,0 +1,103 @@
+"""`lovhub admin init` creates exactly the topology, is idempotent, and its ACLs hold."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from kafka import KafkaAdminClient
+from kafka.admin import ScramMechanism, UserScramCredentialDeletion
+from kafka.errors import TopicAuthorizationFailedError
+
+from lovhub.kafka import producer
+from lovhub.provisioning.apply import acl_specs_of
+from lovhub.provisioning.hub import provision_hub
+from lovhub.provisioning.topology import (
+    AGENCY_EVENTS,
+    AUDIT,
+    hub_acls,
+    hub_topics,
+)
+from lovhub.settings import HubSettings
+from tests.support.broker import TestBroker
+
+PASSWORD = "test-only-hub-password"
+
+
+@pytest.fixture
+def hub_settings(
+    kafka_admin: KafkaAdminClient, unique_name: Callable[[str], str]
+) -> Iterator[HubSettings]:
+    """A hub principal private to this test; the hub topics are shared by design."""
+    hub = HubSettings(hub_principal=unique_name("test-hub"), partitions=3)
+    yield hub
+    kafka_admin.alter_user_scram_credentials(
+        [UserScramCredentialDeletion(hub.hub_principal, ScramMechanism.SCRAM_SHA_512)]
+    )
+    from lovhub.provisioning.apply import ensure_acls
+
+    ensure_acls(kafka_admin, f"User:{hub.hub_principal}", [])
+
+
+def test_provisioning_creates_topology_and_is_idempotent(
+    kafka_admin: KafkaAdminClient, hub_settings: HubSettings, tmp_path: Path
+) -> None:
+    first = provision_hub(
+        kafka_admin, hub_settings, hub_password=PASSWORD, credentials_dir=tmp_path
+    )
+    names = {spec.name for spec in hub_topics(hub_settings.partitions)}
+    assert names <= set(kafka_admin.list_topics())
+    assert set(first.topics.created) | set(first.topics.unchanged) | set(
+        first.topics.reconfigured
+    ) == names
+    expected = {
+        (a.principal, a.resource.value, a.name, a.pattern.value, a.operation.value, a.host)
+        for a in hub_acls(hub_settings.hub_principal)
+    }
+    assert acl_specs_of(kafka_admin, f"User:{hub_settings.hub_principal}") == expected
+
+    second = provision_hub(
+        kafka_admin, hub_settings, hub_password=None, credentials_dir=tmp_path
+    )
+    assert second.topics.created == []
+    assert second.topics.reconfigured == []
+    assert (second.acls.created, second.acls.removed) == (0, 0)
+    assert second.principal_created is False
+    assert second.credentials_file is None
+
+
+def test_provisioning_removes_acls_outside_the_topology(
+    kafka_admin: KafkaAdminClient, hub_settings: HubSettings, tmp_path: Path
+) -> None:
+    from lovhub.provisioning.apply import ensure_acls
+    from lovhub.provisioning.topology import AclOperation, AclSpec, PatternType, ResourceKind
+
+    principal = f"User:{hub_settings.hub_principal}"
+    stray = AclSpec(principal, ResourceKind.TOPIC, "lov.", PatternType.PREFIXED, AclOperation.READ)
+    ensure_acls(kafka_admin, principal, [*hub_acls(hub_settings.hub_principal), stray])
+    result = provision_hub(
+        kafka_admin, hub_settings, hub_password=PASSWORD, credentials_dir=tmp_path
+    )
+    assert result.acls.removed == 1
+    held = acl_specs_of(kafka_admin, principal)
+    assert (principal, "TOPIC", "lov.", "PREFIXED", "READ", "*") not in held
+
+
+def test_hub_principal_may_write_audit_but_not_agency_events(
+    kafka_broker: TestBroker,
+    kafka_admin: KafkaAdminClient,
+    hub_settings: HubSettings,
+    tmp_path: Path,
+) -> None:
+    provision_hub(kafka_admin, hub_settings, hub_password=PASSWORD, credentials_dir=tmp_path)
+    hub = producer(
+        kafka_broker.settings_for(hub_settings.hub_principal, PASSWORD), max_block_ms=15_000
+    )
+    try:
+        metadata = hub.send(AUDIT, key=b"probe", value=b"allowed").get(timeout=30)
+        assert metadata.topic == AUDIT
+        with pytest.raises(TopicAuthorizationFailedError):
+            hub.send(AGENCY_EVENTS, key=b"probe", value=b"forbidden").get(timeout=30)
+    finally:
+        hub.close(timeout=5)

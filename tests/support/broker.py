@@ -1,0 +1,74 @@
+"""Where the test suite's real Kafka broker comes from.
+
+Order: an external broker when ``KAFKA_BOOTSTRAP_SERVERS`` is set (credentials from the usual
+``LOVHUB_KAFKA_*`` / ``KAFKA_SASL_*`` variables); else a broker in Docker through testcontainers
+when a Docker engine answers; else the project's own local broker from Maven jars, in a
+temporary directory on free ports. If none can be had the Kafka tests fail; they never skip.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from lovhub.devbroker import BrokerLayout, LocalBroker, free_port_pair
+from lovhub.settings import KafkaSettings
+
+__all__ = ["TestBroker", "provide_broker"]
+
+
+@dataclass(frozen=True)
+class TestBroker:
+    """A running broker and the super-user settings to reach it."""
+
+    __test__ = False  # not a test class, despite the name
+
+    kind: str
+    admin_settings: KafkaSettings
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return self.admin_settings.bootstrap_servers
+
+    def settings_for(self, username: str, password: str) -> KafkaSettings:
+        return self.admin_settings.with_credentials(username, password)
+
+
+def _docker_engine_answers() -> bool:
+    if os.environ.get("LOVHUB_TEST_NO_DOCKER"):
+        return False
+    try:
+        import docker
+
+        client = docker.from_env(timeout=3)
+        client.ping()
+    except Exception:  # any failure means: no usable engine here
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def provide_broker(tmp_root: Path) -> Iterator[TestBroker]:
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or os.environ.get(
+        "LOVHUB_KAFKA_BOOTSTRAP_SERVERS"
+    ):
+        settings = KafkaSettings()  # type: ignore[call-arg]  # from the environment
+        settings.check()
+        yield TestBroker("external", settings)
+        return
+    if _docker_engine_answers():
+        from tests.support.container import scram_kafka_container
+
+        with scram_kafka_container() as settings:
+            yield TestBroker("testcontainers", settings)
+        return
+    client_port, controller_port = free_port_pair()
+    broker = LocalBroker(BrokerLayout(tmp_root / "broker", client_port, controller_port))
+    broker.up(timeout=180)
+    try:
+        yield TestBroker("local", broker.admin_settings())
+    finally:
+        broker.down()
