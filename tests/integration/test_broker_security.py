@@ -103,10 +103,14 @@ def test_principal_without_acls_cannot_read(
     admin_writer.close()
     settings = kafka_broker.settings_for(*principal_without_acls)
     reader = consumer(settings, topic, group_id=unique_name("test-noacl-group"))
+
+    def poll_for_a_while() -> None:
+        for _ in range(20):
+            reader.poll(timeout_ms=500)
+
     try:
         with pytest.raises((TopicAuthorizationFailedError, GroupAuthorizationFailedError)):
-            for _ in range(20):
-                reader.poll(timeout_ms=500)
+            poll_for_a_while()
     finally:
         reader.close()
 

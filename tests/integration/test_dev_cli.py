@@ -65,7 +65,7 @@ def test_up_is_idempotent_and_status_tells_the_truth(dev_env: dict[str, str]) ->
     stopped = _run(dev_env, "dev", "status")
     assert stopped.returncode == 3
     assert "stopped" in stopped.stdout
-    with pytest.raises(OSError):
+    with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", int(port)), timeout=2).close()
 
 
