@@ -1,0 +1,40 @@
+# The two commands of the README, and the steps they share.
+# Every target creates the virtual environment and installs pinned dependencies first,
+# so a fresh checkout needs nothing but Python 3.11+, Java 17+ and Maven.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit integration bench clean
+
+demo: $(STAMP)
+	$(BIN)/lovhub demo
+
+test: $(STAMP) lint typecheck
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check services tests
+	$(BIN)/ruff format --check services tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+	$(BIN)/mypy --strict services/lovhub/codec services/lovhub/identity
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+integration: $(STAMP)
+	$(BIN)/pytest tests/integration
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
