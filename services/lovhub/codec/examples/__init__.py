@@ -1,0 +1,60 @@
+"""Realistic, entirely synthetic example records for every top-level schema version.
+
+Used by the codec tests (every schema version must have one), the demo and the benchmarks.
+All values come from a seeded :class:`random.Random`, so a seed reproduces the same records.
+Personal ids are random valid numbers (see :func:`lovhub.identity.synthetic_personal_id`).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from lovhub.codec import names
+from lovhub.codec.examples._common import PROVIDERS, THIRD_PARTIES, Record
+from lovhub.codec.examples.agency import EVENT_TYPES, jobseeker_event
+from lovhub.codec.examples.records import (
+    agency_provider_report,
+    audit_checkpoint,
+    audit_decision,
+    dead_letter,
+    provider_report,
+    recipient_record,
+)
+
+__all__ = [
+    "EVENT_TYPES",
+    "PROVIDERS",
+    "THIRD_PARTIES",
+    "Record",
+    "agency_provider_report",
+    "audit_checkpoint",
+    "audit_decision",
+    "dead_letter",
+    "example_record",
+    "example_refs",
+    "jobseeker_event",
+    "provider_report",
+    "recipient_record",
+]
+
+_EXAMPLES: dict[str, Callable[[random.Random], Record]] = {
+    f"{names.JOBSEEKER_EVENT}@1": lambda rng: jobseeker_event("REGISTRATION", rng, version=1),
+    f"{names.JOBSEEKER_EVENT}@2": lambda rng: jobseeker_event("REGISTRATION", rng, version=2),
+    f"{names.RECIPIENT_RECORD}@1": recipient_record,
+    f"{names.PROVIDER_REPORT}@1": lambda rng: provider_report(rng, report_type="OUTCOME"),
+    f"{names.AGENCY_PROVIDER_REPORT}@1": agency_provider_report,
+    f"{names.AUDIT_DECISION}@1": audit_decision,
+    f"{names.AUDIT_CHECKPOINT}@1": audit_checkpoint,
+    f"{names.DEAD_LETTER_RECORD}@1": dead_letter,
+}
+
+
+def example_refs() -> frozenset[str]:
+    """The ``name@version`` references that have an example."""
+    return frozenset(_EXAMPLES)
+
+
+def example_record(name: str, version: int, *, rng: random.Random | None = None) -> Record:
+    """An example record for one version of a top-level schema; KeyError if none."""
+    return _EXAMPLES[f"{name}@{version}"](rng or random.Random(0))  # noqa: S311 (test data)
