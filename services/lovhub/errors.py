@@ -6,9 +6,16 @@ operators' logs and must never carry personal data; each error also has a short,
 
     LovhubError
     ├── ConfigurationError          settings missing or inconsistent
-    ├── codec.CodecError            bytes that are not a record we can read
-    │   ├── MalformedRecordError
-    │   └── UnknownSchemaError
+    ├── codec.CodecError            bytes or records the codec cannot accept
+    │   ├── MalformedRecordError    not Avro of a known framing
+    │   ├── OversizedRecordError
+    │   ├── UnknownSchemaError      fingerprint or schema id we do not know
+    │   ├── InvalidFieldError       a field fails validation (path only, never the value)
+    │   ├── SchemaStoreError        the schemas/ directory is inconsistent
+    │   └── SchemaRegistryError     the registry is unreachable (not the data's fault)
+    ├── identity.InvalidIdentifierError
+    │   ├── InvalidPersonalIdError
+    │   └── InvalidOrganisationNumberError
     ├── devbroker.BrokerError       the local broker could not be prepared or started
     │   ├── MissingToolError        Java 17+ or Maven not found
     │   └── PortInUseError
