@@ -48,18 +48,17 @@ def test_provisioning_creates_topology_and_is_idempotent(
     )
     names = {spec.name for spec in hub_topics(hub_settings.partitions)}
     assert names <= set(kafka_admin.list_topics())
-    assert set(first.topics.created) | set(first.topics.unchanged) | set(
-        first.topics.reconfigured
-    ) == names
+    assert (
+        set(first.topics.created) | set(first.topics.unchanged) | set(first.topics.reconfigured)
+        == names
+    )
     expected = {
         (a.principal, a.resource.value, a.name, a.pattern.value, a.operation.value, a.host)
         for a in hub_acls(hub_settings.hub_principal)
     }
     assert acl_specs_of(kafka_admin, f"User:{hub_settings.hub_principal}") == expected
 
-    second = provision_hub(
-        kafka_admin, hub_settings, hub_password=None, credentials_dir=tmp_path
-    )
+    second = provision_hub(kafka_admin, hub_settings, hub_password=None, credentials_dir=tmp_path)
     assert second.topics.created == []
     assert second.topics.reconfigured == []
     assert (second.acls.created, second.acls.removed) == (0, 0)
