@@ -1,0 +1,195 @@
+"""Deny by default: who may receive an event, for which purposes, on which legal basis.
+
+For each candidate recipient the checks run in this order, and the first that fails gives
+the reason (so every withheld decision has exactly one, reproducible reason):
+
+1. the recipient is registered and active (``RECIPIENT_UNKNOWN``, ``RECIPIENT_SUSPENDED``,
+   ``RECIPIENT_TERMINATED``);
+2. a legal basis holds at this point of the jobseeker's log: for a provider an assignment in
+   force (``NOT_ASSIGNED``); for a third party a consent naming it and the event's data
+   category, given, not withdrawn, not expired (``CONSENT_WITHDRAWN``, ``CONSENT_EXPIRED``,
+   ``NO_CONSENT``, in that order of precedence);
+3. the basis' purposes are in the catalogue and open to this kind of recipient
+   (``PURPOSE_UNKNOWN``) and in the recipient's contract (``PURPOSE_NOT_CONTRACTED``);
+4. special-category data additionally needs the jobseeker's explicit consent naming the
+   recipient, the purpose and the category, even for an assigned provider (consent reasons);
+5. the policy allows at least one field for (event type, purpose) (``NOTHING_ALLOWED``).
+
+Encryption keys are checked later by the pipeline (``NO_KEY``), once it knows whether any
+delivered field is personal. Candidates are the recipients with any assignment or consent
+in the jobseeker's state at this point, so withheld decisions name the lapsed bases too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from lovhub.core.reasons import Outcome, Reason
+from lovhub.core.state import Consent, JobseekerState
+
+__all__ = [
+    "Decision",
+    "LegalBasis",
+    "PolicyView",
+    "RecipientView",
+    "decide_event",
+]
+
+
+class LegalBasis(StrEnum):
+    ASSIGNMENT = "ASSIGNMENT"
+    CONSENT = "CONSENT"
+    NONE = "NONE"
+
+
+class RecipientView(Protocol):
+    """What the decision needs to know about a recipient."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def is_provider(self) -> bool: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def contracted_purposes(self) -> frozenset[str]: ...
+
+
+class PolicyView(Protocol):
+    """What the decision needs to know about the policy."""
+
+    @property
+    def version(self) -> str: ...
+    def purpose_open_to(self, purpose_id: str, *, provider: bool) -> bool: ...
+    def category_of(self, event_type: str) -> str: ...
+    def is_special(self, event_type: str) -> bool: ...
+    def rules_for(self, event_type: str, purpose_id: str) -> Sequence[Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    recipient_id: str | None
+    outcome: Outcome
+    reason: Reason | None
+    purposes: tuple[str, ...] = ()
+    legal_basis: LegalBasis = LegalBasis.NONE
+    consent_id: str | None = None
+    rules: tuple[Any, ...] = ()
+
+    @classmethod
+    def withheld(cls, recipient_id: str | None, reason: Reason) -> Decision:
+        return cls(recipient_id, Outcome.WITHHELD, reason)
+
+
+def decide_event(
+    state: JobseekerState,
+    event: Mapping[str, Any],
+    position: int,
+    policy: PolicyView,
+    recipients: Mapping[str, RecipientView],
+) -> list[Decision]:
+    """One decision per candidate recipient (sorted by id), or one NO_CANDIDATE decision."""
+    candidates = sorted(state.recipients_known(position))
+    if not candidates:
+        return [Decision.withheld(None, Reason.NO_CANDIDATE)]
+    return [
+        _decide_for(state, event, position, policy, recipients.get(recipient_id), recipient_id)
+        for recipient_id in candidates
+    ]
+
+
+def _consent_reason(consents: Iterable[Consent], position: int, when: dt.datetime) -> Reason:
+    held = list(consents)
+    if any(c.withdrawn(position) for c in held):
+        return Reason.CONSENT_WITHDRAWN
+    if any(c.expired(when) for c in held):
+        return Reason.CONSENT_EXPIRED
+    return Reason.NO_CONSENT
+
+
+def _decide_for(
+    state: JobseekerState,
+    event: Mapping[str, Any],
+    position: int,
+    policy: PolicyView,
+    recipient: RecipientView | None,
+    recipient_id: str,
+) -> Decision:
+    if recipient is None:
+        return Decision.withheld(recipient_id, Reason.RECIPIENT_UNKNOWN)
+    if recipient.status == "suspended":
+        return Decision.withheld(recipient_id, Reason.RECIPIENT_SUSPENDED)
+    if recipient.status != "active":
+        return Decision.withheld(recipient_id, Reason.RECIPIENT_TERMINATED)
+
+    event_type: str = event["event_type"]
+    when: dt.datetime = event["occurred_at"]
+    category = policy.category_of(event_type)
+    own_consents = sorted(
+        (
+            c
+            for c in state.consents.values()
+            if c.recipient_id == recipient_id and c.given(position)
+        ),
+        key=lambda c: c.consent_id,
+    )
+    covering = [
+        c for c in own_consents if c.active(position, when) and category in c.data_categories
+    ]
+
+    if recipient.is_provider:
+        day = when.date()
+        assignments = [
+            a
+            for a in state.assignments.values()
+            if a.provider_id == recipient_id and a.active(position, day)
+        ]
+        if not assignments:
+            return Decision.withheld(recipient_id, Reason.NOT_ASSIGNED)
+        basis = LegalBasis.ASSIGNMENT
+        basis_purposes = set().union(*(a.purposes for a in assignments))
+    else:
+        if not covering:
+            return Decision.withheld(recipient_id, _consent_reason(own_consents, position, when))
+        basis = LegalBasis.CONSENT
+        basis_purposes = set().union(*(c.purposes for c in covering))
+
+    known = sorted(
+        p for p in basis_purposes if policy.purpose_open_to(p, provider=recipient.is_provider)
+    )
+    if not known:
+        return Decision.withheld(recipient_id, Reason.PURPOSE_UNKNOWN)
+    purposes = [p for p in known if p in recipient.contracted_purposes]
+    if not purposes:
+        return Decision.withheld(recipient_id, Reason.PURPOSE_NOT_CONTRACTED)
+
+    consent_id: str | None = None
+    if basis is LegalBasis.CONSENT or policy.is_special(event_type):
+        purposes = [p for p in purposes if any(p in c.purposes for c in covering)]
+        if not purposes:
+            return Decision.withheld(recipient_id, _consent_reason(own_consents, position, when))
+        basis = LegalBasis.CONSENT
+        consent_id = next(c.consent_id for c in covering if purposes[0] in c.purposes)
+
+    rules: list[Any] = []
+    delivered_purposes: list[str] = []
+    for purpose in purposes:
+        purpose_rules = policy.rules_for(event_type, purpose)
+        if purpose_rules:
+            delivered_purposes.append(purpose)
+            rules.extend(purpose_rules)
+    if not rules:
+        return Decision.withheld(recipient_id, Reason.NOTHING_ALLOWED)
+    return Decision(
+        recipient_id=recipient_id,
+        outcome=Outcome.DELIVERED,
+        reason=None,
+        purposes=tuple(delivered_purposes),
+        legal_basis=basis,
+        consent_id=consent_id,
+        rules=tuple(rules),
+    )

@@ -1,0 +1,34 @@
+"""Outcomes and reason codes of sharing decisions: safe to show recipients and auditors."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["Outcome", "Reason"]
+
+
+class Outcome(StrEnum):
+    DELIVERED = "DELIVERED"
+    WITHHELD = "WITHHELD"
+    REJECTED = "REJECTED"
+
+
+class Reason(StrEnum):
+    """Why an event was not delivered to a candidate recipient (or not processed at all).
+
+    The order of checks, and so which reason wins when several apply, is documented in
+    :mod:`lovhub.core.decide`.
+    """
+
+    NO_CANDIDATE = "NO_CANDIDATE"
+    RECIPIENT_UNKNOWN = "RECIPIENT_UNKNOWN"
+    RECIPIENT_SUSPENDED = "RECIPIENT_SUSPENDED"
+    RECIPIENT_TERMINATED = "RECIPIENT_TERMINATED"
+    NOT_ASSIGNED = "NOT_ASSIGNED"
+    NO_CONSENT = "NO_CONSENT"
+    CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN"
+    CONSENT_EXPIRED = "CONSENT_EXPIRED"
+    PURPOSE_NOT_CONTRACTED = "PURPOSE_NOT_CONTRACTED"
+    PURPOSE_UNKNOWN = "PURPOSE_UNKNOWN"
+    NOTHING_ALLOWED = "NOTHING_ALLOWED"
+    NO_KEY = "NO_KEY"

@@ -1,0 +1,178 @@
+"""What the hub knows about one jobseeker: consents, assignments, protected identity.
+
+Every fact carries the log position (the agency topic offset; one jobseeker's events share a
+partition, so positions are ordered per jobseeker) at which it began and, if so, ended. A
+decision for the event at position ``p`` looks only at facts in force at ``p``. That makes
+decisions a pure function of (state, event): replaying an event after a crash, when the
+stored state already includes later events, gives the same decision as the first time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+__all__ = ["Assignment", "Consent", "JobseekerState", "apply_event", "is_state_event"]
+
+STATE_EVENT_TYPES = frozenset(
+    {
+        "ASSIGNMENT_STARTED",
+        "ASSIGNMENT_ENDED",
+        "CONSENT_GIVEN",
+        "CONSENT_WITHDRAWN",
+        "PROTECTED_IDENTITY_SET",
+        "PROTECTED_IDENTITY_CLEARED",
+    }
+)
+
+
+def is_state_event(event_type: str) -> bool:
+    return event_type in STATE_EVENT_TYPES
+
+
+def _in_force(since: int, until: int | None, position: int) -> bool:
+    return since <= position and (until is None or position < until)
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    assignment_id: str
+    provider_id: str
+    purposes: frozenset[str]
+    valid_from: dt.date
+    valid_to: dt.date | None
+    since: int
+    ended_at: int | None = None
+
+    def active(self, position: int, day: dt.date) -> bool:
+        if not _in_force(self.since, self.ended_at, position):
+            return False
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    consent_id: str
+    recipient_id: str
+    purposes: frozenset[str]
+    data_categories: frozenset[str]
+    valid_until: dt.datetime | None
+    since: int
+    withdrawn_at: int | None = None
+
+    def given(self, position: int) -> bool:
+        return self.since <= position
+
+    def withdrawn(self, position: int) -> bool:
+        return self.withdrawn_at is not None and self.withdrawn_at <= position
+
+    def expired(self, when: dt.datetime) -> bool:
+        return self.valid_until is not None and when >= self.valid_until
+
+    def active(self, position: int, when: dt.datetime) -> bool:
+        return self.given(position) and not self.withdrawn(position) and not self.expired(when)
+
+
+@dataclass(frozen=True, slots=True)
+class JobseekerState:
+    assignments: Mapping[str, Assignment] = field(default_factory=dict)
+    consents: Mapping[str, Consent] = field(default_factory=dict)
+    # (position, protected?) changes in log order; the last one at or before p is in force.
+    protection_changes: tuple[tuple[int, bool], ...] = ()
+
+    def protected(self, position: int) -> bool:
+        flag = False
+        for since, value in self.protection_changes:
+            if since > position:
+                break
+            flag = value
+        return flag
+
+    def recipients_known(self, position: int) -> frozenset[str]:
+        """Recipients with any assignment or consent begun at or before ``position``."""
+        providers = {a.provider_id for a in self.assignments.values() if a.since <= position}
+        third = {c.recipient_id for c in self.consents.values() if c.since <= position}
+        return frozenset(providers | third)
+
+
+def _body(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    body = event["body"]
+    payload: Mapping[str, Any] = body[1] if isinstance(body, tuple) else body
+    return payload
+
+
+def apply_event(state: JobseekerState, event: Mapping[str, Any], position: int) -> JobseekerState:
+    """The state after ``event`` at ``position``. Idempotent: re-applying changes nothing."""
+    event_type = event["event_type"]
+    if event_type not in STATE_EVENT_TYPES:
+        return state
+    body = _body(event)
+    if event_type == "ASSIGNMENT_STARTED":
+        existing = state.assignments.get(body["assignment_id"])
+        if existing is not None:
+            return state
+        started = Assignment(
+            assignment_id=body["assignment_id"],
+            provider_id=body["provider_id"],
+            purposes=frozenset(body["purposes"]),
+            valid_from=body["valid_from"],
+            valid_to=body.get("valid_to"),
+            since=position,
+        )
+        return replace(state, assignments={**state.assignments, started.assignment_id: started})
+    if event_type == "ASSIGNMENT_ENDED":
+        return _end_assignment(state, body, position)
+    if event_type == "CONSENT_GIVEN":
+        if body["consent_id"] in state.consents:
+            return state
+        consent = Consent(
+            consent_id=body["consent_id"],
+            recipient_id=body["recipient_id"],
+            purposes=frozenset(body["purposes"]),
+            data_categories=frozenset(body["data_categories"]),
+            valid_until=body.get("valid_until"),
+            since=position,
+        )
+        return replace(state, consents={**state.consents, consent.consent_id: consent})
+    if event_type == "CONSENT_WITHDRAWN":
+        return _withdraw_consent(state, body, position)
+    protected = event_type == "PROTECTED_IDENTITY_SET"
+    if any(since == position for since, _ in state.protection_changes):
+        return state
+    changes = tuple(sorted((*state.protection_changes, (position, protected))))
+    return replace(state, protection_changes=changes)
+
+
+def _end_assignment(
+    state: JobseekerState, body: Mapping[str, Any], position: int
+) -> JobseekerState:
+    current = state.assignments.get(body["assignment_id"])
+    if current is None:
+        # Ended without a start we saw (e.g. started before the hub went live): record it
+        # as already over, so it can never be mistaken for an active basis.
+        current = Assignment(
+            assignment_id=body["assignment_id"],
+            provider_id=body["provider_id"],
+            purposes=frozenset(body["purposes"]),
+            valid_from=body["valid_from"],
+            valid_to=body["valid_to"],
+            since=position,
+        )
+    if current.ended_at is not None and current.ended_at <= position:
+        return state
+    ended = replace(current, ended_at=position)
+    return replace(state, assignments={**state.assignments, ended.assignment_id: ended})
+
+
+def _withdraw_consent(
+    state: JobseekerState, body: Mapping[str, Any], position: int
+) -> JobseekerState:
+    current = state.consents.get(body["consent_id"])
+    if current is None or current.recipient_id != body["recipient_id"]:
+        return state  # nothing we hold to withdraw; the event is still audited
+    if current.withdrawn_at is not None and current.withdrawn_at <= position:
+        return state
+    withdrawn = replace(current, withdrawn_at=position)
+    return replace(state, consents={**state.consents, withdrawn.consent_id: withdrawn})
