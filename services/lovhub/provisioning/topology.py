@@ -39,7 +39,9 @@ AUDIT_CHECKPOINTS = "lov.hub.audit-checkpoints.v1"
 DEAD_LETTER = "lov.hub.dead-letter.v1"
 RECIPIENT_REGISTRY = "lov.hub.recipients.v1"
 
-RECIPIENT_TOPIC_PREFIXES = ("lov.provider.", "lov.thirdparty.")
+PROVIDER_TOPIC_PREFIX = "lov.provider."
+THIRDPARTY_TOPIC_PREFIX = "lov.thirdparty."
+RECIPIENT_TOPIC_PREFIXES = (PROVIDER_TOPIC_PREFIX, THIRDPARTY_TOPIC_PREFIX)
 HUB_CONSUMER_GROUP_PREFIX = "lovhub-"
 HUB_TRANSACTIONAL_ID_PREFIX = "lovhub-"
 
@@ -182,8 +184,8 @@ def hub_acls(hub_principal: str) -> tuple[AclSpec, ...]:
         AclSpec(user, topic, HUB_CONSUMER_GROUP_PREFIX, pre, op.DESCRIBE_CONFIGS),
         AclSpec(user, ResourceKind.TRANSACTIONAL_ID, HUB_TRANSACTIONAL_ID_PREFIX, pre, op.WRITE),
     ]
-    for prefix in RECIPIENT_TOPIC_PREFIXES:
-        rules.append(AclSpec(user, topic, prefix, pre, op.WRITE))
-        # Provider report topics live under the provider prefix; the hub reads them.
-        rules.append(AclSpec(user, topic, prefix, pre, op.READ))
+    rules += [AclSpec(user, topic, prefix, pre, op.WRITE) for prefix in RECIPIENT_TOPIC_PREFIXES]
+    # Provider report topics live under the provider prefix; the hub reads them. Third
+    # parties do not report back, so their prefix is write-only for the hub.
+    rules.append(AclSpec(user, topic, PROVIDER_TOPIC_PREFIX, pre, op.READ))
     return tuple(sorted(rules))
