@@ -160,7 +160,7 @@ def _end_assignment(
             valid_to=body["valid_to"],
             since=position,
         )
-    if current.ended_at is not None and current.ended_at <= position:
+    if current.since > position or (current.ended_at is not None and current.ended_at <= position):
         return state
     ended = replace(current, ended_at=position)
     return replace(state, assignments={**state.assignments, ended.assignment_id: ended})
@@ -172,6 +172,8 @@ def _withdraw_consent(
     current = state.consents.get(body["consent_id"])
     if current is None or current.recipient_id != body["recipient_id"]:
         return state  # nothing we hold to withdraw; the event is still audited
+    if current.since > position:
+        return state  # replayed withdrawal from before this consent was given: not its own
     if current.withdrawn_at is not None and current.withdrawn_at <= position:
         return state
     withdrawn = replace(current, withdrawn_at=position)

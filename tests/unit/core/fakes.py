@@ -1,0 +1,54 @@
+"""A small policy and recipient set for the decision core's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+PROVIDER_PURPOSES = frozenset({"matching", "contact"})
+THIRD_PARTY_PURPOSES = frozenset({"regstatus"})
+
+CATEGORY = {
+    "REGISTRATION": "registration",
+    "PLAN_UPDATED": "plan",
+    "HEALTH_RESTRICTION_RECORDED": "health",
+    "ASSIGNMENT_STARTED": "assignment",
+    "ASSIGNMENT_ENDED": "assignment",
+    "CONSENT_GIVEN": "consent",
+    "CONSENT_WITHDRAWN": "consent",
+    "PROTECTED_IDENTITY_SET": "protection",
+    "PROTECTED_IDENTITY_CLEARED": "protection",
+}
+SPECIAL = frozenset({"HEALTH_RESTRICTION_RECORDED"})
+RULES = {
+    ("REGISTRATION", "matching"): ("body.birth_year",),
+    ("REGISTRATION", "contact"): ("body.given_name",),
+    ("REGISTRATION", "regstatus"): ("body.registered",),
+    ("HEALTH_RESTRICTION_RECORDED", "matching"): ("body.work_ability_percent",),
+    ("PLAN_UPDATED", "contact"): (),
+}
+
+
+@dataclass(frozen=True)
+class FakePolicy:
+    version: str = "test-policy"
+
+    def purpose_open_to(self, purpose_id: str, *, provider: bool) -> bool:
+        return purpose_id in (PROVIDER_PURPOSES if provider else THIRD_PARTY_PURPOSES)
+
+    def category_of(self, event_type: str) -> str:
+        return CATEGORY[event_type]
+
+    def is_special(self, event_type: str) -> bool:
+        return event_type in SPECIAL
+
+    def rules_for(self, event_type: str, purpose_id: str) -> Sequence[str]:
+        return RULES.get((event_type, purpose_id), ())
+
+
+@dataclass(frozen=True)
+class FakeRecipient:
+    id: str
+    is_provider: bool
+    status: str
+    contracted_purposes: frozenset[str]

@@ -1,0 +1,129 @@
+"""The sharing rules restated as simply as possible, straight from the raw event log.
+
+No state object, no positions: for event ``i`` it rescans ``log[: i + 1]``. The real core
+keeps incremental, position-indexed state; the tests hold the two to the same answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tests.unit.core.fakes import FakePolicy, FakeRecipient
+
+Expected = tuple[str, str | None, tuple[str, ...], str, str | None]
+
+
+def _consent_reason(given: dict[str, Any], withdrawn: set[str], when: Any) -> str:
+    if any(cid in withdrawn for cid in given):
+        return "CONSENT_WITHDRAWN"
+    if any(c["valid_until"] is not None and when >= c["valid_until"] for c in given.values()):
+        return "CONSENT_EXPIRED"
+    return "NO_CONSENT"
+
+
+def expected_decisions(
+    log: Sequence[Mapping[str, Any]],
+    index: int,
+    policy: FakePolicy,
+    recipients: Mapping[str, FakeRecipient],
+) -> dict[str | None, Expected]:
+    event = log[index]
+    started: dict[str, dict[str, Any]] = {}
+    ended: set[str] = set()
+    consents: dict[str, dict[str, Any]] = {}
+    withdrawn: set[str] = set()
+    for earlier in log[: index + 1]:
+        body = earlier["body"][1]
+        kind = earlier["event_type"]
+        if kind == "ASSIGNMENT_STARTED":
+            started.setdefault(body["assignment_id"], body)
+        elif kind == "ASSIGNMENT_ENDED":
+            started.setdefault(body["assignment_id"], body)
+            ended.add(body["assignment_id"])
+        elif kind == "CONSENT_GIVEN":
+            consents.setdefault(body["consent_id"], body)
+        elif kind == "CONSENT_WITHDRAWN":
+            held = consents.get(body["consent_id"])
+            if held is not None and held["recipient_id"] == body["recipient_id"]:
+                withdrawn.add(body["consent_id"])
+
+    candidates = {a["provider_id"] for a in started.values()} | {
+        c["recipient_id"] for c in consents.values()
+    }
+    if not candidates:
+        return {None: ("WITHHELD", "NO_CANDIDATE", (), "NONE", None)}
+
+    category = policy.category_of(event["event_type"])
+    result: dict[str | None, Expected] = {}
+    for rid in sorted(candidates):
+        result[rid] = _one(
+            rid, event, started, ended, consents, withdrawn, category, policy, recipients
+        )
+    return result
+
+
+def _one(
+    rid: str,
+    event: Mapping[str, Any],
+    started: dict[str, dict[str, Any]],
+    ended: set[str],
+    consents: dict[str, dict[str, Any]],
+    withdrawn: set[str],
+    category: str,
+    policy: FakePolicy,
+    recipients: Mapping[str, FakeRecipient],
+) -> Expected:
+    def withheld(reason: str) -> Expected:
+        return ("WITHHELD", reason, (), "NONE", None)
+
+    recipient = recipients.get(rid)
+    if recipient is None:
+        return withheld("RECIPIENT_UNKNOWN")
+    if recipient.status == "suspended":
+        return withheld("RECIPIENT_SUSPENDED")
+    if recipient.status != "active":
+        return withheld("RECIPIENT_TERMINATED")
+    when = event["occurred_at"]
+    day = when.date()
+    mine = {cid: c for cid, c in consents.items() if c["recipient_id"] == rid}
+    live = {
+        cid: c
+        for cid, c in mine.items()
+        if cid not in withdrawn
+        and (c["valid_until"] is None or when < c["valid_until"])
+        and category in c["data_categories"]
+    }
+    if recipient.is_provider:
+        active = [
+            a
+            for aid, a in started.items()
+            if a["provider_id"] == rid
+            and aid not in ended
+            and a["valid_from"] <= day
+            and (a["valid_to"] is None or day <= a["valid_to"])
+        ]
+        if not active:
+            return withheld("NOT_ASSIGNED")
+        basis, purposes = "ASSIGNMENT", {p for a in active for p in a["purposes"]}
+    else:
+        if not live:
+            return withheld(_consent_reason(mine, withdrawn, when))
+        basis, purposes = "CONSENT", {p for c in live.values() for p in c["purposes"]}
+    known = sorted(p for p in purposes if policy.purpose_open_to(p, provider=recipient.is_provider))
+    if not known:
+        return withheld("PURPOSE_UNKNOWN")
+    allowed = [p for p in known if p in recipient.contracted_purposes]
+    if not allowed:
+        return withheld("PURPOSE_NOT_CONTRACTED")
+    consent_id = None
+    if basis == "CONSENT" or policy.is_special(event["event_type"]):
+        allowed = [p for p in allowed if any(p in c["purposes"] for c in live.values())]
+        if not allowed:
+            return withheld(_consent_reason(mine, withdrawn, when))
+        basis = "CONSENT"
+        consent_id = min(cid for cid, c in live.items() if allowed[0] in c["purposes"])
+    delivered = tuple(p for p in allowed if policy.rules_for(event["event_type"], p))
+    if not delivered:
+        return withheld("NOTHING_ALLOWED")
+    return ("DELIVERED", None, delivered, basis, consent_id)

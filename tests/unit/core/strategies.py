@@ -1,0 +1,107 @@
+"""Hypothesis strategies: short, adversarial jobseeker logs over a tiny world."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import strategies as st
+
+from tests.unit.core.fakes import FakeRecipient
+
+PROVIDERS = ("p1", "p2")
+THIRD_PARTIES = ("t1",)
+PURPOSES = ("matching", "contact", "regstatus", "unknown")
+CATEGORIES = ("registration", "plan", "health")
+START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def recipients() -> st.SearchStrategy[dict[str, FakeRecipient]]:
+    status = st.sampled_from(("active", "active", "active", "suspended", "terminated"))
+    contract = st.frozensets(st.sampled_from(PURPOSES))
+
+    def build(
+        statuses: list[str], contracts: list[frozenset[str]], missing: bool
+    ) -> dict[str, FakeRecipient]:
+        ids = PROVIDERS + THIRD_PARTIES
+        world = {
+            rid: FakeRecipient(rid, rid in PROVIDERS, statuses[i], contracts[i])
+            for i, rid in enumerate(ids)
+        }
+        if missing:
+            world.pop("p2")  # a recipient the registry no longer knows
+        return world
+
+    return st.builds(
+        build,
+        st.lists(status, min_size=3, max_size=3),
+        st.lists(contract, min_size=3, max_size=3),
+        st.booleans(),
+    )
+
+
+def _body(draw: st.DrawFn, event_type: str, day: dt.date, now: dt.datetime) -> dict[str, Any]:
+    if event_type in ("ASSIGNMENT_STARTED", "ASSIGNMENT_ENDED"):
+        start = day + dt.timedelta(days=draw(st.integers(-5, 3)))
+        end = draw(
+            st.one_of(st.none(), st.integers(0, 6).map(lambda d: start + dt.timedelta(days=d)))
+        )
+        if event_type == "ASSIGNMENT_ENDED" and end is None:
+            end = day
+        return {
+            "assignment_id": draw(st.sampled_from(("a1", "a2", "a3"))),
+            "provider_id": draw(st.sampled_from(PROVIDERS)),
+            "purposes": draw(st.lists(st.sampled_from(PURPOSES), max_size=3, unique=True)),
+            "valid_from": start,
+            "valid_to": end,
+        }
+    if event_type == "CONSENT_GIVEN":
+        until = draw(
+            st.one_of(st.none(), st.integers(0, 72).map(lambda h: now + dt.timedelta(hours=h)))
+        )
+        return {
+            "consent_id": draw(st.sampled_from(("c1", "c2", "c3"))),
+            "recipient_id": draw(st.sampled_from(PROVIDERS + THIRD_PARTIES)),
+            "purposes": draw(st.lists(st.sampled_from(PURPOSES), max_size=3, unique=True)),
+            "data_categories": draw(st.lists(st.sampled_from(CATEGORIES), max_size=3, unique=True)),
+            "valid_until": until,
+        }
+    if event_type == "CONSENT_WITHDRAWN":
+        return {
+            "consent_id": draw(st.sampled_from(("c1", "c2", "c3"))),
+            "recipient_id": draw(st.sampled_from(PROVIDERS + THIRD_PARTIES)),
+        }
+    return {}
+
+
+EVENT_TYPES = (
+    "REGISTRATION",
+    "PLAN_UPDATED",
+    "HEALTH_RESTRICTION_RECORDED",
+    "ASSIGNMENT_STARTED",
+    "ASSIGNMENT_ENDED",
+    "CONSENT_GIVEN",
+    "CONSENT_WITHDRAWN",
+    "PROTECTED_IDENTITY_SET",
+    "PROTECTED_IDENTITY_CLEARED",
+)
+
+
+@st.composite
+def jobseeker_logs(draw: st.DrawFn, max_size: int = 14) -> list[dict[str, Any]]:
+    size = draw(st.integers(1, max_size))
+    log: list[dict[str, Any]] = []
+    now = START
+    for i in range(size):
+        now = now + dt.timedelta(hours=draw(st.integers(0, 30)))
+        event_type = draw(st.sampled_from(EVENT_TYPES))
+        log.append(
+            {
+                "event_id": f"e{i}",
+                "event_type": event_type,
+                "occurred_at": now,
+                "jobseeker_id": "AS-1",
+                "body": ("se.lovhub.agency.X", _body(draw, event_type, now.date(), now)),
+            }
+        )
+    return log
