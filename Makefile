@@ -21,7 +21,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
-	$(BIN)/mypy --strict services/lovhub/codec services/lovhub/identity
+	$(BIN)/mypy --strict services/lovhub/core services/lovhub/codec services/lovhub/identity
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
