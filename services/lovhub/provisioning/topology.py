@@ -17,6 +17,7 @@ __all__ = [
     "AUDIT_CHECKPOINTS",
     "DEAD_LETTER",
     "HUB_CONSUMER_GROUP_PREFIX",
+    "HUB_STATE_CHANGELOG",
     "HUB_TRANSACTIONAL_ID_PREFIX",
     "RECIPIENT_REGISTRY",
     "RECIPIENT_TOPIC_PREFIXES",
@@ -38,6 +39,8 @@ AUDIT = "lov.hub.audit.v1"
 AUDIT_CHECKPOINTS = "lov.hub.audit-checkpoints.v1"
 DEAD_LETTER = "lov.hub.dead-letter.v1"
 RECIPIENT_REGISTRY = "lov.hub.recipients.v1"
+# Under the hub's own prefix: only the hub worker reads and writes it.
+HUB_STATE_CHANGELOG = "lovhub-hub.jobseeker-state.changelog.v1"
 
 PROVIDER_TOPIC_PREFIX = "lov.provider."
 THIRDPARTY_TOPIC_PREFIX = "lov.thirdparty."
@@ -116,6 +119,14 @@ def hub_topics(partitions: int = 6) -> tuple[TopicSpec, ...]:
             retention_ms=FOREVER,
             compacted=True,
             purpose="recipient registry: contracts, purposes, keys and status",
+        ),
+        TopicSpec(
+            HUB_STATE_CHANGELOG,
+            partitions,
+            retention_ms=FOREVER,
+            compacted=True,
+            purpose="jobseekers' consent, assignment and protection state, co-partitioned "
+            "with the agency topic",
         ),
         TopicSpec(
             AGENCY_REPORTS,

@@ -1,0 +1,49 @@
+"""What the pure pipeline hands the shell for one input record: nothing here does I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lovhub.core.state import JobseekerState
+
+__all__ = ["EventResult", "OutboundRecord", "PendingAudit", "SourcePosition"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePosition:
+    """Where an input record was read: its identity for dead letters and replays."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundRecord:
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAudit:
+    """An audit decision waiting for the offset of the delivery it accounts for.
+
+    ``delivery_index`` points into :attr:`EventResult.deliveries`; the shell fills in the
+    delivery's topic, partition and offset once the broker has acknowledged it.
+    """
+
+    decision: dict[str, Any]
+    delivery_index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventResult:
+    source: SourcePosition
+    jobseeker_key: bytes | None
+    state: JobseekerState | None  # None: the event did not change the jobseeker's state
+    deliveries: tuple[OutboundRecord, ...] = ()
+    audits: tuple[PendingAudit, ...] = ()
+    dead_letters: tuple[OutboundRecord, ...] = field(default=())

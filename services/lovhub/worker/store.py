@@ -1,0 +1,67 @@
+"""Jobseeker state: a local RocksDB store, recoverable from a compacted changelog topic.
+
+The changelog is co-partitioned with the agency topic (same key, same partition), so a
+worker that is assigned agency partition ``p`` restores exactly changelog partition ``p``.
+The store remembers, per partition, up to which changelog offset it has applied, so a
+restart on the same disk only reads what it missed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from rocksdict import Rdict, WriteBatch
+
+from lovhub.core import JobseekerState, state_from_bytes, state_to_bytes
+
+__all__ = ["StateStore"]
+
+_STATE = b"s:"
+_CHECKPOINT = b"c:"
+
+
+class StateStore:
+    def __init__(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self._db = Rdict(str(path))
+
+    def get(self, partition: int, key: bytes) -> JobseekerState:
+        raw = self._db.get(self._state_key(partition, key))
+        return state_from_bytes(raw if isinstance(raw, bytes) else None)
+
+    def put_many(self, items: Iterable[tuple[int, bytes, JobseekerState]]) -> None:
+        batch = WriteBatch()
+        for partition, key, state in items:
+            batch.put(self._state_key(partition, key), state_to_bytes(state))
+        self._db.write(batch)
+
+    def apply_changelog(
+        self, partition: int, records: Iterable[tuple[bytes, bytes | None]], last_offset: int
+    ) -> None:
+        batch = WriteBatch()
+        for key, value in records:
+            if value is None:
+                batch.delete(self._state_key(partition, key))
+            else:
+                batch.put(self._state_key(partition, key), value)
+        batch.put(self._checkpoint_key(partition), str(last_offset).encode())
+        self._db.write(batch)
+
+    def checkpoint(self, partition: int) -> int | None:
+        raw = self._db.get(self._checkpoint_key(partition))
+        return int(raw) if isinstance(raw, bytes) else None
+
+    def set_checkpoint(self, partition: int, offset: int) -> None:
+        self._db[self._checkpoint_key(partition)] = str(offset).encode()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @staticmethod
+    def _state_key(partition: int, key: bytes) -> bytes:
+        return _STATE + partition.to_bytes(4, "big") + key
+
+    @staticmethod
+    def _checkpoint_key(partition: int) -> bytes:
+        return _CHECKPOINT + partition.to_bytes(4, "big")
