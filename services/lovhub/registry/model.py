@@ -1,0 +1,140 @@
+"""Recipients: the providers and third parties the hub may deliver to, with their keys.
+
+Frozen, strict models: a provider must have a contract, services and insurance on record;
+ids, organisation numbers and key validity are checked when the file is loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from lovhub.identity import is_valid_organisation_number, is_valid_recipient_id
+from lovhub.policy import RecipientKind, describe_validation_error
+from lovhub.registry.errors import RegistryError
+
+__all__ = ["PublicKeyEntry", "Recipient", "RecipientKind", "RecipientStatus"]
+
+_STRICT = ConfigDict(frozen=True, extra="forbid")
+
+
+def _recipient_id(value: str) -> str:
+    if not is_valid_recipient_id(value):
+        raise ValueError("not a recipient id (1-48 lower-case letters, digits and inner hyphens)")
+    return value
+
+
+def _organisation_number(value: str) -> str:
+    if not is_valid_organisation_number(value):
+        raise ValueError("not a valid organisation number (10 digits, Luhn check digit)")
+    return value
+
+
+RecipientId = Annotated[str, AfterValidator(_recipient_id)]
+OrganisationNumber = Annotated[str, AfterValidator(_organisation_number)]
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
+PurposeId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$")]
+
+
+class RecipientStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"  # e.g. by an operator after a breach or failed vetting
+    TERMINATED = "terminated"  # contract ended; kept for the audit trail
+
+
+class PublicKeyEntry(BaseModel):
+    """One of the recipient's public keys; ``public_key`` is opaque text here."""
+
+    model_config = _STRICT
+
+    key_id: Code
+    suite: Code
+    public_key: str = Field(min_length=1, max_length=8192)
+    valid_from: AwareDatetime
+    valid_to: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _period(self) -> PublicKeyEntry:
+        if self.valid_to is not None and self.valid_to <= self.valid_from:
+            raise ValueError(f"key {self.key_id}: valid_to must be after valid_from")
+        return self
+
+    def valid_at(self, at: dt.datetime) -> bool:
+        return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
+
+
+class Recipient(BaseModel):
+    """A provider (LOV contract, assignments) or a third party (consent only)."""
+
+    model_config = _STRICT
+
+    id: RecipientId
+    kind: RecipientKind
+    organisation_number: OrganisationNumber
+    name: str = Field(min_length=1, max_length=200)
+    contract_id: Code | None = None
+    services: tuple[Code, ...] = ()
+    purposes: tuple[PurposeId, ...] = Field(min_length=1)
+    status: RecipientStatus
+    insurance_valid_until: dt.date | None = None
+    keys: tuple[PublicKeyEntry, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Recipient:
+        if self.kind is RecipientKind.PROVIDER:
+            missing = [
+                name
+                for name, value in (
+                    ("contract_id", self.contract_id),
+                    ("services", self.services),
+                    ("insurance_valid_until", self.insurance_valid_until),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"recipient {self.id}: a provider needs {', '.join(missing)}")
+        key_ids = [key.key_id for key in self.keys]
+        if len(set(key_ids)) != len(key_ids):
+            raise ValueError(f"recipient {self.id}: duplicate key_id")
+        if len(set(self.purposes)) != len(self.purposes):
+            raise ValueError(f"recipient {self.id}: duplicate purpose")
+        return self
+
+    @property
+    def is_provider(self) -> bool:
+        return self.kind is RecipientKind.PROVIDER
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is RecipientStatus.ACTIVE
+
+    @property
+    def contracted_purposes(self) -> frozenset[str]:
+        return frozenset(self.purposes)
+
+    def insured_on(self, day: dt.date) -> bool:
+        return self.insurance_valid_until is not None and day <= self.insurance_valid_until
+
+    def current_key(self, at: dt.datetime) -> PublicKeyEntry | None:
+        """The key valid at ``at`` (aware) with the latest ``valid_from``; None if none."""
+        valid = [key for key in self.keys if key.valid_at(at)]
+        return max(valid, key=lambda key: key.valid_from, default=None)
+
+    def with_key(self, key: PublicKeyEntry) -> Recipient:
+        """A copy with ``key`` added (validated again: key ids stay unique)."""
+        try:
+            return Recipient.model_validate({**self.model_dump(), "keys": (*self.keys, key)})
+        except ValidationError as error:
+            raise RegistryError(describe_validation_error(f"recipient {self.id}", error)) from error
