@@ -11,9 +11,12 @@ the reason (so every withheld decision has exactly one, reproducible reason):
    ``NO_CONSENT``, in that order of precedence);
 3. the basis' purposes are in the catalogue and open to this kind of recipient
    (``PURPOSE_UNKNOWN``) and in the recipient's contract (``PURPOSE_NOT_CONTRACTED``);
-4. special-category data additionally needs the jobseeker's explicit consent naming the
-   recipient, the purpose and the category, even for an assigned provider (consent reasons);
-5. the policy allows at least one field for (event type, purpose) (``NOTHING_ALLOWED``).
+4. special-category data, and any (event type, purpose) the policy marks as needing consent,
+   additionally needs the jobseeker's explicit consent naming the recipient, the purpose and
+   the category, even for an assigned provider (consent reasons);
+5. the policy allows at least one field for (event type, purpose), and where the policy
+   names an addressee (an assignment event goes only to the provider it names), the
+   recipient is that addressee (``NOTHING_ALLOWED``).
 
 Encryption keys are checked later by the pipeline (``NO_KEY``), once it knows whether any
 delivered field is personal. Candidates are the recipients with any assignment or consent
@@ -30,6 +33,7 @@ from typing import Any, Protocol
 
 from lovhub.core.reasons import Outcome, Reason
 from lovhub.core.state import Consent, JobseekerState
+from lovhub.minimise import source_value
 
 __all__ = [
     "Decision",
@@ -68,6 +72,8 @@ class PolicyView(Protocol):
     def category_of(self, event_type: str) -> str: ...
     def is_special(self, event_type: str) -> bool: ...
     def rules_for(self, event_type: str, purpose_id: str) -> Sequence[Any]: ...
+    def requires_consent(self, event_type: str, purpose_id: str) -> bool: ...
+    def addressee_path(self, event_type: str, purpose_id: str) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,17 +173,31 @@ def _decide_for(
     if not purposes:
         return Decision.withheld(recipient_id, Reason.PURPOSE_NOT_CONTRACTED)
 
+    special = policy.is_special(event_type)
+    consented = [
+        p
+        for p in purposes
+        if not (basis is LegalBasis.CONSENT or special or policy.requires_consent(event_type, p))
+        or any(p in c.purposes for c in covering)
+    ]
+    if not consented:
+        return Decision.withheld(recipient_id, _consent_reason(own_consents, position, when))
     consent_id: str | None = None
-    if basis is LegalBasis.CONSENT or policy.is_special(event_type):
-        purposes = [p for p in purposes if any(p in c.purposes for c in covering)]
-        if not purposes:
-            return Decision.withheld(recipient_id, _consent_reason(own_consents, position, when))
+    needing_consent = [
+        p
+        for p in consented
+        if basis is LegalBasis.CONSENT or special or policy.requires_consent(event_type, p)
+    ]
+    if needing_consent:
         basis = LegalBasis.CONSENT
-        consent_id = next(c.consent_id for c in covering if purposes[0] in c.purposes)
+        consent_id = next(c.consent_id for c in covering if needing_consent[0] in c.purposes)
 
     rules: list[Any] = []
     delivered_purposes: list[str] = []
-    for purpose in purposes:
+    for purpose in consented:
+        addressee = policy.addressee_path(event_type, purpose)
+        if addressee is not None and source_value(event, addressee) != recipient_id:
+            continue  # e.g. an assignment is told only to the provider it names
         purpose_rules = policy.rules_for(event_type, purpose)
         if purpose_rules:
             delivered_purposes.append(purpose)

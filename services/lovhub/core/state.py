@@ -2,7 +2,10 @@
 
 Every fact carries the log position (the agency topic offset; one jobseeker's events share a
 partition, so positions are ordered per jobseeker) at which it began and, if so, ended. A
-decision for the event at position ``p`` looks only at facts in force at ``p``. That makes
+decision for the event at position ``p`` looks only at facts in force at ``p``; an
+assignment end or a consent withdrawal takes effect for every later event (the ending event
+itself is still decided under the basis it ends, so a provider learns its assignment
+ended). That makes
 decisions a pure function of (state, event): replaying an event after a crash, when the
 stored state already includes later events, gives the same decision as the first time.
 """
@@ -32,8 +35,9 @@ def is_state_event(event_type: str) -> bool:
     return event_type in STATE_EVENT_TYPES
 
 
-def _in_force(since: int, until: int | None, position: int) -> bool:
-    return since <= position and (until is None or position < until)
+def _in_force(since: int, ended_at: int | None, position: int) -> bool:
+    """An end takes effect for every later event; the ending event itself still sees it."""
+    return since <= position and (ended_at is None or position <= ended_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +70,7 @@ class Consent:
         return self.since <= position
 
     def withdrawn(self, position: int) -> bool:
-        return self.withdrawn_at is not None and self.withdrawn_at <= position
+        return self.withdrawn_at is not None and self.withdrawn_at < position
 
     def expired(self, when: dt.datetime) -> bool:
         return self.valid_until is not None and when >= self.valid_until

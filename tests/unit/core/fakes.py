@@ -26,7 +26,11 @@ RULES = {
     ("REGISTRATION", "regstatus"): ("body.registered",),
     ("HEALTH_RESTRICTION_RECORDED", "matching"): ("body.work_ability_percent",),
     ("PLAN_UPDATED", "contact"): (),
+    ("ASSIGNMENT_STARTED", "matching"): ("body.assignment_id",),
+    ("ASSIGNMENT_ENDED", "contact"): ("body.assignment_id",),
 }
+ADDRESSED = frozenset({"ASSIGNMENT_STARTED", "ASSIGNMENT_ENDED"})
+CONSENT_NEEDED = frozenset({("PLAN_UPDATED", "matching")})
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,12 @@ class FakePolicy:
 
     def rules_for(self, event_type: str, purpose_id: str) -> Sequence[str]:
         return RULES.get((event_type, purpose_id), ())
+
+    def requires_consent(self, event_type: str, purpose_id: str) -> bool:
+        return event_type in SPECIAL or (event_type, purpose_id) in CONSENT_NEEDED
+
+    def addressee_path(self, event_type: str, purpose_id: str) -> str | None:
+        return "body.provider_id" if event_type in ADDRESSED else None
 
 
 @dataclass(frozen=True)

@@ -33,19 +33,21 @@ def expected_decisions(
     ended: set[str] = set()
     consents: dict[str, dict[str, Any]] = {}
     withdrawn: set[str] = set()
-    for earlier in log[: index + 1]:
+    for at, earlier in enumerate(log[: index + 1]):
         body = earlier["body"][1]
         kind = earlier["event_type"]
+        takes_effect = at < index  # ends and withdrawals count for later events only
         if kind == "ASSIGNMENT_STARTED":
             started.setdefault(body["assignment_id"], body)
         elif kind == "ASSIGNMENT_ENDED":
             started.setdefault(body["assignment_id"], body)
-            ended.add(body["assignment_id"])
+            if takes_effect:
+                ended.add(body["assignment_id"])
         elif kind == "CONSENT_GIVEN":
             consents.setdefault(body["consent_id"], body)
         elif kind == "CONSENT_WITHDRAWN":
             held = consents.get(body["consent_id"])
-            if held is not None and held["recipient_id"] == body["recipient_id"]:
+            if held is not None and held["recipient_id"] == body["recipient_id"] and takes_effect:
                 withdrawn.add(body["consent_id"])
 
     candidates = {a["provider_id"] for a in started.values()} | {
@@ -116,14 +118,28 @@ def _one(
     allowed = [p for p in known if p in recipient.contracted_purposes]
     if not allowed:
         return withheld("PURPOSE_NOT_CONTRACTED")
+    kind = event["event_type"]
+
+    def needs_consent(p: str) -> bool:
+        return basis == "CONSENT" or policy.requires_consent(kind, p)
+
+    allowed = [
+        p for p in allowed if not needs_consent(p) or any(p in c["purposes"] for c in live.values())
+    ]
+    if not allowed:
+        return withheld(_consent_reason(mine, withdrawn, when))
     consent_id = None
-    if basis == "CONSENT" or policy.is_special(event["event_type"]):
-        allowed = [p for p in allowed if any(p in c["purposes"] for c in live.values())]
-        if not allowed:
-            return withheld(_consent_reason(mine, withdrawn, when))
+    if any(needs_consent(p) for p in allowed):
+        first = next(p for p in allowed if needs_consent(p))
         basis = "CONSENT"
-        consent_id = min(cid for cid, c in live.items() if allowed[0] in c["purposes"])
-    delivered = tuple(p for p in allowed if policy.rules_for(event["event_type"], p))
+        consent_id = min(cid for cid, c in live.items() if first in c["purposes"])
+    addressee = event["body"][1].get("provider_id")
+    delivered = tuple(
+        p
+        for p in allowed
+        if policy.rules_for(kind, p)
+        and (policy.addressee_path(kind, p) is None or addressee == rid)
+    )
     if not delivered:
         return withheld("NOTHING_ALLOWED")
     return ("DELIVERED", None, delivered, basis, consent_id)

@@ -83,13 +83,13 @@ def test_no_delivery_after_a_withdrawal_or_assignment_end_earlier_in_the_log(
                     e["event_type"] == "CONSENT_WITHDRAWN"
                     and e["body"][1]["consent_id"] == decision.consent_id
                     and e["body"][1]["recipient_id"] == decision.recipient_id
-                    for e in log[: i + 1]
+                    for e in log[:i]
                 )
                 assert not withdrawn_before
             else:
                 ended_ids = {
                     e["body"][1]["assignment_id"]
-                    for e in log[: i + 1]
+                    for e in log[:i]
                     if e["event_type"] == "ASSIGNMENT_ENDED"
                 }
                 live_starts = [

@@ -13,7 +13,7 @@ from lovhub.identity import synthetic_personal_id
 __all__ = ["EVENT_TYPES", "jobseeker_event"]
 
 EVENT_TYPES = tuple(EVENT_BODY_TYPES)
-_PURPOSES = ("lov.coaching", "lov.matching", "lov.compensation")
+_PURPOSES = ("lov.preparation", "lov.matching", "lov.compensation")
 _CATEGORIES = ("registration_status", "contact_details", "health_restrictions")
 _GIVEN = ("Astrid", "Karin", "Erik", "Lars", "Maja", "Ali", "Fatima", "Johan", "Sara", "Nils")
 _FAMILY = ("Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Lind")
