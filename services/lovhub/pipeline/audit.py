@@ -1,0 +1,58 @@
+"""Audit decision records (the hash chain over them is the audit writer's job)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from lovhub.pipeline.ids import decision_id
+
+__all__ = ["audit_decision"]
+
+
+def audit_decision(
+    *,
+    decision_key: str,
+    recipient_id: str | None,
+    outcome: str,
+    reason: str | None,
+    event: dict[str, Any] | None,
+    audit_pseudonym: str | None,
+    policy_version: str | None,
+    now: dt.datetime,
+    sequence: int,
+    purposes: tuple[str, ...] = (),
+    legal_basis: str = "NONE",
+    consent_id: str | None = None,
+    delivered_fields: tuple[str, ...] = (),
+    key_id: str | None = None,
+    delivery_id: str | None = None,
+    dead_letter_id: str | None = None,
+    redelivery: bool = False,
+) -> dict[str, Any]:
+    return {
+        "decision_id": decision_id(decision_key, recipient_id),
+        "sequence": sequence,
+        "event_id": event["event_id"] if event else None,
+        "event_type": event["event_type"] if event else None,
+        "jobseeker_audit_pseudonym": audit_pseudonym,
+        "recipient_id": recipient_id,
+        "outcome": outcome,
+        "reason_code": reason,
+        "purposes": list(purposes),
+        "legal_basis": legal_basis,
+        "consent_id": consent_id,
+        "delivered_fields": list(delivered_fields),
+        "policy_version": policy_version,
+        "key_id": key_id,
+        "decided_at": now,
+        "event_occurred_at": event["occurred_at"] if event else None,
+        "delivery_topic": None,
+        "delivery_partition": None,
+        "delivery_offset": None,
+        "delivery_id": delivery_id,
+        "dead_letter_id": dead_letter_id,
+        "redelivery": redelivery,
+        "prev_hash": b"",
+        "hash": b"",
+    }

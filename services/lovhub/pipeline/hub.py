@@ -1,0 +1,291 @@
+"""The hub's pure pipeline for one agency record: decode, decide, minimise, encrypt, encode.
+
+No I/O: the worker shell feeds it bytes and publishes what it returns. It never raises for
+bad input: anything it cannot process becomes a dead letter sealed to the operators plus a
+REJECTED audit decision, and the jobseeker's state is left as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from lovhub.codec import JOBSEEKER_EVENT, Codec, CodecError, validate_jobseeker_event
+from lovhub.codec.store import SchemaStore
+from lovhub.core import Decision, JobseekerState, Outcome, Reason, apply_event, decide_event
+from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
+from lovhub.crypto import CryptoError, RecipientPublicKey
+from lovhub.pipeline.audit import audit_decision
+from lovhub.pipeline.delivery import build_delivery, minimised_fields
+from lovhub.pipeline.ids import decision_id, delivery_id
+from lovhub.pipeline.keyring import KeyRing
+from lovhub.pipeline.rejection import Rejection, reject
+from lovhub.policy import Policy
+from lovhub.provisioning.topology import AUDIT, DEAD_LETTER, provider_topic, thirdparty_topic
+from lovhub.pseudonyms import Pseudonymiser
+from lovhub.registry import Recipient, RecipientDirectory
+
+__all__ = ["HubPipeline"]
+
+_PROVIDER_EVENTS = ("ASSIGNMENT_STARTED", "ASSIGNMENT_ENDED")
+_CONSENT_EVENTS = ("CONSENT_GIVEN", "CONSENT_WITHDRAWN")
+_RESTRICTING_EVENTS = ("CONSENT_WITHDRAWN", "ASSIGNMENT_ENDED", "PROTECTED_IDENTITY_SET")
+
+
+class HubPipeline:
+    def __init__(
+        self,
+        *,
+        policy: Policy,
+        recipients: RecipientDirectory,
+        pseudonymiser: Pseudonymiser,
+        operator_key: RecipientPublicKey,
+        codec: Codec,
+        store: SchemaStore,
+        clock: Callable[[], float] = time.time,
+        audit_topic: str = AUDIT,
+        dead_letter_topic: str = DEAD_LETTER,
+        recipient_topic: Callable[[Recipient], str] | None = None,
+    ) -> None:
+        self.policy = policy
+        self.recipients = recipients
+        self._by_id: Mapping[str, Recipient] = recipients.as_mapping()
+        self.pseudonymiser = pseudonymiser
+        self.operator_key = operator_key
+        self.codec = codec
+        self.clock = clock
+        self.keys = KeyRing(clock=clock)
+        self.audit_topic = audit_topic
+        self.dead_letter_topic = dead_letter_topic
+        self.recipient_topic = recipient_topic or default_recipient_topic
+        self._record_fingerprint = store.get("se.lovhub.recipient.RecipientRecord").fingerprint
+
+    # -- the Pipeline protocol -------------------------------------------------------------
+
+    def process(
+        self,
+        value: bytes | None,
+        key: bytes | None,
+        source: SourcePosition,
+        state: JobseekerState,
+    ) -> EventResult:
+        seconds = self.clock()
+        now = dt.datetime.fromtimestamp(seconds, dt.UTC)
+        event: dict[str, Any] | None = None
+        try:
+            event = self._decode(value)
+            self._validate(event, key)
+            return self._share(event, key, source, state, now)
+        except Rejection as rejection:
+            return self._rejected(rejection, value, key, source, state, now, seconds, event)
+        except (CodecError, CryptoError) as error:
+            reason = getattr(error, "dead_letter_reason", "OTHER")
+            path = getattr(error, "path", None)
+            wrapped = Rejection(reason, error.code, path)
+            return self._rejected(wrapped, value, key, source, state, now, seconds, event)
+        except Exception as error:  # a bug must not stop the stream or lose the event
+            internal = Rejection("OTHER", f"INTERNAL_{type(error).__name__}")
+            return self._rejected(internal, value, key, source, state, now, seconds, event)
+
+    def finish_audit(
+        self, pending: PendingAudit, delivery: tuple[str, int, int] | None
+    ) -> OutboundRecord:
+        decision = dict(pending.decision)
+        if delivery is not None:
+            (
+                decision["delivery_topic"],
+                decision["delivery_partition"],
+                decision["delivery_offset"],
+            ) = delivery
+        key = decision["jobseeker_audit_pseudonym"]
+        return OutboundRecord(
+            topic=self.audit_topic,
+            key=key.encode() if key else None,
+            value=self.codec.encode("se.lovhub.audit.AuditDecision", decision),
+            headers=(("outcome", str(decision["outcome"]).encode()),),
+        )
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def _decode(self, value: bytes | None) -> dict[str, Any]:
+        if value is None:
+            raise Rejection("MALFORMED", "EMPTY_RECORD")
+        return self.codec.decode(value, JOBSEEKER_EVENT)
+
+    def _validate(self, event: dict[str, Any], key: bytes | None) -> None:
+        validate_jobseeker_event(event)
+        if key is None or key != str(event["jobseeker_id"]).encode():
+            # Keys place a jobseeker's history on one partition; a wrong key breaks ordering.
+            raise Rejection("INVALID_FIELD", "KEY_NOT_JOBSEEKER_ID", "key")
+        body = event["body"][1]
+        if event["event_type"] in _PROVIDER_EVENTS:
+            provider = self._by_id.get(body["provider_id"])
+            if provider is None or not provider.is_provider:
+                raise Rejection("UNKNOWN_RECIPIENT", "UNKNOWN_PROVIDER", "body.provider_id")
+        if event["event_type"] in _CONSENT_EVENTS and body["recipient_id"] not in self._by_id:
+            raise Rejection("UNKNOWN_RECIPIENT", "UNKNOWN_RECIPIENT", "body.recipient_id")
+
+    def _share(
+        self,
+        event: dict[str, Any],
+        key: bytes | None,
+        source: SourcePosition,
+        state: JobseekerState,
+        now: dt.datetime,
+    ) -> EventResult:
+        position = source.offset
+        new_state = apply_event(state, event, position)
+        decisions = decide_event(new_state, event, position, self.policy, self._by_id)
+        audit_pseudonym = self.pseudonymiser.for_audit(event["jobseeker_id"])
+        protected = new_state.protected(position)
+        deliveries: list[OutboundRecord] = []
+        audits: list[PendingAudit] = []
+        for decision in decisions:
+            decision, built = self._deliver(decision, event, protected, now)
+            common = {
+                "decision_key": event["event_id"],
+                "recipient_id": decision.recipient_id,
+                "event": event,
+                "audit_pseudonym": audit_pseudonym,
+                "policy_version": self.policy.version,
+                "now": now,
+                "sequence": position,
+            }
+            if built is None:
+                audits.append(
+                    PendingAudit(
+                        audit_decision(
+                            **common,
+                            outcome=decision.outcome.value,
+                            reason=decision.reason.value if decision.reason else None,
+                        )
+                    )
+                )
+                continue
+            deliveries.append(built.record)
+            audits.append(
+                PendingAudit(
+                    audit_decision(
+                        **common,
+                        outcome=Outcome.DELIVERED.value,
+                        reason=None,
+                        purposes=decision.purposes,
+                        legal_basis=decision.legal_basis.value,
+                        consent_id=decision.consent_id,
+                        delivered_fields=built.field_paths,
+                        key_id=built.key_id,
+                        delivery_id=built.delivery_id,
+                    ),
+                    delivery_index=len(deliveries) - 1,
+                )
+            )
+        return EventResult(
+            source=source,
+            jobseeker_key=key,
+            state=new_state if new_state != state else None,
+            deliveries=tuple(deliveries),
+            audits=tuple(audits),
+        )
+
+    def _deliver(
+        self, decision: Decision, event: dict[str, Any], protected: bool, now: dt.datetime
+    ) -> tuple[Decision, Any]:
+        if decision.outcome is not Outcome.DELIVERED or decision.recipient_id is None:
+            return decision, None
+        recipient = self._by_id[decision.recipient_id]
+        fields = minimised_fields(
+            event,
+            decision,
+            protected_identity=protected,
+            pseudonymiser=self.pseudonymiser,
+            protected_paths=tuple(self.policy.protected_identity_paths),
+        )
+        if not fields:
+            return Decision.withheld(decision.recipient_id, Reason.NOTHING_ALLOWED), None
+        encryptor = self.keys.encryptor_for(recipient, now)
+        if encryptor is None and any(f.personal for f in fields):
+            return Decision.withheld(decision.recipient_id, Reason.NO_KEY), None
+        topic = (
+            provider_topic(recipient.id)
+            if recipient.is_provider
+            else thirdparty_topic(recipient.id)
+        )
+        built = build_delivery(
+            event=event,
+            decision=decision,
+            fields=fields,
+            topic=topic,
+            jobseeker_pseudonym=self.pseudonymiser.for_recipient(
+                recipient.id, event["jobseeker_id"]
+            ),
+            delivery_id=delivery_id(event["event_id"], recipient.id),
+            decision_id=decision_id(event["event_id"], recipient.id),
+            policy_version=self.policy.version,
+            encryptor=encryptor,
+            codec=self.codec,
+            schema_fingerprint=self._record_fingerprint,
+        )
+        return decision, built
+
+    def _rejected(
+        self,
+        rejection: Rejection,
+        value: bytes | None,
+        key: bytes | None,
+        source: SourcePosition,
+        state: JobseekerState,
+        now: dt.datetime,
+        seconds: float,
+        event: dict[str, Any] | None,
+    ) -> EventResult:
+        pseudonym = _safe_audit_pseudonym(self.pseudonymiser, event)
+        letter, audit = reject(
+            rejection,
+            payload=value,
+            source=source,
+            dead_letter_topic=self.dead_letter_topic,
+            operator_key=self.operator_key,
+            codec=self.codec,
+            now=now,
+            clock_seconds=seconds,
+            known_event=event,
+            audit_pseudonym=pseudonym,
+        )
+        return EventResult(
+            source=source,
+            jobseeker_key=key,
+            state=_restrict_anyway(state, event, source.offset),
+            dead_letters=(letter,),
+            audits=(audit,),
+        )
+
+
+def default_recipient_topic(recipient: Recipient) -> str:
+    return provider_topic(recipient.id) if recipient.is_provider else thirdparty_topic(recipient.id)
+
+
+def _safe_audit_pseudonym(pseudonymiser: Pseudonymiser, event: dict[str, Any] | None) -> str | None:
+    try:
+        return pseudonymiser.for_audit(str(event["jobseeker_id"])) if event else None
+    except Exception:  # an undecodable id just means the rejection cannot name the person
+        return None
+
+
+def _restrict_anyway(
+    state: JobseekerState, event: dict[str, Any] | None, position: int
+) -> JobseekerState | None:
+    """A rejected event that only narrows sharing still takes effect: fail closed.
+
+    A consent withdrawal, an assignment end or a protection flag that fails validation must
+    not leave data flowing while the agency fixes the record. Nothing that could widen
+    sharing (a consent given, an assignment started) is ever applied from rejected input.
+    """
+    if event is None or event.get("event_type") not in _RESTRICTING_EVENTS:
+        return None
+    try:
+        narrowed = apply_event(state, event, position)
+    except Exception:  # too broken to read the fields that say what to restrict
+        return None
+    return narrowed if narrowed != state else None

@@ -1,0 +1,92 @@
+"""Rejected input: a dead letter sealed to the operators, and its REJECTED audit decision."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from lovhub.codec import DEAD_LETTER_RECORD, Codec
+from lovhub.core.outputs import OutboundRecord, PendingAudit, SourcePosition
+from lovhub.crypto import RecipientPublicKey, seal_for_operators
+from lovhub.pipeline.audit import audit_decision
+from lovhub.pipeline.ids import dead_letter_id
+
+__all__ = ["Rejection", "reject"]
+
+_SAFE_DETAIL = {
+    "MALFORMED": "the bytes are not a record in a known framing",
+    "UNKNOWN_SCHEMA": "the record's schema is not one this hub knows",
+    "INVALID_FIELD": "a field failed validation",
+    "BAD_PERSONAL_ID": "a personal id failed validation",
+    "OVERSIZED": "the record is larger than the hub accepts",
+    "UNKNOWN_RECIPIENT": "the event names a recipient that is not registered",
+    "OTHER": "the hub could not process the record",
+}
+
+
+class Rejection(Exception):
+    """Raised inside the pipeline to reject the current record; never leaves the pipeline.
+
+    ``error_code`` and ``field_path`` are safe: codes and paths, never values.
+    """
+
+    def __init__(self, reason: str, error_code: str, field_path: str | None = None) -> None:
+        super().__init__(error_code)
+        self.reason = reason if reason in _SAFE_DETAIL else "OTHER"
+        self.error_code = error_code
+        self.field_path = field_path
+
+
+def reject(
+    rejection: Rejection,
+    *,
+    payload: bytes | None,
+    source: SourcePosition,
+    dead_letter_topic: str,
+    operator_key: RecipientPublicKey,
+    codec: Codec,
+    now: dt.datetime,
+    clock_seconds: float,
+    known_event: dict[str, Any] | None,
+    audit_pseudonym: str | None,
+) -> tuple[OutboundRecord, PendingAudit]:
+    letter_id = dead_letter_id(source.topic, source.partition, source.offset)
+    sealed = seal_for_operators(
+        payload or b"",
+        dead_letter_id=letter_id,
+        operator_key=operator_key,
+        clock=lambda: clock_seconds,
+    )
+    letter = {
+        "dead_letter_id": letter_id,
+        "source_topic": source.topic,
+        "source_partition": source.partition,
+        "source_offset": source.offset,
+        "received_at": now,
+        "reason": rejection.reason,
+        "error_code": rejection.error_code,
+        "field_path": rejection.field_path,
+        "detail": _SAFE_DETAIL[rejection.reason],
+        "operator_key_id": sealed.key_id,
+        "encrypted_payload": sealed.sealed,
+    }
+    record = OutboundRecord(
+        topic=dead_letter_topic,
+        key=None,  # the key is a jobseeker id: personal, so it stays inside the sealed payload
+        value=codec.encode(DEAD_LETTER_RECORD, letter),
+        headers=(("reason", rejection.reason.encode()),),
+    )
+    event_id = known_event["event_id"] if known_event else None
+    audit = audit_decision(
+        decision_key=event_id or letter_id,
+        recipient_id=None,
+        outcome="REJECTED",
+        reason=rejection.reason,
+        event=known_event,
+        audit_pseudonym=audit_pseudonym,
+        policy_version=None,
+        now=now,
+        sequence=source.offset,
+        dead_letter_id=letter_id,
+    )
+    return record, PendingAudit(audit)

@@ -1,0 +1,71 @@
+"""A complete set of parties for a run: policy, recipients with fresh keys, operator key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from lovhub.crypto import MLKEM768_X25519, X25519, RecipientPrivateKey, generate_key_pair
+from lovhub.policy import Policy, load_policy
+from lovhub.pseudonyms import Pseudonymiser
+from lovhub.registry import PublicKeyEntry, RecipientDirectory, load_recipients
+
+__all__ = ["World", "build_world", "default_policy_dir"]
+
+
+def default_policy_dir() -> Path:
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "deploy" / "policy"
+        if (candidate / "policy.yaml").exists():
+            return candidate
+    raise FileNotFoundError("deploy/policy/policy.yaml not found above the package")
+
+
+@dataclass(frozen=True)
+class World:
+    policy: Policy
+    recipients: RecipientDirectory
+    private_keys: dict[str, RecipientPrivateKey]  # recipient id -> its private key
+    operator_key: RecipientPrivateKey
+    hub_secret: bytes
+
+    def pseudonymiser(self) -> Pseudonymiser:
+        return Pseudonymiser(self.hub_secret)
+
+
+def build_world(
+    policy_dir: Path | None = None,
+    *,
+    hybrid_for: frozenset[str] = frozenset({"framtidsvagen"}),
+    without_key: frozenset[str] = frozenset(),
+    valid_from: dt.datetime | None = None,
+) -> World:
+    """Load the policy and seed recipients, and give each recipient a fresh key pair.
+
+    Recipients in ``hybrid_for`` get the ML-KEM-768 + X25519 suite, the others X25519;
+    those in ``without_key`` get none (to show withholding when a key is missing).
+    """
+    directory = policy_dir or default_policy_dir()
+    policy = load_policy(directory / "policy.yaml")
+    recipients = load_recipients(directory / "recipients.yaml", policy=policy)
+    start = valid_from or dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    private_keys: dict[str, RecipientPrivateKey] = {}
+    for recipient in (*recipients.providers(), *recipients.third_parties()):
+        if recipient.id in without_key:
+            continue
+        suite = MLKEM768_X25519 if recipient.id in hybrid_for else X25519
+        pair = generate_key_pair(suite, valid_from=start)
+        private_keys[recipient.id] = pair
+        public = pair.public_key()
+        entry = PublicKeyEntry(
+            key_id=public.key_id,
+            suite=suite.suite_id,
+            public_key=public.to_text(),
+            valid_from=start,
+        )
+        recipients = recipients.with_recipient(recipient.with_key(entry))
+    operator = generate_key_pair(X25519, valid_from=start)
+    return World(policy, recipients, private_keys, operator, secrets.token_bytes(32))
