@@ -207,11 +207,7 @@ class HubPipeline:
         encryptor = self.keys.encryptor_for(recipient, now)
         if encryptor is None and any(f.personal for f in fields):
             return Decision.withheld(decision.recipient_id, Reason.NO_KEY), None
-        topic = (
-            provider_topic(recipient.id)
-            if recipient.is_provider
-            else thirdparty_topic(recipient.id)
-        )
+        topic = self.recipient_topic(recipient)
         built = build_delivery(
             event=event,
             decision=decision,

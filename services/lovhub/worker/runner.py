@@ -97,43 +97,49 @@ class HubWorker:
         self.health = WorkerHealth()
         self.max_batch = max_batch
         self._client_config = client_config
-        self._stopping = asyncio.Event()
-        self.consumer = AIOKafkaConsumer(
-            **client_config,
-            group_id=group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            max_poll_records=max_batch,
-        )
-        self.producer = AIOKafkaProducer(
-            **client_config, acks="all", enable_idempotence=True, linger_ms=5
-        )
+        self._group_id = group_id
+        self._stopping: asyncio.Event | None = None
+        self.consumer: AIOKafkaConsumer | None = None
+        self.producer: AIOKafkaProducer | None = None
 
     def stop(self) -> None:
-        self._stopping.set()
+        if self._stopping is not None:
+            self._stopping.set()
 
     async def run(self, *, idle_exit_after: float | None = None) -> None:
         """Process until stopped (or idle for ``idle_exit_after`` seconds, for batch jobs)."""
-        await self.producer.start()
-        await self.consumer.start()
-        self.consumer.subscribe([self.topics.source], listener=_Restore(self))
+        # aiokafka clients bind to the running loop, so they are made here, not in __init__.
+        self._stopping = asyncio.Event()
+        self.consumer = consumer = AIOKafkaConsumer(
+            **self._client_config,
+            group_id=self._group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self.max_batch,
+        )
+        self.producer = producer = AIOKafkaProducer(
+            **self._client_config, acks="all", enable_idempotence=True, linger_ms=5
+        )
+        await producer.start()
+        await consumer.start()
+        consumer.subscribe([self.topics.source], listener=_Restore(self))
         idle_since = time.monotonic()
         try:
             while not self._stopping.is_set():
-                batch = await self.consumer.getmany(timeout_ms=200, max_records=self.max_batch)
+                batch = await consumer.getmany(timeout_ms=200, max_records=self.max_batch)
                 if not batch:
                     if idle_exit_after and time.monotonic() - idle_since > idle_exit_after:
                         break
                     continue
                 idle_since = time.monotonic()
-                await self._process_batch(batch)
+                await self._process_batch(consumer, producer, batch)
         except Exception as error:
             self.health.fail(f"stopped without committing: {type(error).__name__}")
             log.error("worker stopped: %s", type(error).__name__)
             raise
         finally:
-            await self.consumer.stop()
-            await self.producer.stop()
+            await consumer.stop()
+            await producer.stop()
             self.store.close()
 
     async def restore_state(self, partitions: list[int]) -> None:
@@ -163,7 +169,12 @@ class HubWorker:
         finally:
             await reader.stop()
 
-    async def _process_batch(self, batch: dict[TopicPartition, list[Any]]) -> None:
+    async def _process_batch(
+        self,
+        consumer: AIOKafkaConsumer,
+        producer: AIOKafkaProducer,
+        batch: dict[TopicPartition, list[Any]],
+    ) -> None:
         results: list[EventResult] = []
         states: dict[tuple[int, bytes], JobseekerState] = {}
         for tp, records in batch.items():
@@ -178,7 +189,7 @@ class HubWorker:
                     states[(tp.partition, key)] = result.state
                 results.append(result)
 
-        delivered = await self._publish_deliveries(results)
+        delivered = await self._publish_deliveries(producer, results)
         tail: list[asyncio.Future[Any]] = []
         for result, offsets in zip(results, delivered, strict=True):
             for pending in result.audits:
@@ -187,7 +198,7 @@ class HubWorker:
                 )
                 audit = self.pipeline.finish_audit(pending, where)
                 tail.append(
-                    await self.producer.send(
+                    await producer.send(
                         audit.topic,
                         audit.value,
                         key=audit.key,
@@ -198,24 +209,24 @@ class HubWorker:
         encoded = {where: state_to_bytes(state) for where, state in states.items()}
         for (partition, key), value in encoded.items():
             tail.append(
-                await self.producer.send(self.topics.changelog, value, key=key, partition=partition)
+                await producer.send(self.topics.changelog, value, key=key, partition=partition)
             )
         await asyncio.gather(*tail)
         self.store.put_many((p, k, s) for (p, k), s in states.items())
-        await self.consumer.commit(
+        await consumer.commit(
             {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
         )
         self._count(results)
 
     async def _publish_deliveries(
-        self, results: list[EventResult]
+        self, producer: AIOKafkaProducer, results: list[EventResult]
     ) -> list[list[tuple[str, int, int]]]:
         pending: list[list[asyncio.Future[Any]]] = []
         for result in results:
             futures = []
             for record in (*result.deliveries, *result.dead_letters):
                 futures.append(
-                    await self.producer.send(
+                    await producer.send(
                         record.topic, record.value, key=record.key, headers=list(record.headers)
                     )
                 )

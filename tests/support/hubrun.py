@@ -1,0 +1,154 @@
+"""Running the hub worker against the test broker, and an in-process oracle for its output."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaAdminClient, TopicPartition
+
+from lovhub.codec import AUDIT_DECISION, codec_for, default_store
+from lovhub.core import JobseekerState
+from lovhub.core.outputs import SourcePosition
+from lovhub.kafka import consumer
+from lovhub.kafka.aio import aio_client_config
+from lovhub.pipeline import HubPipeline
+from lovhub.registry import Recipient
+from lovhub.settings import KafkaSettings
+from lovhub.synthetic import World
+from lovhub.worker import HubWorker
+from lovhub.worker.runner import WorkerTopics
+from lovhub.worker.store import StateStore
+
+
+@dataclass(frozen=True)
+class HubTopics:
+    """A private set of topics for one test run."""
+
+    run: str
+    partitions: int = 3
+
+    @property
+    def source(self) -> str:
+        return f"test.{self.run}.agency"
+
+    @property
+    def audit(self) -> str:
+        return f"test.{self.run}.audit"
+
+    @property
+    def dead_letter(self) -> str:
+        return f"test.{self.run}.dead-letter"
+
+    @property
+    def changelog(self) -> str:
+        return f"test.{self.run}.state-changelog"
+
+    def recipient(self, recipient: Recipient) -> str:
+        return f"test.{self.run}.recipient.{recipient.id}"
+
+    def all_topics(self, world: World) -> list[str]:
+        recipients = (*world.recipients.providers(), *world.recipients.third_parties())
+        return [
+            self.source,
+            self.audit,
+            self.dead_letter,
+            self.changelog,
+            *(self.recipient(r) for r in recipients),
+        ]
+
+    def create(self, admin: KafkaAdminClient, world: World) -> None:
+        admin.create_topics(
+            {
+                name: {"num_partitions": self.partitions, "replication_factor": 1}
+                for name in self.all_topics(world)
+            },
+            wait_for_metadata=True,
+        )
+
+    @classmethod
+    def fresh(cls) -> HubTopics:
+        return cls(uuid.uuid4().hex[:10])
+
+
+def make_pipeline(world: World, topics: HubTopics) -> HubPipeline:
+    return HubPipeline(
+        policy=world.policy,
+        recipients=world.recipients,
+        pseudonymiser=world.pseudonymiser(),
+        operator_key=world.operator_key.public_key(),
+        codec=codec_for(None),
+        store=default_store(),
+        audit_topic=topics.audit,
+        dead_letter_topic=topics.dead_letter,
+        recipient_topic=topics.recipient,
+    )
+
+
+def run_worker_until_idle(
+    settings: KafkaSettings, world: World, topics: HubTopics, state_dir: Path, group: str
+) -> HubWorker:
+    worker = HubWorker(
+        make_pipeline(world, topics),
+        client_config=aio_client_config(settings),
+        topics=WorkerTopics(topics.source, topics.audit, topics.changelog),
+        group_id=group,
+        store=StateStore(state_dir),
+    )
+    asyncio.run(worker.run(idle_exit_after=5.0))
+    return worker
+
+
+def read_all(settings: KafkaSettings, topic: str) -> list[Any]:
+    """Every record of ``topic`` up to its current end (no waiting for silence)."""
+    reader = consumer(settings)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic))]
+        reader.assign(partitions)
+        reader.seek_to_beginning(*partitions)
+        ends = reader.end_offsets(partitions)
+        records: list[Any] = []
+        while any(reader.position(tp) < ends[tp] for tp in partitions):
+            for batch in reader.poll(timeout_ms=500).values():
+                records.extend(batch)
+        return records
+    finally:
+        reader.close()
+
+
+def oracle_outcomes(
+    world: World, topics: HubTopics, source_records: list[Any]
+) -> Counter[tuple[str, str | None, str | None]]:
+    """The in-process pipeline over the same (partition, offset)-ordered input."""
+    pipeline = make_pipeline(world, topics)
+    states: dict[tuple[int, bytes], JobseekerState] = {}
+    outcomes: Counter[tuple[str, str | None, str | None]] = Counter()
+    for record in sorted(source_records, key=lambda r: (r.partition, r.offset)):
+        key = (record.partition, record.key or b"")
+        result = pipeline.process(
+            record.value,
+            record.key,
+            SourcePosition(topics.source, record.partition, record.offset),
+            states.get(key, JobseekerState()),
+        )
+        if result.state is not None:
+            states[key] = result.state
+        for pending in result.audits:
+            decision = pending.decision
+            outcomes[(decision["outcome"], decision["reason_code"], decision["recipient_id"])] += 1
+    return outcomes
+
+
+def audit_outcomes(
+    settings: KafkaSettings, topics: HubTopics
+) -> tuple[Counter[tuple[str, str | None, str | None]], list[dict[str, Any]]]:
+    codec = codec_for(None)
+    decisions = [codec.decode(r.value, AUDIT_DECISION) for r in read_all(settings, topics.audit)]
+    counted: Counter[tuple[str, str | None, str | None]] = Counter(
+        (d["outcome"], d["reason_code"], d["recipient_id"]) for d in decisions
+    )
+    return counted, decisions
