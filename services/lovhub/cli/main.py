@@ -11,6 +11,7 @@ import sys
 import typer
 
 from lovhub.cli import admin, demo, dev
+from lovhub.cli import run as worker_commands
 from lovhub.cli.console import err
 from lovhub.devbroker import MissingToolError, PortInUseError
 from lovhub.errors import ConfigurationError, LovhubError
@@ -26,6 +27,8 @@ app = typer.Typer(
 app.add_typer(dev.app, name="dev")
 app.add_typer(admin.app, name="admin")
 app.command("demo")(demo.demo)
+app.command("run")(worker_commands.run)
+app.command("health")(worker_commands.health)
 
 _EXIT_CODES: tuple[tuple[type[LovhubError], int], ...] = (
     (ConfigurationError, 2),

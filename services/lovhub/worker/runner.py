@@ -15,10 +15,12 @@ health; it never delivers past an audit record it could not write.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -61,6 +63,13 @@ class WorkerHealth:
         self.healthy = False
         self.reason = reason
 
+    def write(self, path: Path) -> None:
+        """Counts and state only: no personal data ever goes into health output."""
+        data = {**asdict(self), "written_at": time.time()}
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        tmp.replace(path)
+
 
 @dataclass(frozen=True)
 class WorkerTopics:
@@ -90,7 +99,9 @@ class HubWorker:
         group_id: str,
         store: StateStore,
         max_batch: int = 2000,
+        health_file: Path | None = None,
     ) -> None:
+        self.health_file = health_file
         self.pipeline = pipeline
         self.topics = topics
         self.store = store
@@ -124,8 +135,12 @@ class HubWorker:
         await consumer.start()
         consumer.subscribe([self.topics.source], listener=_Restore(self))
         idle_since = time.monotonic()
+        last_health = 0.0
         try:
             while not self._stopping.is_set():
+                if self.health_file and time.monotonic() - last_health > 2.0:
+                    self.health.write(self.health_file)
+                    last_health = time.monotonic()
                 batch = await consumer.getmany(timeout_ms=200, max_records=self.max_batch)
                 if not batch:
                     if idle_exit_after and time.monotonic() - idle_since > idle_exit_after:
@@ -138,6 +153,8 @@ class HubWorker:
             log.error("worker stopped: %s", type(error).__name__)
             raise
         finally:
+            if self.health_file:
+                self.health.write(self.health_file)
             await consumer.stop()
             await producer.stop()
             self.store.close()

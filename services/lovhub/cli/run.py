@@ -1,0 +1,114 @@
+"""``lovhub run`` and ``lovhub health``: the hub worker and its liveness check."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import time
+from pathlib import Path
+
+import typer
+
+from lovhub.cli.console import out, say
+from lovhub.codec import codec_for, default_store
+from lovhub.kafka.aio import aio_client_config
+from lovhub.pipeline import HubPipeline
+from lovhub.pipeline.hub import default_recipient_topic
+from lovhub.provisioning.topology import AGENCY_EVENTS, AUDIT, DEAD_LETTER, HUB_STATE_CHANGELOG
+from lovhub.pseudonyms import Pseudonymiser
+from lovhub.registry import Recipient
+from lovhub.runtime import load_materials
+from lovhub.settings import HubSettings, load_kafka_settings, state_dir
+from lovhub.worker import HubWorker
+from lovhub.worker.runner import WorkerTopics
+from lovhub.worker.store import StateStore
+
+__all__ = ["health", "run"]
+
+
+def _health_file(directory: Path) -> Path:
+    return directory / "health.json"
+
+
+def run(
+    group: str = typer.Option("lovhub-hub", help="Consumer group (must start with lovhub-)."),
+    source_topic: str = typer.Option(AGENCY_EVENTS, help="The agency's event topic."),
+    audit_topic: str = typer.Option(AUDIT),
+    dead_letter_topic: str = typer.Option(DEAD_LETTER),
+    changelog_topic: str = typer.Option(HUB_STATE_CHANGELOG),
+    recipient_topic_template: str = typer.Option(
+        "", help="e.g. 'staging.{id}'; empty: lov.provider.<id>.v1 / lov.thirdparty.<id>.v1"
+    ),
+    worker_dir: Path | None = typer.Option(None, help="Local state; default <state>/worker."),
+    idle_exit: float = typer.Option(0.0, help="Exit after this many idle seconds (0: never)."),
+) -> None:
+    """Run a hub worker against the configured broker until stopped (SIGTERM, Ctrl-C)."""
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    settings = load_kafka_settings()
+    materials = load_materials()
+    directory = worker_dir or state_dir() / "worker"
+    directory.mkdir(parents=True, exist_ok=True)
+
+    def recipient_topic(recipient: Recipient) -> str:
+        if recipient_topic_template:
+            return recipient_topic_template.format(id=recipient.id)
+        return default_recipient_topic(recipient)
+
+    pipeline = HubPipeline(
+        policy=materials.policy,
+        recipients=materials.recipients,
+        pseudonymiser=Pseudonymiser(materials.hub_secret),
+        operator_key=materials.operator_key,
+        codec=codec_for(HubSettings()),
+        store=default_store(),
+        audit_topic=audit_topic,
+        dead_letter_topic=dead_letter_topic,
+        recipient_topic=recipient_topic,
+    )
+    worker = HubWorker(
+        pipeline,
+        client_config=aio_client_config(settings),
+        topics=WorkerTopics(source_topic, audit_topic, changelog_topic),
+        group_id=group,
+        store=StateStore(directory / "state"),
+        health_file=_health_file(directory),
+    )
+    say(
+        f"hub worker on {settings.bootstrap_servers} as {settings.sasl_username}: policy "
+        f"{materials.policy.version}, {len(materials.recipients)} recipients, group {group}"
+    )
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, worker.stop)
+        await worker.run(idle_exit_after=idle_exit or None)
+
+    asyncio.run(main())
+    h = worker.health
+    say(
+        f"stopped: {h.events} events, {h.deliveries} deliveries, {h.audits} audit decisions, "
+        f"{h.dead_letters} dead letters"
+    )
+
+
+def health(
+    worker_dir: Path | None = typer.Option(None, help="Default <state>/worker."),
+    max_age: float = typer.Option(30.0, help="Seconds after which silence means unhealthy."),
+) -> None:
+    """Exit 0 when the worker reports healthy recently, 1 otherwise."""
+    path = _health_file(worker_dir or state_dir() / "worker")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        out.print(f"unhealthy: no health report at {path}")
+        raise typer.Exit(1) from None
+    age = time.time() - float(data.get("written_at", 0))
+    if not data.get("healthy") or age > max_age:
+        out.print(f"unhealthy: {data.get('reason') or f'no report for {age:.0f}s'}")
+        raise typer.Exit(1)
+    out.print(f"healthy: {data['events']} events, {data['deliveries']} deliveries")

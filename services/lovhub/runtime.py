@@ -1,0 +1,91 @@
+"""What a hub worker needs besides Kafka: policy, recipients with keys, the operators'
+public key and the hub's pseudonym secret. Loaded once at start-up; any gap stops the
+start with a message that names the missing piece (fail fast, fail closed).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from lovhub.crypto import CryptoError, RecipientPublicKey, parse_public_key, write_private_key_file
+from lovhub.errors import ConfigurationError, LovhubError
+from lovhub.policy import Policy, load_policy
+from lovhub.private_files import write_private
+from lovhub.registry import RecipientDirectory, load_recipients
+from lovhub.synthetic.world import World, default_policy_dir
+
+__all__ = ["HubMaterials", "load_materials", "write_world"]
+
+MIN_SECRET_BYTES = 32
+
+
+@dataclass(frozen=True)
+class HubMaterials:
+    policy: Policy
+    recipients: RecipientDirectory
+    operator_key: RecipientPublicKey
+    hub_secret: bytes
+
+
+def _path(variable: str, default: Path | None) -> Path:
+    value = os.environ.get(variable)
+    if value:
+        return Path(value).expanduser()
+    if default is None:
+        raise ConfigurationError(f"{variable} is not set")
+    return default
+
+
+def load_materials() -> HubMaterials:
+    policy_dir = default_policy_dir()
+    policy_file = _path("LOVHUB_POLICY_FILE", policy_dir / "policy.yaml")
+    recipients_file = _path("LOVHUB_RECIPIENTS_FILE", policy_dir / "recipients.yaml")
+    operator_file = _path("LOVHUB_OPERATOR_PUBLIC_KEY_FILE", None)
+    secret_file = _path("LOVHUB_HUB_SECRET_FILE", None)
+    try:
+        policy = load_policy(policy_file)
+        recipients = load_recipients(recipients_file, policy=policy)
+        operator_key = parse_public_key(operator_file.read_text(encoding="utf-8").strip())
+        secret = bytes.fromhex(secret_file.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError) as error:
+        raise ConfigurationError(f"cannot load the hub's start-up files: {error}") from error
+    except (LovhubError, CryptoError) as error:
+        raise ConfigurationError(f"invalid start-up file: {error}") from error
+    if len(secret) < MIN_SECRET_BYTES:
+        raise ConfigurationError(f"{secret_file} must hold at least {MIN_SECRET_BYTES} bytes (hex)")
+    return HubMaterials(policy, recipients, operator_key, secret)
+
+
+def write_world(world: World, directory: Path) -> dict[str, str]:
+    """Write a synthetic world's files and return the environment that points at them."""
+    directory.mkdir(parents=True, exist_ok=True)
+    recipients = {
+        "label": "demo recipients with generated keys",
+        "recipients": [
+            r.model_dump(mode="json")
+            for r in (*world.recipients.providers(), *world.recipients.third_parties())
+        ],
+    }
+    recipients_file = directory / "recipients.yaml"
+    recipients_file.write_text(yaml.safe_dump(recipients, sort_keys=False), encoding="utf-8")
+    operator_file = directory / "operator.pub"
+    operator_file.write_text(world.operator_key.public_key().to_text() + "\n", encoding="utf-8")
+    write_private_key_file(directory / "operator.key", world.operator_key)
+    for recipient_id, key in world.private_keys.items():
+        write_private_key_file(directory / f"{recipient_id}.key", key)
+    secret_file = directory / "hub-secret.hex"
+    write_private(secret_file, world.hub_secret.hex() + "\n")
+    return {
+        "LOVHUB_RECIPIENTS_FILE": str(recipients_file),
+        "LOVHUB_OPERATOR_PUBLIC_KEY_FILE": str(operator_file),
+        "LOVHUB_HUB_SECRET_FILE": str(secret_file),
+    }
+
+
+def new_hub_secret() -> bytes:
+    return secrets.token_bytes(MIN_SECRET_BYTES)
