@@ -43,6 +43,7 @@ def run(
     ),
     worker_dir: Path | None = typer.Option(None, help="Local state; default <state>/worker."),
     idle_exit: float = typer.Option(0.0, help="Exit after this many idle seconds (0: never)."),
+    max_batch: int = typer.Option(2000, min=1, help="Records per batch (latency vs. speed)."),
 ) -> None:
     """Run a hub worker against the configured broker until stopped (SIGTERM, Ctrl-C)."""
     logging.basicConfig(
@@ -76,6 +77,7 @@ def run(
         group_id=group,
         store=StateStore(directory / "state"),
         health_file=_health_file(directory),
+        max_batch=max_batch,
     )
     say(
         f"hub worker on {settings.bootstrap_servers} as {settings.sasl_username}: policy "

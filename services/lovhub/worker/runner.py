@@ -83,10 +83,11 @@ class _Restore(ConsumerRebalanceListener):  # type: ignore[misc]
         self._worker = worker
 
     async def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
-        return None
+        # Another worker may change these jobseekers' state before we get them back.
+        self._worker.restored.difference_update(tp.partition for tp in revoked)
 
     async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
-        await self._worker.restore_state([tp.partition for tp in assigned])
+        return None  # restored lazily, before the first batch that touches the partition
 
 
 class HubWorker:
@@ -109,6 +110,9 @@ class HubWorker:
         self.max_batch = max_batch
         self._client_config = client_config
         self._group_id = group_id
+        # Partitions whose state is up to date with the changelog. Checked before every
+        # batch: records fetched around a rebalance must never meet a stale store.
+        self.restored: set[int] = set()
         self._stopping: asyncio.Event | None = None
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
@@ -138,7 +142,7 @@ class HubWorker:
         last_health = 0.0
         try:
             while not self._stopping.is_set():
-                if self.health_file and time.monotonic() - last_health > 2.0:
+                if self.health_file and time.monotonic() - last_health > 1.0:
                     self.health.write(self.health_file)
                     last_health = time.monotonic()
                 batch = await consumer.getmany(timeout_ms=200, max_records=self.max_batch)
@@ -192,6 +196,10 @@ class HubWorker:
         producer: AIOKafkaProducer,
         batch: dict[TopicPartition, list[Any]],
     ) -> None:
+        stale = sorted({tp.partition for tp in batch} - self.restored)
+        if stale:
+            await self.restore_state(stale)
+            self.restored.update(stale)
         results: list[EventResult] = []
         states: dict[tuple[int, bytes], JobseekerState] = {}
         for tp, records in batch.items():
