@@ -1,37 +1,73 @@
-"""``lovhub demo``: the main job, end to end on a local broker.
+"""``lovhub demo``: the main job, end to end on a real broker.
 
-What it shows today: a real broker (the local one unless ``KAFKA_BOOTSTRAP_SERVERS`` is set),
-the hub's topology provisioned, synthetic agency events encoded with the codec and produced
-to the agency topic, read back as the least-privileged hub principal, and the broker refusing
-that principal what its ACLs do not allow.
+1. a real broker (the local one unless ``KAFKA_BOOTSTRAP_SERVERS`` is set), provisioned;
+2. synthetic recipients with fresh key pairs, and their topics;
+3. a synthetic agency stream (consents given and withdrawn, special-category data,
+   protected identities, a few percent invalid records) produced to the agency topic;
+4. the hub worker, running as the least-privileged hub principal, until the stream is done;
+5. every recipient reading and decrypting its own topic; the audit stream summarised;
+   a record opened with another recipient's key failing; the broker refusing the hub
+   principal a write to the agency topic.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
-import random
 import secrets
-import uuid
+import time
 from collections import Counter
 
 import typer
 from kafka import TopicPartition
 from kafka.errors import TopicAuthorizationFailedError
-from rich.progress import Progress
+from kafka.structs import OffsetAndMetadata
 from rich.table import Table
 
 from lovhub.cli.console import err, out, say
-from lovhub.codec import JOBSEEKER_EVENT, Codec, codec_for, validate_jobseeker_event
-from lovhub.codec.examples import EVENT_TYPES, jobseeker_event
+from lovhub.codec import AUDIT_DECISION, RECIPIENT_RECORD, codec_for
+from lovhub.crypto import CryptoError, RecordDecryptor, WrappedDataKey
 from lovhub.devbroker import LocalBroker
 from lovhub.kafka import admin_client, consumer, producer
+from lovhub.kafka.aio import aio_client_config
+from lovhub.kafka.reading import end_offsets, read_from
+from lovhub.pipeline import HubPipeline
+from lovhub.pipeline.hub import default_recipient_topic
 from lovhub.private_files import write_private
+from lovhub.provisioning.apply import ensure_topics
 from lovhub.provisioning.hub import provision_hub
-from lovhub.provisioning.topology import AGENCY_EVENTS
+from lovhub.provisioning.topology import (
+    AGENCY_EVENTS,
+    AUDIT,
+    DAY_MS,
+    HUB_STATE_CHANGELOG,
+    TopicSpec,
+    provider_report_topic,
+)
+from lovhub.runtime import write_world
 from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings, state_dir
+from lovhub.synthetic import World, build_world, generate_scenario
+from lovhub.worker import HubWorker
+from lovhub.worker.runner import WorkerTopics
+from lovhub.worker.store import StateStore
 
 __all__ = ["demo"]
+
+DEMO_GROUP = "lovhub-demo-hub"
+
+
+def _skip_history(settings: KafkaSettings, group: str) -> None:
+    """Start the demo's worker at the current end: earlier runs' events are not this run's."""
+    reader = consumer(settings, group_id=group)
+    try:
+        numbers = reader.partitions_for_topic(AGENCY_EVENTS)
+        partitions = [TopicPartition(AGENCY_EVENTS, number) for number in numbers]
+        ends = reader.end_offsets(partitions)
+        reader.assign(partitions)
+        reader.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in ends.items()})
+    finally:
+        reader.close()
 
 
 def _broker_settings() -> KafkaSettings:
@@ -50,7 +86,7 @@ def _broker_settings() -> KafkaSettings:
 
 
 def _demo_hub_password(principal: str) -> str:
-    """The demo owns its hub principal's password, so it can log in as that principal."""
+    """The demo owns its hub principal's password, so it can run the worker as it."""
     path = state_dir() / "credentials" / f"{principal}.credentials.json"
     if path.exists():
         return str(json.loads(path.read_text(encoding="utf-8"))["password"])
@@ -59,15 +95,27 @@ def _demo_hub_password(principal: str) -> str:
     return password
 
 
+def _recipient_topics(world: World, partitions: int) -> list[TopicSpec]:
+    # Recipient onboarding (topics, principals, ACLs) is `lovhub recipient add`'s job; the
+    # demo creates just the topics so the hub has somewhere to deliver.
+    specs = []
+    for recipient in (*world.recipients.providers(), *world.recipients.third_parties()):
+        specs.append(TopicSpec(default_recipient_topic(recipient), partitions, 30 * DAY_MS))
+        if recipient.is_provider:
+            specs.append(TopicSpec(provider_report_topic(recipient.id), partitions, 30 * DAY_MS))
+    return specs
+
+
 def demo(
-    jobseekers: int = typer.Option(200, min=1, help="Synthetic jobseekers to generate."),
-    events_per_jobseeker: int = typer.Option(5, min=1, help="Events per jobseeker."),
-    seed: int = typer.Option(20261122, help="Seed of the synthetic data."),
+    jobseekers: int = typer.Option(300, min=1, help="Synthetic jobseekers in the stream."),
+    seed: int = typer.Option(0, help="Seed of the synthetic data (0: a new one each run)."),
 ) -> None:
-    """Start the local broker, provision it, and push synthetic agency events through it."""
+    """Run the whole hub on a real broker with synthetic data, and show what happened."""
     admin_settings = _broker_settings()
     hub = HubSettings()
     hub_password = _demo_hub_password(hub.hub_principal)
+    world = build_world()
+    write_world(world, state_dir() / "demo")
     admin = admin_client(admin_settings)
     try:
         provision_hub(
@@ -77,92 +125,129 @@ def demo(
             credentials_dir=state_dir() / "credentials",
             progress=say,
         )
+        ensure_topics(
+            admin,
+            _recipient_topics(world, hub.partitions),
+            replication_factor=hub.replication_factor,
+        )
     finally:
         admin.close()
-    say(f"provisioned the hub's topics and the least-privileged principal {hub.hub_principal}")
+    say(f"provisioned; recipients: {', '.join(sorted(world.private_keys))}")
 
     codec = codec_for(hub)
-    rng = random.Random(seed)  # noqa: S311 - synthetic test data, not secrets
-    total = jobseekers * events_per_jobseeker
+    seed = seed or int(time.time())
+    scenario = generate_scenario(
+        world,
+        codec,
+        jobseekers=jobseekers,
+        seed=seed,
+        invalid_rate=0.03,
+        first_number=(seed % 8000) * 100_000 + 1,  # each run its own jobseekers
+    )
+    _skip_history(admin_settings, DEMO_GROUP)
+    recipient_topics = {
+        r.id: default_recipient_topic(r)
+        for r in (*world.recipients.providers(), *world.recipients.third_parties())
+    }
+    starts = {
+        topic: end_offsets(admin_settings, topic) for topic in (AUDIT, *recipient_topics.values())
+    }
     writer = producer(admin_settings)
-    start_offsets = _end_offsets(admin_settings)
-    sent: Counter[str] = Counter()
-    with Progress(console=err, transient=True) as progress:
-        task = progress.add_task("producing agency events", total=total)
-        for _ in range(jobseekers):
-            jobseeker_id = f"AF-{uuid.UUID(int=rng.getrandbits(128)).hex[:12]}"
-            for _ in range(events_per_jobseeker):
-                event_type = rng.choice(EVENT_TYPES)
-                event = jobseeker_event(event_type, rng, jobseeker_id=jobseeker_id)
-                writer.send(
-                    AGENCY_EVENTS,
-                    key=jobseeker_id.encode(),
-                    value=codec.encode(JOBSEEKER_EVENT, event),
-                )
-                sent[event_type] += 1
-                progress.advance(task)
-        writer.flush()
+    for key, value in scenario.records:
+        writer.send(AGENCY_EVENTS, key=key, value=value)
+    writer.flush()
     writer.close()
-    say(f"produced {total} synthetic events for {jobseekers} jobseekers to {AGENCY_EVENTS}")
+    say(
+        f"produced {len(scenario.records)} agency events for {jobseekers} jobseekers "
+        f"({sum(scenario.invalid.values())} deliberately invalid)"
+    )
 
     hub_settings = admin_settings.with_credentials(hub.hub_principal, hub_password)
-    received = _read_back_as_hub(hub_settings, codec, start_offsets, total)
-    _show_counts(sent, received)
+    worker = HubWorker(
+        HubPipeline(
+            policy=world.policy,
+            recipients=world.recipients,
+            pseudonymiser=world.pseudonymiser(),
+            operator_key=world.operator_key.public_key(),
+            codec=codec,
+            store=_schema_store(),
+        ),
+        client_config=aio_client_config(hub_settings),
+        topics=WorkerTopics(AGENCY_EVENTS, AUDIT, HUB_STATE_CHANGELOG),
+        group_id=DEMO_GROUP,
+        store=StateStore(state_dir() / "demo" / "worker-state"),
+    )
+    started = time.monotonic()
+    with err.status(f"hub worker running as {hub.hub_principal}"):
+        asyncio.run(worker.run(idle_exit_after=3.0))
+    say(f"hub worker processed {worker.health.events} events in {time.monotonic() - started:.1f}s")
+
+    _show_audit(admin_settings, starts[AUDIT], codec)
+    _show_recipients(admin_settings, world, recipient_topics, starts, codec)
     _show_acl_refusal(hub_settings)
-    if received != sent:
-        raise typer.Exit(1)
 
 
-def _end_offsets(settings: KafkaSettings) -> dict[TopicPartition, int]:
-    reader = consumer(settings)
-    try:
-        partitions = [
-            TopicPartition(AGENCY_EVENTS, p) for p in reader.partitions_for_topic(AGENCY_EVENTS)
-        ]
-        return dict(reader.end_offsets(partitions))
-    finally:
-        reader.close()
+def _schema_store():  # type: ignore[no-untyped-def]
+    from lovhub.codec import default_store
+
+    return default_store()
 
 
-def _read_back_as_hub(
-    settings: KafkaSettings,
-    codec: Codec,
-    start_offsets: dict[TopicPartition, int],
-    expected: int,
-) -> Counter[str]:
-    reader = consumer(settings, group_id=f"lovhub-demo-{uuid.uuid4().hex[:8]}")
-    reader.assign(list(start_offsets))
-    for partition, offset in start_offsets.items():
-        reader.seek(partition, offset)
-    received: Counter[str] = Counter()
-    count = 0
-    with Progress(console=err, transient=True) as progress:
-        task = progress.add_task("reading back as the hub principal", total=expected)
-        idle_polls = 0
-        while count < expected and idle_polls < 20:
-            batches = reader.poll(timeout_ms=500)
-            idle_polls = 0 if batches else idle_polls + 1
-            for records in batches.values():
-                for record in records:
-                    event = codec.decode(record.value, JOBSEEKER_EVENT)
-                    validate_jobseeker_event(event)
-                    received[str(event["event_type"])] += 1
-                    count += 1
-                    progress.advance(task)
-    reader.close()
-    say(f"read back and validated {count} events as {settings.sasl_username}")
-    return received
-
-
-def _show_counts(sent: Counter[str], received: Counter[str]) -> None:
-    table = Table(title="agency events through the broker")
-    table.add_column("event type")
-    table.add_column("produced", justify="right")
-    table.add_column("read back", justify="right")
-    for event_type in sorted(sent):
-        table.add_row(event_type, str(sent[event_type]), str(received[event_type]))
-    table.add_row("[bold]total", str(sum(sent.values())), str(sum(received.values())))
+def _show_audit(settings: KafkaSettings, start: dict[int, int], codec) -> None:  # type: ignore[no-untyped-def]
+    decisions = [codec.decode(r.value, AUDIT_DECISION) for r in read_from(settings, AUDIT, start)]
+    counted = Counter((d["outcome"], d["reason_code"] or "") for d in decisions)
+    table = Table(title=f"audit decisions of this run ({len(decisions)})")
+    table.add_column("outcome")
+    table.add_column("reason")
+    table.add_column("count", justify="right")
+    for (outcome, reason), count in sorted(counted.items(), key=lambda item: -item[1]):
+        table.add_row(outcome, reason, str(count))
     out.print(table)
+
+
+def _show_recipients(settings, world: World, topics: dict[str, str], starts, codec) -> None:  # type: ignore[no-untyped-def]
+    table = Table(title="what each recipient received and could decrypt")
+    for column in ("recipient", "records", "fields in clear", "fields decrypted", "failures"):
+        table.add_column(column, justify="right" if column != "recipient" else "left")
+    stolen_attempts = stolen_opened = 0
+    for recipient_id, topic in sorted(topics.items()):
+        own = RecordDecryptor(
+            recipient_id, {k.key_id: k for k in [world.private_keys[recipient_id]]}
+        )
+        thief_id = next(r for r in sorted(world.private_keys) if r != recipient_id)
+        thief = RecordDecryptor(
+            recipient_id, {world.private_keys[thief_id].key_id: world.private_keys[thief_id]}
+        )
+        records = read_from(settings, topic, starts[topic])
+        clear = opened = failures = 0
+        for record in records:
+            body = codec.decode(record.value, RECIPIENT_RECORD)
+            wrapped = WrappedDataKey.from_avro(body["data_key"]) if body["data_key"] else None
+            for field in body["fields"]:
+                if field["encrypted"] is None or wrapped is None:
+                    clear += 1
+                    continue
+                where = {"topic": topic, "event_id": body["event_id"], "path": field["path"]}
+                try:
+                    own.open_field(wrapped, field["encrypted"], **where)
+                    opened += 1
+                except CryptoError:
+                    failures += 1
+                stolen_attempts += 1
+                try:
+                    thief.open_field(wrapped, field["encrypted"], **where)
+                    stolen_opened += 1
+                except CryptoError:
+                    pass
+        table.add_row(recipient_id, str(len(records)), str(clear), str(opened), str(failures))
+    out.print(table)
+    if stolen_opened:
+        out.print(f"[red]✗ {stolen_opened} fields opened with another recipient's key[/red]")
+        raise typer.Exit(1)
+    out.print(
+        f"[green]✓[/green] {stolen_attempts} encrypted fields tried with another "
+        "recipient's key: none opened"
+    )
 
 
 def _show_acl_refusal(hub_settings: KafkaSettings) -> None:

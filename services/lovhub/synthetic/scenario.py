@@ -125,9 +125,12 @@ def generate_scenario(
     jobseekers: int,
     seed: int = 7,
     invalid_rate: float = 0.03,
+    first_number: int = 1,
 ) -> Scenario:
+    """``first_number`` numbers the jobseekers (AS-<9 digits>), so runs can avoid each other."""
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
-    streams = [_Jobseeker(world, rng, n).history() for n in range(1, jobseekers + 1)]
+    numbers = range(first_number, first_number + jobseekers)
+    streams = [_Jobseeker(world, rng, n).history() for n in numbers]
     people = [_Jobseeker(world, rng, 900_000_000 + n) for n in range(jobseekers)]
     scenario = Scenario()
     live = list(range(jobseekers))

@@ -92,10 +92,12 @@ def test_no_delivery_after_a_withdrawal_or_assignment_end_earlier_in_the_log(
                     for e in log[:i]
                     if e["event_type"] == "ASSIGNMENT_ENDED"
                 }
+                # The basis: an assignment seen (started, or ending right now) and not
+                # ended before this event.
                 live_starts = [
                     e
                     for e in log[: i + 1]
-                    if e["event_type"] == "ASSIGNMENT_STARTED"
+                    if e["event_type"] in ("ASSIGNMENT_STARTED", "ASSIGNMENT_ENDED")
                     and e["body"][1]["provider_id"] == decision.recipient_id
                     and e["body"][1]["assignment_id"] not in ended_ids
                 ]

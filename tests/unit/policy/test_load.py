@@ -108,10 +108,14 @@ def test_third_party_learns_registration_status_only(policy: Policy) -> None:
     purpose = "consent.registration-status"
     registered = policy.rules_for("REGISTRATION", purpose)
     assert [(r.output_path, r.transform, r.personal) for r in registered] == [
-        ("body.registered", Transform.REGISTERED_FLAG, False)
+        (
+            "body.registered",
+            Transform.REGISTERED_FLAG,
+            True,
+        )  # encrypted: being registered is sensitive
     ]
     deregistered = policy.rules_for("DEREGISTRATION", purpose)
-    assert [r.output_path for r in deregistered] == ["body.deregistered"]
+    assert [(r.output_path, r.personal) for r in deregistered] == [("body.deregistered", True)]
     others = {e for e in EventType if policy.rules_for(e, purpose)}
     assert others == {EventType.REGISTRATION, EventType.DEREGISTRATION}
     assert policy.requires_consent("REGISTRATION", purpose)
