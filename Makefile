@@ -21,7 +21,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
-	$(BIN)/mypy --strict services/lovhub/core services/lovhub/codec services/lovhub/identity
+	$(BIN)/mypy --strict services/lovhub/core services/lovhub/pipeline services/lovhub/crypto services/lovhub/policy services/lovhub/registry services/lovhub/minimise.py services/lovhub/pseudonyms.py services/lovhub/codec services/lovhub/identity
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit

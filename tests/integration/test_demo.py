@@ -12,7 +12,7 @@ from tests.support.broker import TestBroker
 LOVHUB = str(Path(sys.executable).parent / "lovhub")
 
 
-def test_demo_pushes_events_through_the_broker_and_shows_acls_hold(
+def test_demo_runs_the_hub_end_to_end_and_shows_its_guarantees(
     kafka_broker: TestBroker, tmp_path: Path
 ) -> None:
     settings = kafka_broker.admin_settings
@@ -26,7 +26,7 @@ def test_demo_pushes_events_through_the_broker_and_shows_acls_hold(
         "COLUMNS": "200",
     }
     result = subprocess.run(
-        [LOVHUB, "demo", "--jobseekers", "30", "--events-per-jobseeker", "4"],
+        [LOVHUB, "demo", "--jobseekers", "40", "--seed", "4242"],
         env=env,
         capture_output=True,
         text=True,
@@ -34,5 +34,7 @@ def test_demo_pushes_events_through_the_broker_and_shows_acls_hold(
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "read back and validated 120 events as lovhub-hub" in result.stderr
+    assert "hub worker processed" in result.stderr
+    assert "DELIVERED" in result.stdout and "REJECTED" in result.stdout
+    assert "with another recipient's key: none opened" in result.stdout
     assert "the broker refused lovhub-hub a write" in result.stdout
