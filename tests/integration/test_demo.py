@@ -35,6 +35,7 @@ def test_demo_runs_the_hub_end_to_end_and_shows_its_guarantees(
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "hub worker processed" in result.stderr
-    assert "DELIVERED" in result.stdout and "REJECTED" in result.stdout
+    assert "DELIVERED" in result.stdout
+    assert "REJECTED" in result.stdout
     assert "with another recipient's key: none opened" in result.stdout
     assert "the broker refused lovhub-hub a write" in result.stdout
