@@ -12,6 +12,7 @@ from lovhub.crypto import CryptoError, RecordDecryptor, WrappedDataKey
 from lovhub.kafka import producer
 from lovhub.synthetic import build_world, generate_scenario
 from tests.support.broker import TestBroker
+from tests.support.expected import expected_outcomes
 from tests.support.hubrun import (
     HubTopics,
     audit_outcomes,
@@ -55,6 +56,7 @@ def test_mixed_stream_is_shared_exactly_as_the_model_says(
     actual, decisions = audit_outcomes(settings, topics)
     assert len({d["decision_id"] for d in decisions}) == len(decisions), "no duplicates"
     assert actual == expected
+    assert actual == expected_outcomes(world, scenario), "the reference model agrees"
 
     valid_ids = {e["event_id"] for e in scenario.events if e is not None}
     audited_ids = {d["event_id"] for d in decisions if d["event_id"]}

@@ -19,6 +19,7 @@ from lovhub.kafka import producer
 from lovhub.runtime import write_world
 from lovhub.synthetic import build_world, generate_scenario
 from tests.support.broker import TestBroker
+from tests.support.expected import expected_outcomes
 from tests.support.hubrun import HubTopics, audit_outcomes, oracle_outcomes, read_all
 
 LOVHUB = str(Path(sys.executable).parent / "lovhub")
@@ -109,7 +110,8 @@ def test_sigkill_mid_stream_then_restart_elsewhere_loses_nothing(
     unique = {d["decision_id"]: d for d in decisions}
     actual = Counter((d["outcome"], d["reason_code"], d["recipient_id"]) for d in unique.values())
     print(f"killed after {killed_at} events; {len(decisions) - len(unique)} replayed duplicates")
-    assert actual == expected, "after dedupe by decision id the books match the model"
+    assert actual == expected, "after dedupe by decision id the books match the pipeline"
+    assert actual == expected_outcomes(world, scenario), "and the reference model"
 
     deliveries = {}
     for recipient in (*world.recipients.providers(), *world.recipients.third_parties()):
