@@ -20,7 +20,7 @@ from lovhub.provisioning.topology import AGENCY_EVENTS, AUDIT, DEAD_LETTER, HUB_
 from lovhub.pseudonyms import Pseudonymiser
 from lovhub.registry import Recipient
 from lovhub.runtime import load_materials
-from lovhub.settings import HubSettings, load_kafka_settings, state_dir
+from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings, state_dir
 from lovhub.worker import HubWorker
 from lovhub.worker.runner import WorkerTopics
 from lovhub.worker.store import StateStore
@@ -44,6 +44,9 @@ def run(
     worker_dir: Path | None = typer.Option(None, help="Local state; default <state>/worker."),
     idle_exit: float = typer.Option(0.0, help="Exit after this many idle seconds (0: never)."),
     max_batch: int = typer.Option(2000, min=1, help="Records per batch (latency vs. speed)."),
+    engine: str = typer.Option(
+        "batch", help="'batch' (aiokafka, the default) or 'faust' (a per-event Faust agent)."
+    ),
 ) -> None:
     """Run a hub worker against the configured broker until stopped (SIGTERM, Ctrl-C)."""
     logging.basicConfig(
@@ -70,6 +73,11 @@ def run(
         dead_letter_topic=dead_letter_topic,
         recipient_topic=recipient_topic,
     )
+    if engine == "faust":
+        _run_faust(pipeline, settings, group, source_topic, audit_topic, directory)
+        return
+    if engine != "batch":
+        raise typer.BadParameter(f"unknown engine {engine!r}; use 'batch' or 'faust'")
     worker = HubWorker(
         pipeline,
         client_config=aio_client_config(settings),
@@ -96,6 +104,32 @@ def run(
         f"stopped: {h.events} events, {h.deliveries} deliveries, {h.audits} audit decisions, "
         f"{h.dead_letters} dead letters"
     )
+
+
+def _run_faust(
+    pipeline: HubPipeline,
+    settings: KafkaSettings,
+    group: str,
+    source_topic: str,
+    audit_topic: str,
+    directory: Path,
+) -> None:
+    import faust
+
+    from lovhub.worker.faust_engine import FaustTopics, build_faust_app
+
+    hub = HubSettings()
+    app = build_faust_app(
+        pipeline,
+        settings=settings,
+        topics=FaustTopics(source_topic, audit_topic),
+        app_id=group,
+        datadir=directory / "faust",
+        partitions=hub.partitions,
+        replication_factor=hub.replication_factor,
+    )
+    say(f"faust engine: app {group}, one event at a time")
+    faust.Worker(app, loglevel="warning", quiet=True).execute_from_commandline()
 
 
 def health(

@@ -1,0 +1,109 @@
+"""The same pipeline as a faust-streaming agent: per event, with a Faust table for state.
+
+Kept as an alternative engine (``lovhub run --engine faust``) and as the benchmark's
+"naive per-event Faust agent" baseline. It gives the same decisions as the batch worker
+(same pure pipeline, same position semantics) but processes one event at a time, which is
+why :mod:`lovhub.worker.runner` is the default. Faust acknowledges an event only after the
+agent's loop body has finished with it, i.e. after its deliveries and audit records were
+acknowledged by the broker: at least once, like the batch worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import faust
+from faust.types.auth import SASLMechanism
+
+from lovhub.core import state_from_bytes, state_to_bytes
+from lovhub.core.outputs import SourcePosition
+from lovhub.settings import KafkaSettings
+from lovhub.worker.runner import Pipeline
+
+__all__ = ["FaustTopics", "build_faust_app"]
+
+
+@dataclass(frozen=True)
+class FaustTopics:
+    source: str
+    audit: str
+
+
+def _credentials(settings: KafkaSettings) -> Any:
+    if not settings.uses_sasl():
+        return None
+    return faust.SASLCredentials(
+        username=settings.sasl_username,
+        password=settings.sasl_password.get_secret_value() if settings.sasl_password else None,
+        mechanism=SASLMechanism(settings.sasl_mechanism),
+    )
+
+
+def build_faust_app(
+    pipeline: Pipeline,
+    *,
+    settings: KafkaSettings,
+    topics: FaustTopics,
+    app_id: str,
+    datadir: Path,
+    partitions: int,
+    replication_factor: int = 1,
+) -> faust.App:
+    app = faust.App(
+        app_id,  # also the consumer group and the prefix of Faust's own topics
+        broker=[f"kafka://{server}" for server in settings.bootstrap_servers.split(",")],
+        broker_credentials=_credentials(settings),
+        store="rocksdb://",
+        datadir=str(datadir),
+        topic_partitions=partitions,
+        topic_replication_factor=replication_factor,
+        web_enabled=False,
+        consumer_auto_offset_reset="earliest",
+    )
+    source = app.topic(
+        topics.source,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+    states = app.Table("jobseeker-state", default=None, partitions=partitions)
+    sinks: dict[str, Any] = {}
+
+    def sink(name: str) -> Any:
+        if name not in sinks:
+            sinks[name] = app.topic(name, key_serializer="raw", value_serializer="raw")
+        return sinks[name]
+
+    @app.agent(source)
+    async def share(stream: Any) -> None:
+        async for event in stream.events():
+            message = event.message
+            key = message.key
+            stored = states.get(key)
+            state = state_from_bytes(stored.encode() if stored else None)
+            position = SourcePosition(message.topic, message.partition, message.offset)
+            result = pipeline.process(message.value, key, position, state)
+            placed = []
+            for record in (*result.deliveries, *result.dead_letters):
+                sent = await sink(record.topic).send(
+                    key=record.key, value=record.value, headers=list(record.headers)
+                )
+                metadata = await sent
+                placed.append((metadata.topic, metadata.partition, metadata.offset))
+            for pending in result.audits:
+                index = pending.delivery_index
+                audit = pipeline.finish_audit(pending, placed[index] if index is not None else None)
+                sent = await sink(audit.topic).send(
+                    key=audit.key,
+                    value=audit.value,
+                    headers=list(audit.headers),
+                    partition=message.partition,
+                )
+                await sent
+            if result.state is not None:
+                states[key] = state_to_bytes(result.state).decode()
+
+    return app

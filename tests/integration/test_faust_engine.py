@@ -1,0 +1,88 @@
+"""The Faust engine runs the same pipeline and reaches the same decisions."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from kafka import KafkaAdminClient
+
+from lovhub.codec import AUDIT_DECISION, codec_for
+from lovhub.kafka import producer
+from lovhub.kafka.reading import end_offsets
+from lovhub.runtime import write_world
+from lovhub.synthetic import build_world, generate_scenario
+from tests.support.broker import TestBroker
+from tests.support.expected import expected_outcomes
+from tests.support.hubrun import HubTopics, read_all
+
+LOVHUB = str(Path(sys.executable).parent / "lovhub")
+
+
+def test_faust_engine_decides_like_the_reference_model(
+    kafka_broker: TestBroker, kafka_admin: KafkaAdminClient, tmp_path: Path
+) -> None:
+    world = build_world()
+    topics = HubTopics.fresh()
+    topics.create(kafka_admin, world)
+    settings = kafka_broker.admin_settings
+    codec = codec_for(None)
+    scenario = generate_scenario(world, codec, jobseekers=40, seed=31, invalid_rate=0.05)
+    expected = expected_outcomes(world, scenario)
+    writer = producer(settings)
+    for key, value in scenario.records:
+        writer.send(topics.source, key=key, value=value)
+    writer.flush()
+    writer.close()
+    assert settings.sasl_password is not None
+    env = {
+        **os.environ,
+        **write_world(world, tmp_path / "world"),
+        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "LOVHUB_KAFKA_SASL_USERNAME": settings.sasl_username or "",
+        "LOVHUB_KAFKA_SASL_PASSWORD": settings.sasl_password.get_secret_value(),
+        "LOVHUB_STATE_DIR": str(tmp_path / "state"),
+        "LOVHUB_PARTITIONS": str(topics.partitions),
+    }
+    worker = subprocess.Popen(
+        [
+            LOVHUB,
+            "run",
+            "--engine",
+            "faust",
+            "--group",
+            f"lovhub-test-{topics.run}",
+            "--source-topic",
+            topics.source,
+            "--audit-topic",
+            topics.audit,
+            "--dead-letter-topic",
+            topics.dead_letter,
+            "--recipient-topic-template",
+            f"test.{topics.run}.recipient.{{id}}",
+            "--worker-dir",
+            str(tmp_path / "worker"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while sum(end_offsets(settings, topics.audit).values()) < sum(expected.values()):
+            assert worker.poll() is None, (worker.stdout.read() if worker.stdout else "")[-3000:]
+            assert time.monotonic() < deadline, "the Faust engine did not finish in time"
+            time.sleep(0.5)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
+    decisions = [codec.decode(r.value, AUDIT_DECISION) for r in read_all(settings, topics.audit)]
+    unique = {d["decision_id"]: d for d in decisions}
+    actual = Counter((d["outcome"], d["reason_code"], d["recipient_id"]) for d in unique.values())
+    assert actual == expected
