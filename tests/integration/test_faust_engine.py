@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -13,13 +12,11 @@ from pathlib import Path
 from kafka import KafkaAdminClient
 
 from lovhub.codec import AUDIT_DECISION, codec_for
-from lovhub.kafka import producer
 from lovhub.kafka.reading import end_offsets
-from lovhub.runtime import write_world
 from lovhub.synthetic import build_world, generate_scenario
 from tests.support.broker import TestBroker
 from tests.support.expected import expected_outcomes
-from tests.support.hubrun import HubTopics, read_all
+from tests.support.hubrun import HubTopics, lovhub_env, produce_all, read_all
 
 LOVHUB = str(Path(sys.executable).parent / "lovhub")
 
@@ -34,19 +31,9 @@ def test_faust_engine_decides_like_the_reference_model(
     codec = codec_for(None)
     scenario = generate_scenario(world, codec, jobseekers=40, seed=31, invalid_rate=0.05)
     expected = expected_outcomes(world, scenario)
-    writer = producer(settings)
-    for key, value in scenario.records:
-        writer.send(topics.source, key=key, value=value)
-    writer.flush()
-    writer.close()
-    assert settings.sasl_password is not None
+    produce_all(settings, topics.source, scenario.records)
     env = {
-        **os.environ,
-        **write_world(world, tmp_path / "world"),
-        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "LOVHUB_KAFKA_SASL_USERNAME": settings.sasl_username or "",
-        "LOVHUB_KAFKA_SASL_PASSWORD": settings.sasl_password.get_secret_value(),
-        "LOVHUB_STATE_DIR": str(tmp_path / "state"),
+        **lovhub_env(settings, world, tmp_path),
         "LOVHUB_PARTITIONS": str(topics.partitions),
     }
     worker = subprocess.Popen(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
@@ -15,12 +14,17 @@ from pathlib import Path
 from kafka import KafkaAdminClient
 
 from lovhub.codec import codec_for
-from lovhub.kafka import producer
-from lovhub.runtime import write_world
 from lovhub.synthetic import build_world, generate_scenario
 from tests.support.broker import TestBroker
 from tests.support.expected import expected_outcomes
-from tests.support.hubrun import HubTopics, audit_outcomes, oracle_outcomes, read_all
+from tests.support.hubrun import (
+    HubTopics,
+    audit_outcomes,
+    lovhub_env,
+    oracle_outcomes,
+    produce_all,
+    read_all,
+)
 
 LOVHUB = str(Path(sys.executable).parent / "lovhub")
 
@@ -71,21 +75,9 @@ def test_sigkill_mid_stream_then_restart_elsewhere_loses_nothing(
     settings = kafka_broker.admin_settings
     codec = codec_for(None)
     scenario = generate_scenario(world, codec, jobseekers=1500, seed=23, invalid_rate=0.03)
-    writer = producer(settings)
-    for key, value in scenario.records:
-        writer.send(topics.source, key=key, value=value)
-    writer.flush()
-    writer.close()
+    produce_all(settings, topics.source, scenario.records)
 
-    assert settings.sasl_password is not None
-    env = {
-        **os.environ,
-        **write_world(world, tmp_path / "world"),
-        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "LOVHUB_KAFKA_SASL_USERNAME": settings.sasl_username or "",
-        "LOVHUB_KAFKA_SASL_PASSWORD": settings.sasl_password.get_secret_value(),
-        "LOVHUB_STATE_DIR": str(tmp_path / "state"),
-    }
+    env = lovhub_env(settings, world, tmp_path)
     first_disk = tmp_path / "worker-1"
     first = _worker(env, topics, first_disk, "--max-batch", "150")
     deadline = time.monotonic() + 120

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -11,15 +12,16 @@ from typing import Any
 
 from kafka import KafkaAdminClient, TopicPartition
 
-from lovhub.codec import AUDIT_DECISION, codec_for, default_store
+from lovhub.codec import AUDIT_DECISION, codec_for
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import SourcePosition
-from lovhub.kafka import consumer
+from lovhub.kafka import consumer, producer
 from lovhub.kafka.aio import aio_client_config
 from lovhub.pipeline import HubPipeline
 from lovhub.registry import Recipient
+from lovhub.runtime import write_world
 from lovhub.settings import KafkaSettings
-from lovhub.synthetic import World
+from lovhub.synthetic import World, pipeline_for
 from lovhub.worker import HubWorker
 from lovhub.worker.runner import WorkerTopics
 from lovhub.worker.store import StateStore
@@ -76,13 +78,8 @@ class HubTopics:
 
 
 def make_pipeline(world: World, topics: HubTopics) -> HubPipeline:
-    return HubPipeline(
-        policy=world.policy,
-        recipients=world.recipients,
-        pseudonymiser=world.pseudonymiser(),
-        operator_key=world.operator_key.public_key(),
-        codec=codec_for(None),
-        store=default_store(),
+    return pipeline_for(
+        world,
         audit_topic=topics.audit,
         dead_letter_topic=topics.dead_letter,
         recipient_topic=topics.recipient,
@@ -152,3 +149,26 @@ def audit_outcomes(
         (d["outcome"], d["reason_code"], d["recipient_id"]) for d in decisions
     )
     return counted, decisions
+
+
+def produce_all(
+    settings: KafkaSettings, topic: str, records: list[tuple[bytes | None, bytes]]
+) -> None:
+    writer = producer(settings)
+    for key, value in records:
+        writer.send(topic, key=key, value=value)
+    writer.flush()
+    writer.close()
+
+
+def lovhub_env(settings: KafkaSettings, world: World, directory: Path) -> dict[str, str]:
+    """The environment of a `lovhub run` subprocess against the test broker."""
+    assert settings.sasl_password is not None
+    return {
+        **os.environ,
+        **write_world(world, directory / "world"),
+        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "LOVHUB_KAFKA_SASL_USERNAME": settings.sasl_username or "",
+        "LOVHUB_KAFKA_SASL_PASSWORD": settings.sasl_password.get_secret_value(),
+        "LOVHUB_STATE_DIR": str(directory / "state"),
+    }

@@ -32,7 +32,6 @@ from lovhub.devbroker import LocalBroker
 from lovhub.kafka import admin_client, consumer, producer
 from lovhub.kafka.aio import aio_client_config
 from lovhub.kafka.reading import end_offsets, read_from
-from lovhub.pipeline import HubPipeline
 from lovhub.pipeline.hub import default_recipient_topic
 from lovhub.private_files import write_private
 from lovhub.provisioning.apply import ensure_topics
@@ -47,7 +46,7 @@ from lovhub.provisioning.topology import (
 )
 from lovhub.runtime import write_world
 from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings, state_dir
-from lovhub.synthetic import World, build_world, generate_scenario
+from lovhub.synthetic import World, build_world, generate_scenario, pipeline_for
 from lovhub.worker import HubWorker
 from lovhub.worker.runner import WorkerTopics
 from lovhub.worker.store import StateStore
@@ -164,14 +163,7 @@ def demo(
 
     hub_settings = admin_settings.with_credentials(hub.hub_principal, hub_password)
     worker = HubWorker(
-        HubPipeline(
-            policy=world.policy,
-            recipients=world.recipients,
-            pseudonymiser=world.pseudonymiser(),
-            operator_key=world.operator_key.public_key(),
-            codec=codec,
-            store=_schema_store(),
-        ),
+        pipeline_for(world),
         client_config=aio_client_config(hub_settings),
         topics=WorkerTopics(AGENCY_EVENTS, AUDIT, HUB_STATE_CHANGELOG),
         group_id=DEMO_GROUP,
@@ -185,12 +177,6 @@ def demo(
     _show_audit(admin_settings, starts[AUDIT], codec)
     _show_recipients(admin_settings, world, recipient_topics, starts, codec)
     _show_acl_refusal(hub_settings)
-
-
-def _schema_store():  # type: ignore[no-untyped-def]
-    from lovhub.codec import default_store
-
-    return default_store()
 
 
 def _show_audit(settings: KafkaSettings, start: dict[int, int], codec) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,6 @@ numbers, names come from a short list. Nothing is real data.
 """
 
 from lovhub.synthetic.scenario import Scenario, generate_scenario
-from lovhub.synthetic.world import World, build_world
+from lovhub.synthetic.world import World, build_world, pipeline_for
 
-__all__ = ["Scenario", "World", "build_world", "generate_scenario"]
+__all__ = ["Scenario", "World", "build_world", "generate_scenario", "pipeline_for"]

@@ -6,13 +6,16 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from lovhub.codec import codec_for, default_store
 from lovhub.crypto import MLKEM768_X25519, X25519, RecipientPrivateKey, generate_key_pair
+from lovhub.pipeline import HubPipeline
 from lovhub.policy import Policy, load_policy
 from lovhub.pseudonyms import Pseudonymiser
 from lovhub.registry import PublicKeyEntry, RecipientDirectory, load_recipients
 
-__all__ = ["World", "build_world", "default_policy_dir"]
+__all__ = ["World", "build_world", "default_policy_dir", "pipeline_for"]
 
 
 def default_policy_dir() -> Path:
@@ -69,3 +72,16 @@ def build_world(
         recipients = recipients.with_recipient(recipient.with_key(entry))
     operator = generate_key_pair(X25519, valid_from=start)
     return World(policy, recipients, private_keys, operator, secrets.token_bytes(32))
+
+
+def pipeline_for(world: World, **topics: Any) -> HubPipeline:
+    """The hub pipeline for this world; ``topics`` as :class:`HubPipeline` takes them."""
+    return HubPipeline(
+        policy=world.policy,
+        recipients=world.recipients,
+        pseudonymiser=world.pseudonymiser(),
+        operator_key=world.operator_key.public_key(),
+        codec=codec_for(None),
+        store=default_store(),
+        **topics,
+    )

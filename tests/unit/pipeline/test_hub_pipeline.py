@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from lovhub.codec import JOBSEEKER_EVENT, RECIPIENT_RECORD, codec_for, default_store
+from lovhub.codec import JOBSEEKER_EVENT, RECIPIENT_RECORD, codec_for
 from lovhub.codec.examples import jobseeker_event
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import EventResult, SourcePosition
 from lovhub.crypto import DecryptionError, RecordDecryptor, WrappedDataKey
 from lovhub.pipeline import HubPipeline
 from lovhub.policy import is_contact_path
-from lovhub.synthetic import World, build_world, generate_scenario
+from lovhub.synthetic import World, build_world, generate_scenario, pipeline_for
 
 CODEC = codec_for(None)
 
@@ -29,14 +29,7 @@ def _world() -> World:
 @cache
 def _run() -> tuple[list[tuple[dict[str, Any] | None, EventResult, JobseekerState]], HubPipeline]:
     world = _world()
-    pipeline = HubPipeline(
-        policy=world.policy,
-        recipients=world.recipients,
-        pseudonymiser=world.pseudonymiser(),
-        operator_key=world.operator_key.public_key(),
-        codec=CODEC,
-        store=default_store(),
-    )
+    pipeline = pipeline_for(world)
     scenario = generate_scenario(world, CODEC, jobseekers=300, seed=3, invalid_rate=0.05)
     states: dict[bytes, JobseekerState] = {}
     results = []
