@@ -206,3 +206,62 @@ def test_a_withdrawal_that_fails_validation_still_stops_sharing() -> None:
     outcomes = _outcomes(pipeline, [given, withdrawn, registration])
     assert outcomes[1] == ["REJECTED"]
     assert outcomes[2] == ["WITHHELD"]
+
+
+def test_only_the_operators_can_read_a_dead_letter() -> None:
+    results, _ = _run()
+    world = _world()
+    from lovhub.codec import DEAD_LETTER_RECORD
+    from lovhub.crypto import CryptoError, open_for_operators
+
+    stranger = next(iter(world.private_keys.values()))
+    opened = 0
+    for event, result, _ in results:
+        if event is not None:
+            continue
+        letter = CODEC.decode(result.dead_letters[0].value, DEAD_LETTER_RECORD)
+        payload = open_for_operators(
+            letter["operator_key_id"],
+            letter["encrypted_payload"],
+            dead_letter_id=letter["dead_letter_id"],
+            private_key=world.operator_key,
+        )
+        assert payload  # the rejected bytes, recoverable by operators for repair
+        opened += 1
+        with pytest.raises(CryptoError):
+            open_for_operators(
+                letter["operator_key_id"],
+                letter["encrypted_payload"],
+                dead_letter_id=letter["dead_letter_id"],
+                private_key=stranger,
+            )
+    assert opened > 0
+
+
+def test_no_personal_data_reaches_the_logs(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    world = build_world()
+    pipeline = pipeline_for(world)
+    scenario = generate_scenario(world, CODEC, jobseekers=60, seed=9, invalid_rate=0.1)
+    secrets_in_clear: set[str] = set()
+    for event in scenario.events:
+        if event is None:
+            continue
+        body = event["body"][1]
+        secrets_in_clear.update(
+            str(body[name])
+            for name in ("personal_id", "given_name", "family_name", "email", "phone")
+            if body.get(name)
+        )
+    states: dict[bytes, JobseekerState] = {}
+    with caplog.at_level(logging.DEBUG):
+        for offset, (key, value) in enumerate(scenario.records):
+            result = pipeline.process(
+                value, key, SourcePosition("a", 0, offset), states.get(key or b"", JobseekerState())
+            )
+            if result.state is not None:
+                states[key or b""] = result.state
+    logged = caplog.text + " ".join(str(r.args) for r in caplog.records)
+    assert secrets_in_clear
+    assert not [s for s in secrets_in_clear if s in logged]
