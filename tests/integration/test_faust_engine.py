@@ -16,7 +16,7 @@ from lovhub.kafka.reading import end_offsets
 from lovhub.synthetic import build_world, generate_scenario
 from tests.support.broker import TestBroker
 from tests.support.expected import expected_outcomes
-from tests.support.hubrun import HubTopics, lovhub_env, produce_all, read_all
+from tests.support.hubrun import HubTopics, audit_chain_breaks, lovhub_env, produce_all, read_all
 
 LOVHUB = str(Path(sys.executable).parent / "lovhub")
 
@@ -73,3 +73,4 @@ def test_faust_engine_decides_like_the_reference_model(
     unique = {d["decision_id"]: d for d in decisions}
     actual = Counter((d["outcome"], d["reason_code"], d["recipient_id"]) for d in unique.values())
     assert actual == expected
+    assert audit_chain_breaks(settings, topics) == {}, "every audit partition's chain verifies"

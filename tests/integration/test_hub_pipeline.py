@@ -15,6 +15,7 @@ from tests.support.broker import TestBroker
 from tests.support.expected import expected_outcomes
 from tests.support.hubrun import (
     HubTopics,
+    audit_chain_breaks,
     audit_outcomes,
     oracle_outcomes,
     read_all,
@@ -57,6 +58,7 @@ def test_mixed_stream_is_shared_exactly_as_the_model_says(
     assert len({d["decision_id"] for d in decisions}) == len(decisions), "no duplicates"
     assert actual == expected
     assert actual == expected_outcomes(world, scenario), "the reference model agrees"
+    assert audit_chain_breaks(settings, topics) == {}, "every audit partition's chain verifies"
 
     valid_ids = {e["event_id"] for e in scenario.events if e is not None}
     audited_ids = {d["event_id"] for d in decisions if d["event_id"]}

@@ -19,6 +19,7 @@ from tests.support.broker import TestBroker
 from tests.support.expected import expected_outcomes
 from tests.support.hubrun import (
     HubTopics,
+    audit_chain_breaks,
     audit_outcomes,
     lovhub_env,
     oracle_outcomes,
@@ -104,6 +105,7 @@ def test_sigkill_mid_stream_then_restart_elsewhere_loses_nothing(
     print(f"killed after {killed_at} events; {len(decisions) - len(unique)} replayed duplicates")
     assert actual == expected, "after dedupe by decision id the books match the pipeline"
     assert actual == expected_outcomes(world, scenario), "and the reference model"
+    assert audit_chain_breaks(settings, topics) == {}, "every audit partition's chain verifies"
 
     deliveries = {}
     for recipient in (*world.recipients.providers(), *world.recipients.third_parties()):

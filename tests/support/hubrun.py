@@ -12,7 +12,7 @@ from typing import Any
 
 from kafka import KafkaAdminClient, TopicPartition
 
-from lovhub.codec import AUDIT_DECISION, codec_for
+from lovhub.codec import AUDIT_DECISION, codec_for, default_store
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import SourcePosition
 from lovhub.kafka import consumer, producer
@@ -172,3 +172,22 @@ def lovhub_env(settings: KafkaSettings, world: World, directory: Path) -> dict[s
         "LOVHUB_KAFKA_SASL_PASSWORD": settings.sasl_password.get_secret_value(),
         "LOVHUB_STATE_DIR": str(directory / "state"),
     }
+
+
+def audit_chain_breaks(settings: KafkaSettings, topics: HubTopics) -> dict[int, Any]:
+    """Verify every partition's hash chain; the breaks found (empty when all verify)."""
+    from lovhub.audit import verify_chain
+    from lovhub.audit.canonical import canonical_audit_encoder
+
+    codec = codec_for(None)
+    encode = canonical_audit_encoder(default_store())
+    by_partition: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+    for record in read_all(settings, topics.audit):
+        decision = codec.decode(record.value, AUDIT_DECISION)
+        by_partition.setdefault(record.partition, []).append((record.offset, decision))
+    breaks = {}
+    for partition, records in by_partition.items():
+        broken, _, _ = verify_chain(sorted(records, key=lambda item: item[0]), encode)
+        if broken is not None:
+            breaks[partition] = broken
+    return breaks

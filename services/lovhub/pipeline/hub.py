@@ -12,7 +12,15 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from lovhub.codec import JOBSEEKER_EVENT, Codec, CodecError, validate_jobseeker_event
+from lovhub.audit import ChainHead, link
+from lovhub.audit.canonical import canonical_audit_encoder
+from lovhub.codec import (
+    AUDIT_DECISION,
+    JOBSEEKER_EVENT,
+    Codec,
+    CodecError,
+    validate_jobseeker_event,
+)
 from lovhub.codec.store import SchemaStore
 from lovhub.core import Decision, JobseekerState, Outcome, Reason, apply_event, decide_event
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
@@ -61,6 +69,7 @@ class HubPipeline:
         self.dead_letter_topic = dead_letter_topic
         self.recipient_topic = recipient_topic or default_recipient_topic
         self._record_fingerprint = store.get("se.lovhub.recipient.RecipientRecord").fingerprint
+        self._canonical_audit = canonical_audit_encoder(store)
 
     # -- the Pipeline protocol -------------------------------------------------------------
 
@@ -90,22 +99,31 @@ class HubPipeline:
             return self._rejected(internal, value, key, source, state, now, seconds, event)
 
     def finish_audit(
-        self, pending: PendingAudit, delivery: tuple[str, int, int] | None
-    ) -> OutboundRecord:
+        self, pending: PendingAudit, delivery: tuple[str, int, int] | None, head: ChainHead
+    ) -> tuple[OutboundRecord, ChainHead]:
+        """The audit record with its delivery's place, chained onto ``head``."""
         decision = dict(pending.decision)
         if delivery is not None:
-            (
-                decision["delivery_topic"],
-                decision["delivery_partition"],
-                decision["delivery_offset"],
-            ) = delivery
-        key = decision["jobseeker_audit_pseudonym"]
-        return OutboundRecord(
+            topic, partition, offset = delivery
+            decision.update(
+                delivery_topic=topic, delivery_partition=partition, delivery_offset=offset
+            )
+        chained, new_head = link(decision, head, self._canonical_audit)
+        key = chained["jobseeker_audit_pseudonym"]
+        record = OutboundRecord(
             topic=self.audit_topic,
             key=key.encode() if key else None,
-            value=self.codec.encode("se.lovhub.audit.AuditDecision", decision),
-            headers=(("outcome", str(decision["outcome"]).encode()),),
+            value=self.codec.encode(AUDIT_DECISION, chained),
+            headers=(("outcome", str(chained["outcome"]).encode()),),
         )
+        return record, new_head
+
+    def chain_head_of(self, last_audit: bytes | None) -> ChainHead:
+        """The head a partition's chain continues from, given its last record (if any)."""
+        if last_audit is None:
+            return ChainHead()
+        decision = self.codec.decode(last_audit, AUDIT_DECISION)
+        return ChainHead(bytes(decision["hash"]), int(decision["sequence"]) + 1)
 
     # -- steps -----------------------------------------------------------------------------
 

@@ -17,10 +17,12 @@ from typing import Any
 import faust
 from faust.types.auth import SASLMechanism
 
+from lovhub.audit import ChainHead
 from lovhub.core import state_from_bytes, state_to_bytes
 from lovhub.core.outputs import SourcePosition
+from lovhub.kafka.aio import aio_client_config
 from lovhub.settings import KafkaSettings
-from lovhub.worker.runner import Pipeline
+from lovhub.worker.runner import Pipeline, read_last_record
 
 __all__ = ["FaustTopics", "build_faust_app"]
 
@@ -70,6 +72,8 @@ def build_faust_app(
         value_serializer="raw",
     )
     states = app.Table("jobseeker-state", default=None, partitions=partitions)
+    heads: dict[int, ChainHead] = {}  # audit chain heads, read from the tail on first use
+    client_config = aio_client_config(settings)
     sinks: dict[str, Any] = {}
 
     def sink(name: str) -> Any:
@@ -93,9 +97,14 @@ def build_faust_app(
                 )
                 metadata = await sent
                 placed.append((metadata.topic, metadata.partition, metadata.offset))
+            if message.partition not in heads:
+                tail = await read_last_record(client_config, topics.audit, message.partition)
+                heads[message.partition] = pipeline.chain_head_of(tail)
             for pending in result.audits:
                 index = pending.delivery_index
-                audit = pipeline.finish_audit(pending, placed[index] if index is not None else None)
+                audit, heads[message.partition] = pipeline.finish_audit(
+                    pending, placed[index] if index is not None else None, heads[message.partition]
+                )
                 sent = await sink(audit.topic).send(
                     key=audit.key,
                     value=audit.value,

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 
+from lovhub.audit import ChainHead
 from lovhub.core import JobseekerState, state_to_bytes
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
 from lovhub.worker.store import StateStore
@@ -45,8 +46,10 @@ class Pipeline(Protocol):
     ) -> EventResult: ...
 
     def finish_audit(
-        self, pending: PendingAudit, delivery: tuple[str, int, int] | None
-    ) -> OutboundRecord: ...
+        self, pending: PendingAudit, delivery: tuple[str, int, int] | None, head: ChainHead
+    ) -> tuple[OutboundRecord, ChainHead]: ...
+
+    def chain_head_of(self, last_audit: bytes | None) -> ChainHead: ...
 
 
 @dataclass
@@ -76,6 +79,29 @@ class WorkerTopics:
     source: str
     audit: str
     changelog: str
+
+
+async def read_last_record(
+    client_config: dict[str, Any], topic: str, partition: int
+) -> bytes | None:
+    """The value of the last record of one partition, or None when it is empty."""
+    reader = AIOKafkaConsumer(**client_config, enable_auto_commit=False)
+    await reader.start()
+    try:
+        tp = TopicPartition(topic, partition)
+        reader.assign([tp])
+        end = (await reader.end_offsets([tp]))[tp]
+        if end == 0:
+            return None
+        reader.seek(tp, end - 1)
+        while True:
+            batch = await reader.getmany(tp, timeout_ms=1000)
+            records = batch.get(tp, [])
+            if records:
+                value: bytes | None = records[-1].value
+                return value
+    finally:
+        await reader.stop()
 
 
 class _Restore(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -113,6 +139,8 @@ class HubWorker:
         # Partitions whose state is up to date with the changelog. Checked before every
         # batch: records fetched around a rebalance must never meet a stale store.
         self.restored: set[int] = set()
+        # Where each audit partition's hash chain continues; read from its tail on restore.
+        self.chain_heads: dict[int, ChainHead] = {}
         self._stopping: asyncio.Event | None = None
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
@@ -164,7 +192,11 @@ class HubWorker:
             self.store.close()
 
     async def restore_state(self, partitions: list[int]) -> None:
-        """Bring the local store up to the changelog's end for newly assigned partitions."""
+        """Bring the local store up to the changelog's end for newly assigned partitions,
+        and find where their audit chains continue."""
+        for partition in partitions:
+            tail = await read_last_record(self._client_config, self.topics.audit, partition)
+            self.chain_heads[partition] = self.pipeline.chain_head_of(tail)
         reader = AIOKafkaConsumer(**self._client_config, enable_auto_commit=False)
         await reader.start()
         try:
@@ -221,7 +253,10 @@ class HubWorker:
                 where = (
                     offsets[pending.delivery_index] if pending.delivery_index is not None else None
                 )
-                audit = self.pipeline.finish_audit(pending, where)
+                partition = result.source.partition
+                audit, self.chain_heads[partition] = self.pipeline.finish_audit(
+                    pending, where, self.chain_heads[partition]
+                )
                 tail.append(
                     await producer.send(
                         audit.topic,

@@ -1,0 +1,84 @@
+"""A hash chain over each audit partition.
+
+Each decision carries ``sequence`` (its place in the partition's chain, from 0), the
+``prev_hash`` of its predecessor (32 zero bytes for the first) and its own ``hash``:
+SHA-256 over ``prev_hash`` and the Avro binary encoding of the whole decision with ``hash``
+empty. Avro's binary encoding of a record under one schema is deterministic, so it serves
+as the canonical form. Changing any byte of a decision breaks its hash; deleting,
+reordering or inserting a record breaks the next record's ``prev_hash`` or the sequence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["GENESIS", "BreakKind", "ChainBreak", "ChainHead", "link", "verify_chain"]
+
+GENESIS = bytes(32)
+
+Encode = Callable[[Mapping[str, Any]], bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """Where the next decision of a partition's chain attaches."""
+
+    hash: bytes = GENESIS
+    sequence: int = 0
+
+
+def _digest(decision: Mapping[str, Any], encode: Encode) -> bytes:
+    unsigned = {**decision, "hash": b""}
+    return hashlib.sha256(bytes(decision["prev_hash"]) + encode(unsigned)).digest()
+
+
+def link(
+    decision: Mapping[str, Any], head: ChainHead, encode: Encode
+) -> tuple[dict[str, Any], ChainHead]:
+    """The decision chained onto ``head``, and the new head."""
+    chained = {**decision, "sequence": head.sequence, "prev_hash": head.hash, "hash": b""}
+    chained["hash"] = _digest(chained, encode)
+    return chained, ChainHead(chained["hash"], head.sequence + 1)
+
+
+class BreakKind(StrEnum):
+    MODIFIED = "MODIFIED"  # the record's own hash does not match its content
+    BROKEN_LINK = (
+        "BROKEN_LINK"  # prev_hash is not the predecessor's hash: deleted/reordered/inserted
+    )
+    SEQUENCE = "SEQUENCE"  # a gap or repeat in the sequence numbers
+
+
+@dataclass(frozen=True, slots=True)
+class ChainBreak:
+    offset: int
+    kind: BreakKind
+
+
+def verify_chain(
+    records: Iterable[tuple[int, Mapping[str, Any]]],
+    encode: Encode,
+    *,
+    start: ChainHead = ChainHead(),
+) -> tuple[ChainBreak | None, ChainHead, int]:
+    """Walk ``(offset, decision)`` pairs of one partition in offset order.
+
+    Returns the first break (or None), the head after the last good record, and how many
+    records verified.
+    """
+    head = start
+    count = 0
+    for offset, decision in records:
+        if bytes(decision["hash"]) != _digest(decision, encode):
+            return ChainBreak(offset, BreakKind.MODIFIED), head, count
+        if bytes(decision["prev_hash"]) != head.hash:
+            return ChainBreak(offset, BreakKind.BROKEN_LINK), head, count
+        if decision["sequence"] != head.sequence:
+            return ChainBreak(offset, BreakKind.SEQUENCE), head, count
+        head = ChainHead(bytes(decision["hash"]), head.sequence + 1)
+        count += 1
+    return None, head, count
