@@ -30,6 +30,8 @@ __all__ = [
     "hub_topics",
     "provider_report_topic",
     "provider_topic",
+    "recipient_acls",
+    "recipient_group_prefix",
     "thirdparty_topic",
 ]
 
@@ -199,4 +201,27 @@ def hub_acls(hub_principal: str) -> tuple[AclSpec, ...]:
     # Provider report topics live under the provider prefix; the hub reads them. Third
     # parties do not report back, so their prefix is write-only for the hub.
     rules.append(AclSpec(user, topic, PROVIDER_TOPIC_PREFIX, pre, op.READ))
+    return tuple(sorted(rules))
+
+
+def recipient_group_prefix(recipient_id: str) -> str:
+    """A recipient's consumer groups must start with its id (``<id>-...``)."""
+    return f"{recipient_id}-"
+
+
+def recipient_acls(recipient_id: str, *, provider: bool) -> tuple[AclSpec, ...]:
+    """Everything a recipient's principal may do: read its own topic, commit offsets in its
+    own groups, and (providers) write its own report topic. Nothing else."""
+    user = f"User:{recipient_id}"
+    topic, group = ResourceKind.TOPIC, ResourceKind.GROUP
+    lit, pre = PatternType.LITERAL, PatternType.PREFIXED
+    own_topic = provider_topic(recipient_id) if provider else thirdparty_topic(recipient_id)
+    rules = [
+        AclSpec(user, topic, own_topic, lit, AclOperation.READ),
+        AclSpec(user, group, recipient_group_prefix(recipient_id), pre, AclOperation.READ),
+    ]
+    if provider:
+        rules.append(
+            AclSpec(user, topic, provider_report_topic(recipient_id), lit, AclOperation.WRITE)
+        )
     return tuple(sorted(rules))

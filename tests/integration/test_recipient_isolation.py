@@ -1,0 +1,164 @@
+"""A recipient's credentials reach its own topic and nothing else: the broker enforces it."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Iterator
+
+import pytest
+from kafka import KafkaAdminClient, TopicPartition
+from kafka.admin import ScramMechanism, UserScramCredentialDeletion
+from kafka.errors import (
+    GroupAuthorizationFailedError,
+    TopicAuthorizationFailedError,
+)
+
+from lovhub.kafka import consumer, producer
+from lovhub.provisioning.apply import ensure_acls, ensure_topics
+from lovhub.provisioning.recipients import provision_recipient
+from lovhub.provisioning.topology import (
+    AGENCY_EVENTS,
+    AUDIT,
+    DEAD_LETTER,
+    hub_topics,
+    provider_report_topic,
+    provider_topic,
+    thirdparty_topic,
+)
+from lovhub.settings import KafkaSettings
+from tests.support.broker import TestBroker
+
+
+@pytest.fixture
+def recipients(
+    kafka_broker: TestBroker, kafka_admin: KafkaAdminClient, unique_name: Callable[[str], str]
+) -> Iterator[dict[str, KafkaSettings]]:
+    ensure_topics(kafka_admin, hub_topics(3), replication_factor=1)
+    made: dict[str, KafkaSettings] = {}
+    for name, provider in (("prov-a", True), ("prov-b", True), ("third", False)):
+        recipient_id = unique_name(f"test-{name}")
+        password = secrets.token_urlsafe(16)
+        provision_recipient(
+            kafka_admin,
+            recipient_id,
+            provider=provider,
+            password=password,
+            partitions=1,
+            replication_factor=1,
+        )
+        made[name] = kafka_broker.settings_for(recipient_id, password)
+    yield made
+    for settings in made.values():
+        user = settings.sasl_username or ""
+        ensure_acls(kafka_admin, f"User:{user}", [])
+        kafka_admin.alter_user_scram_credentials(
+            [UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)]
+        )
+
+
+def _read(settings: KafkaSettings, topic: str, group: str) -> list[bytes]:
+    reader = consumer(settings, topic, group_id=group, consumer_timeout_ms=5000)
+    try:
+        return [record.value for record in reader]
+    finally:
+        reader.close()
+
+
+def _fetch(settings: KafkaSettings, topic: str, group: str) -> list[bytes]:
+    """Fetch partition 0 directly. For a topic the principal may not read, the broker's
+    metadata answer is TOPIC_AUTHORIZATION_FAILED, which kafka-python logs (it does not
+    raise) and then fetches nothing."""
+    reader = consumer(settings, group_id=group)
+    got: list[bytes] = []
+    try:
+        partition = TopicPartition(topic, 0)
+        reader.assign([partition])
+        reader.seek(partition, 0)
+        for _ in range(10):
+            for records in reader.poll(timeout_ms=500).values():
+                got.extend(record.value for record in records)
+    finally:
+        reader.close()
+    return got
+
+
+def _write(settings: KafkaSettings, topic: str) -> None:
+    # Without idempotence, so the refusal names the topic rather than the producer id.
+    writer = producer(settings, max_block_ms=15_000, enable_idempotence=False)
+    try:
+        writer.send(topic, b"probe").get(timeout=30)
+    finally:
+        writer.close(timeout=5)
+
+
+def test_a_provider_reads_its_own_topic_and_writes_its_own_reports(
+    kafka_broker: TestBroker, recipients: dict[str, KafkaSettings]
+) -> None:
+    provider = recipients["prov-a"]
+    name = provider.sasl_username or ""
+    _write(kafka_broker.admin_settings, provider_topic(name))
+    assert _read(provider, provider_topic(name), f"{name}-reader") == [b"probe"]
+    _write(provider, provider_report_topic(name))
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["other provider", "agency", "audit", "dead letter", "third party"],
+)
+def test_a_provider_cannot_read_anything_else(
+    kafka_broker: TestBroker,
+    recipients: dict[str, KafkaSettings],
+    target: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    provider = recipients["prov-a"]
+    name = provider.sasl_username or ""
+    topic = {
+        "other provider": provider_topic(recipients["prov-b"].sasl_username or ""),
+        "agency": AGENCY_EVENTS,
+        "audit": AUDIT,
+        "dead letter": DEAD_LETTER,
+        "third party": thirdparty_topic(recipients["third"].sasl_username or ""),
+    }[target]
+    _write(kafka_broker.admin_settings, topic)  # there is something to steal
+    with caplog.at_level(logging.WARNING, logger="kafka"):
+        stolen = _fetch(provider, topic, f"{name}-reader")
+    assert stolen == []
+    assert f"Topic {topic} is not authorized for this client" in caplog.text
+
+
+@pytest.mark.parametrize("target", ["own delivery topic", "other's reports", "agency", "audit"])
+def test_a_provider_cannot_write_anything_but_its_reports(
+    recipients: dict[str, KafkaSettings], target: str
+) -> None:
+    provider = recipients["prov-a"]
+    name = provider.sasl_username or ""
+    topic = {
+        "own delivery topic": provider_topic(name),
+        "other's reports": provider_report_topic(recipients["prov-b"].sasl_username or ""),
+        "agency": AGENCY_EVENTS,
+        "audit": AUDIT,
+    }[target]
+    with pytest.raises(TopicAuthorizationFailedError):
+        _write(provider, topic)
+
+
+def test_a_recipient_cannot_use_another_recipients_consumer_group(
+    kafka_broker: TestBroker, recipients: dict[str, KafkaSettings]
+) -> None:
+    provider = recipients["prov-a"]
+    name = provider.sasl_username or ""
+    other = recipients["prov-b"].sasl_username or ""
+    _write(kafka_broker.admin_settings, provider_topic(name))
+    with pytest.raises(GroupAuthorizationFailedError):
+        _read(provider, provider_topic(name), f"{other}-reader")
+
+
+def test_a_third_party_has_no_report_topic_to_write(
+    recipients: dict[str, KafkaSettings],
+) -> None:
+    third = recipients["third"]
+    name = third.sasl_username or ""
+    with pytest.raises(TopicAuthorizationFailedError):
+        _write(third, thirdparty_topic(name))
