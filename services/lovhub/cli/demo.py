@@ -34,15 +34,12 @@ from lovhub.kafka.aio import aio_client_config
 from lovhub.kafka.reading import end_offsets, read_from
 from lovhub.pipeline.hub import default_recipient_topic
 from lovhub.private_files import write_private
-from lovhub.provisioning.apply import ensure_topics
 from lovhub.provisioning.hub import provision_hub
+from lovhub.provisioning.recipients import provision_recipient
 from lovhub.provisioning.topology import (
     AGENCY_EVENTS,
     AUDIT,
-    DAY_MS,
     HUB_STATE_CHANGELOG,
-    TopicSpec,
-    provider_report_topic,
 )
 from lovhub.runtime import write_world
 from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings, state_dir
@@ -94,17 +91,6 @@ def _demo_hub_password(principal: str) -> str:
     return password
 
 
-def _recipient_topics(world: World, partitions: int) -> list[TopicSpec]:
-    # Recipient onboarding (topics, principals, ACLs) is `lovhub recipient add`'s job; the
-    # demo creates just the topics so the hub has somewhere to deliver.
-    specs = []
-    for recipient in (*world.recipients.providers(), *world.recipients.third_parties()):
-        specs.append(TopicSpec(default_recipient_topic(recipient), partitions, 30 * DAY_MS))
-        if recipient.is_provider:
-            specs.append(TopicSpec(provider_report_topic(recipient.id), partitions, 30 * DAY_MS))
-    return specs
-
-
 def demo(
     jobseekers: int = typer.Option(300, min=1, help="Synthetic jobseekers in the stream."),
     seed: int = typer.Option(0, help="Seed of the synthetic data (0: a new one each run)."),
@@ -116,6 +102,7 @@ def demo(
     world = build_world()
     write_world(world, state_dir() / "demo")
     admin = admin_client(admin_settings)
+    logins: dict[str, KafkaSettings] = {}
     try:
         provision_hub(
             admin,
@@ -124,11 +111,19 @@ def demo(
             credentials_dir=state_dir() / "credentials",
             progress=say,
         )
-        ensure_topics(
-            admin,
-            _recipient_topics(world, hub.partitions),
-            replication_factor=hub.replication_factor,
-        )
+        # Onboarding proper is `lovhub recipient add` (next issue); here each synthetic
+        # recipient gets its topics, a principal and exactly its ACLs.
+        for recipient in (*world.recipients.providers(), *world.recipients.third_parties()):
+            password = secrets.token_urlsafe(18)
+            provision_recipient(
+                admin,
+                recipient.id,
+                provider=recipient.is_provider,
+                password=password,
+                partitions=hub.partitions,
+                replication_factor=hub.replication_factor,
+            )
+            logins[recipient.id] = admin_settings.with_credentials(recipient.id, password)
     finally:
         admin.close()
     say(f"provisioned; recipients: {', '.join(sorted(world.private_keys))}")
@@ -175,7 +170,7 @@ def demo(
     say(f"hub worker processed {worker.health.events} events in {time.monotonic() - started:.1f}s")
 
     _show_audit(admin_settings, starts[AUDIT], codec)
-    _show_recipients(admin_settings, world, recipient_topics, starts, codec)
+    _show_recipients(logins, world, recipient_topics, starts, codec)
     _show_acl_refusal(hub_settings)
 
 
@@ -191,8 +186,9 @@ def _show_audit(settings: KafkaSettings, start: dict[int, int], codec) -> None: 
     out.print(table)
 
 
-def _show_recipients(settings, world: World, topics: dict[str, str], starts, codec) -> None:  # type: ignore[no-untyped-def]
-    table = Table(title="what each recipient received and could decrypt")
+def _show_recipients(logins, world: World, topics: dict[str, str], starts, codec) -> None:  # type: ignore[no-untyped-def]
+    """Each recipient reads its own topic with its own credentials, as a provider would."""
+    table = Table(title="what each recipient read (as itself) and could decrypt")
     for column in ("recipient", "records", "fields in clear", "fields decrypted", "failures"):
         table.add_column(column, justify="right" if column != "recipient" else "left")
     stolen_attempts = stolen_opened = 0
@@ -204,7 +200,7 @@ def _show_recipients(settings, world: World, topics: dict[str, str], starts, cod
         thief = RecordDecryptor(
             recipient_id, {world.private_keys[thief_id].key_id: world.private_keys[thief_id]}
         )
-        records = read_from(settings, topic, starts[topic])
+        records = read_from(logins[recipient_id], topic, starts[topic])
         clear = opened = failures = 0
         for record in records:
             body = codec.decode(record.value, RECIPIENT_RECORD)
