@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from lovhub.cli import admin, demo, dev
+from lovhub.cli import admin, audit, demo, dev
 from lovhub.cli import run as worker_commands
 from lovhub.cli.console import err
 from lovhub.devbroker import MissingToolError, PortInUseError
@@ -26,6 +26,7 @@ app = typer.Typer(
 )
 app.add_typer(dev.app, name="dev")
 app.add_typer(admin.app, name="admin")
+app.add_typer(audit.app, name="audit")
 app.command("demo")(demo.demo)
 app.command("run")(worker_commands.run)
 app.command("health")(worker_commands.health)
