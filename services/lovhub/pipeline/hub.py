@@ -29,6 +29,7 @@ from lovhub.pipeline.audit import audit_decision
 from lovhub.pipeline.delivery import build_delivery, minimised_fields
 from lovhub.pipeline.ids import decision_id, delivery_id
 from lovhub.pipeline.keyring import KeyRing
+from lovhub.pipeline.policy_cache import CachedPolicy, recipient_facts
 from lovhub.pipeline.rejection import Rejection, reject
 from lovhub.policy import Policy
 from lovhub.provisioning.topology import AUDIT, DEAD_LETTER, provider_topic, thirdparty_topic
@@ -58,8 +59,10 @@ class HubPipeline:
         recipient_topic: Callable[[Recipient], str] | None = None,
     ) -> None:
         self.policy = policy
+        self._decisions_policy = CachedPolicy(policy)
         self.recipients = recipients
         self._by_id: Mapping[str, Recipient] = recipients.as_mapping()
+        self._facts = recipient_facts(self._by_id.values())
         self.pseudonymiser = pseudonymiser
         self.operator_key = operator_key
         self.codec = codec
@@ -155,7 +158,7 @@ class HubPipeline:
     ) -> EventResult:
         position = source.offset
         new_state = apply_event(state, event, position)
-        decisions = decide_event(new_state, event, position, self.policy, self._by_id)
+        decisions = decide_event(new_state, event, position, self._decisions_policy, self._facts)
         audit_pseudonym = self.pseudonymiser.for_audit(event["jobseeker_id"])
         protected = new_state.protected(position)
         deliveries: list[OutboundRecord] = []
