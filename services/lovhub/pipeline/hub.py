@@ -60,6 +60,7 @@ class HubPipeline:
     ) -> None:
         self.policy = policy
         self._decisions_policy = CachedPolicy(policy)
+        self._protected_paths = tuple(policy.protected_identity_paths)
         self.recipients = recipients
         self._by_id: Mapping[str, Recipient] = recipients.as_mapping()
         self._facts = recipient_facts(self._by_id.values())
@@ -221,7 +222,7 @@ class HubPipeline:
             decision,
             protected_identity=protected,
             pseudonymiser=self.pseudonymiser,
-            protected_paths=tuple(self.policy.protected_identity_paths),
+            protected_paths=self._protected_paths,
         )
         if not fields:
             return Decision.withheld(decision.recipient_id, Reason.NOTHING_ALLOWED), None
