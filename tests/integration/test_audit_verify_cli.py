@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,24 +12,21 @@ from lovhub.audit import ChainHead, link
 from lovhub.audit.canonical import canonical_audit_encoder
 from lovhub.codec import AUDIT_DECISION, codec_for, default_store
 from lovhub.kafka import producer
-from lovhub.synthetic import build_world, generate_scenario
 from tests.support.broker import TestBroker
-from tests.support.hubrun import HubTopics, produce_all, read_all, run_worker_until_idle
+from tests.support.hubrun import (
+    lovhub_env,
+    read_all,
+    run_worker_until_idle,
+    start_run,
+)
 
 LOVHUB = str(Path(sys.executable).parent / "lovhub")
 
 
-def _verify(settings, topic: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    env = {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "LOVHUB_KAFKA_SASL_USERNAME": settings.sasl_username or "",
-        "LOVHUB_KAFKA_SASL_PASSWORD": settings.sasl_password.get_secret_value(),
-        "COLUMNS": "200",
-    }
+def _verify(env: dict[str, str], topic: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [LOVHUB, "audit", "verify", "--topic", topic],
-        env=env,
+        env={**env, "COLUMNS": "200"},
         capture_output=True,
         text=True,
         timeout=300,
@@ -41,16 +37,13 @@ def _verify(settings, topic: str) -> subprocess.CompletedProcess[str]:  # type: 
 def test_verify_clean_then_forged(
     kafka_broker: TestBroker, kafka_admin: KafkaAdminClient, tmp_path: Path
 ) -> None:
-    world = build_world()
-    topics = HubTopics.fresh()
-    topics.create(kafka_admin, world)
     settings = kafka_broker.admin_settings
+    world, topics, _ = start_run(kafka_admin, settings, jobseekers=30, seed=5)
     codec = codec_for(None)
-    scenario = generate_scenario(world, codec, jobseekers=30, seed=5)
-    produce_all(settings, topics.source, scenario.records)
     run_worker_until_idle(settings, world, topics, tmp_path / "state", f"test-{topics.run}")
 
-    clean = _verify(settings, topics.audit)
+    env = lovhub_env(settings, world, tmp_path)
+    clean = _verify(env, topics.audit)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "break" not in clean.stdout
 
@@ -67,6 +60,6 @@ def test_verify_clean_then_forged(
     placed = writer.send(topics.audit, codec.encode(AUDIT_DECISION, forged), partition=0).get(30)
     writer.close()
 
-    tampered = _verify(settings, topics.audit)
+    tampered = _verify(env, topics.audit)
     assert tampered.returncode == 1
     assert f"break at offset {placed.offset}: BROKEN_LINK" in tampered.stdout

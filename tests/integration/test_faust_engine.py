@@ -13,10 +13,14 @@ from kafka import KafkaAdminClient
 
 from lovhub.codec import AUDIT_DECISION, codec_for
 from lovhub.kafka.reading import end_offsets
-from lovhub.synthetic import build_world, generate_scenario
 from tests.support.broker import TestBroker
 from tests.support.expected import expected_outcomes
-from tests.support.hubrun import HubTopics, audit_chain_breaks, lovhub_env, produce_all, read_all
+from tests.support.hubrun import (
+    audit_chain_breaks,
+    lovhub_env,
+    read_all,
+    start_run,
+)
 
 LOVHUB = str(Path(sys.executable).parent / "lovhub")
 
@@ -24,14 +28,12 @@ LOVHUB = str(Path(sys.executable).parent / "lovhub")
 def test_faust_engine_decides_like_the_reference_model(
     kafka_broker: TestBroker, kafka_admin: KafkaAdminClient, tmp_path: Path
 ) -> None:
-    world = build_world()
-    topics = HubTopics.fresh()
-    topics.create(kafka_admin, world)
     settings = kafka_broker.admin_settings
+    world, topics, scenario = start_run(
+        kafka_admin, settings, jobseekers=40, seed=31, invalid_rate=0.05
+    )
     codec = codec_for(None)
-    scenario = generate_scenario(world, codec, jobseekers=40, seed=31, invalid_rate=0.05)
     expected = expected_outcomes(world, scenario)
-    produce_all(settings, topics.source, scenario.records)
     env = {
         **lovhub_env(settings, world, tmp_path),
         "LOVHUB_PARTITIONS": str(topics.partitions),

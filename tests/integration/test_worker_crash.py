@@ -13,8 +13,6 @@ from pathlib import Path
 
 from kafka import KafkaAdminClient
 
-from lovhub.codec import codec_for
-from lovhub.synthetic import build_world, generate_scenario
 from tests.support.broker import TestBroker
 from tests.support.expected import expected_outcomes
 from tests.support.hubrun import (
@@ -23,8 +21,8 @@ from tests.support.hubrun import (
     audit_outcomes,
     lovhub_env,
     oracle_outcomes,
-    produce_all,
     read_all,
+    start_run,
 )
 
 LOVHUB = str(Path(sys.executable).parent / "lovhub")
@@ -70,13 +68,8 @@ def _events_done(health: Path) -> int:
 def test_sigkill_mid_stream_then_restart_elsewhere_loses_nothing(
     kafka_broker: TestBroker, kafka_admin: KafkaAdminClient, tmp_path: Path
 ) -> None:
-    world = build_world()
-    topics = HubTopics.fresh()
-    topics.create(kafka_admin, world)
     settings = kafka_broker.admin_settings
-    codec = codec_for(None)
-    scenario = generate_scenario(world, codec, jobseekers=1500, seed=23, invalid_rate=0.03)
-    produce_all(settings, topics.source, scenario.records)
+    world, topics, scenario = start_run(kafka_admin, settings, jobseekers=1500, seed=23)
 
     env = lovhub_env(settings, world, tmp_path)
     first_disk = tmp_path / "worker-1"

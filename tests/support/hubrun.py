@@ -21,7 +21,7 @@ from lovhub.pipeline import HubPipeline
 from lovhub.registry import Recipient
 from lovhub.runtime import write_world
 from lovhub.settings import KafkaSettings
-from lovhub.synthetic import World, pipeline_for
+from lovhub.synthetic import Scenario, World, build_world, generate_scenario, pipeline_for
 from lovhub.worker import HubWorker
 from lovhub.worker.runner import WorkerTopics
 from lovhub.worker.store import StateStore
@@ -191,3 +191,23 @@ def audit_chain_breaks(settings: KafkaSettings, topics: HubTopics) -> dict[int, 
         if broken is not None:
             breaks[partition] = broken
     return breaks
+
+
+def start_run(
+    admin: KafkaAdminClient,
+    settings: KafkaSettings,
+    *,
+    jobseekers: int,
+    seed: int,
+    invalid_rate: float = 0.03,
+    world: World | None = None,
+) -> tuple[World, HubTopics, Scenario]:
+    """A world, a private set of topics, and a synthetic stream already on the source topic."""
+    world = world or build_world()
+    topics = HubTopics.fresh()
+    topics.create(admin, world)
+    scenario = generate_scenario(
+        world, codec_for(None), jobseekers=jobseekers, seed=seed, invalid_rate=invalid_rate
+    )
+    produce_all(settings, topics.source, scenario.records)
+    return world, topics, scenario
