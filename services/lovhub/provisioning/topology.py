@@ -15,12 +15,16 @@ __all__ = [
     "AGENCY_REPORTS",
     "AUDIT",
     "AUDIT_CHECKPOINTS",
+    "CHAINED_AUDIT_TOPICS",
     "DEAD_LETTER",
     "HUB_CONSUMER_GROUP_PREFIX",
     "HUB_STATE_CHANGELOG",
     "HUB_TRANSACTIONAL_ID_PREFIX",
+    "RECIPIENT_CHANGES",
     "RECIPIENT_REGISTRY",
     "RECIPIENT_TOPIC_PREFIXES",
+    "REDELIVERY_AUDIT",
+    "REPORT_AUDIT",
     "AclOperation",
     "AclSpec",
     "PatternType",
@@ -39,6 +43,13 @@ AGENCY_EVENTS = "lov.agency.jobseeker-events.v1"
 AGENCY_REPORTS = "lov.agency.provider-reports.v1"
 AUDIT = "lov.hub.audit.v1"
 AUDIT_CHECKPOINTS = "lov.hub.audit-checkpoints.v1"
+# Every hash chain needs exactly one writer per partition, so each kind of writer has its
+# own audit topic: the hub workers (one per agency partition), the report processor, the
+# operators' re-delivery runs and the recipient lifecycle commands (single-partition chains).
+REPORT_AUDIT = "lov.hub.audit.reports.v1"
+REDELIVERY_AUDIT = "lov.hub.audit.redeliveries.v1"
+RECIPIENT_CHANGES = "lov.hub.audit.recipient-changes.v1"
+CHAINED_AUDIT_TOPICS = (AUDIT, REPORT_AUDIT, REDELIVERY_AUDIT, RECIPIENT_CHANGES)
 DEAD_LETTER = "lov.hub.dead-letter.v1"
 RECIPIENT_REGISTRY = "lov.hub.recipients.v1"
 # Under the hub's own prefix: only the hub worker reads and writes it.
@@ -102,6 +113,24 @@ def hub_topics(partitions: int = 6) -> tuple[TopicSpec, ...]:
             partitions,
             retention_ms=FOREVER,
             purpose="one signed, hash-chained decision per event and candidate recipient",
+        ),
+        TopicSpec(
+            REPORT_AUDIT,
+            1,
+            retention_ms=FOREVER,
+            purpose="hash-chained decisions on provider reports (forwarded or rejected)",
+        ),
+        TopicSpec(
+            REDELIVERY_AUDIT,
+            1,
+            retention_ms=FOREVER,
+            purpose="hash-chained decisions of operators' re-delivery runs",
+        ),
+        TopicSpec(
+            RECIPIENT_CHANGES,
+            1,
+            retention_ms=FOREVER,
+            purpose="hash-chained recipient lifecycle changes (add, suspend, keys, ...)",
         ),
         TopicSpec(
             AUDIT_CHECKPOINTS,
@@ -188,6 +217,9 @@ def hub_acls(hub_principal: str) -> tuple[AclSpec, ...]:
         AclSpec(user, topic, AUDIT, lit, op.WRITE),
         AclSpec(user, topic, AUDIT, lit, op.READ),  # to resume the hash chain from its tail
         AclSpec(user, topic, AUDIT_CHECKPOINTS, lit, op.WRITE),
+        # The report processor runs as the hub too and owns the report audit chain.
+        AclSpec(user, topic, REPORT_AUDIT, lit, op.WRITE),
+        AclSpec(user, topic, REPORT_AUDIT, lit, op.READ),
         AclSpec(user, topic, DEAD_LETTER, lit, op.WRITE),
         AclSpec(user, topic, AGENCY_REPORTS, lit, op.WRITE),
         AclSpec(user, group, HUB_CONSUMER_GROUP_PREFIX, pre, op.READ),

@@ -21,8 +21,9 @@ from lovhub.audit import ChainHead
 from lovhub.core import state_from_bytes, state_to_bytes
 from lovhub.core.outputs import SourcePosition
 from lovhub.kafka.aio import aio_client_config
+from lovhub.kafka.tail import read_last_record
 from lovhub.settings import KafkaSettings
-from lovhub.worker.runner import Pipeline, read_last_record
+from lovhub.worker.runner import Pipeline
 
 __all__ = ["FaustTopics", "build_faust_app"]
 

@@ -1,0 +1,105 @@
+"""The sole writer of one single-partition audit chain (reports, re-deliveries, lifecycle).
+
+The hub workers chain ``lov.hub.audit.v1`` themselves, one chain per agency partition. Every
+other writer of evidence owns a whole single-partition topic and appends through this class:
+it reads the partition's last record to learn where the chain continues, links each new
+record onto it and waits for the broker's acknowledgement before returning the offsets.
+
+Exactly one writer may append to a chain at a time; a second concurrent writer would
+interleave records and ``lovhub audit verify`` would report the break.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from lovhub.audit.canonical import canonical_encoder
+from lovhub.audit.chain import ChainHead, link
+from lovhub.codec import AUDIT_DECISION, Codec
+from lovhub.codec.store import SchemaStore
+from lovhub.kafka.tail import read_last_record
+
+__all__ = ["ChainedRecordWriter", "head_after"]
+
+
+def head_after(last: Mapping[str, Any] | None) -> ChainHead:
+    """Where a chain continues after its last (decoded) record; genesis when empty."""
+    if last is None:
+        return ChainHead()
+    return ChainHead(bytes(last["hash"]), int(last["sequence"]) + 1)
+
+
+class ChainedRecordWriter:
+    """Appends hash-chained records of one schema to partition 0 of one topic."""
+
+    def __init__(
+        self,
+        *,
+        client_config: dict[str, Any],
+        topic: str,
+        codec: Codec,
+        store: SchemaStore,
+        schema_name: str = AUDIT_DECISION,
+        key_of: Callable[[Mapping[str, Any]], str | None] | None = None,
+    ) -> None:
+        self._client_config = client_config
+        self.topic = topic
+        self._codec = codec
+        self._schema = schema_name
+        self._canonical = canonical_encoder(store, schema_name)
+        self._key_of = key_of
+        self._producer: AIOKafkaProducer | None = None
+        self.head = ChainHead()
+
+    async def start(self) -> None:
+        last = await read_last_record(self._client_config, self.topic, 0)
+        self.head = head_after(None if last is None else self._codec.decode(last, self._schema))
+        self._producer = AIOKafkaProducer(
+            **self._client_config, acks="all", enable_idempotence=True
+        )
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def __aenter__(self) -> ChainedRecordWriter:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
+    async def append(
+        self, records: Sequence[Mapping[str, Any]]
+    ) -> list[tuple[dict[str, Any], int]]:
+        """Chain and publish ``records`` in order; returns each chained record and its offset.
+
+        The head only advances past records the broker acknowledged, so a failed append
+        leaves the writer where the topic's chain really ends (raise; do not retry blindly:
+        a record may have been written without its acknowledgement arriving).
+        """
+        if self._producer is None:
+            raise RuntimeError("ChainedRecordWriter.append before start()")
+        head = self.head
+        futures = []
+        chained_records = []
+        for record in records:
+            chained, head = link(record, head, self._canonical)
+            key = self._key_of(chained) if self._key_of else None
+            futures.append(
+                await self._producer.send(
+                    self.topic,
+                    self._codec.encode(self._schema, chained),
+                    key=key.encode() if key else None,
+                    partition=0,
+                )
+            )
+            chained_records.append(chained)
+        offsets = [(await future).offset for future in futures]
+        self.head = head
+        return list(zip(chained_records, offsets, strict=True))
