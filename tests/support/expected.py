@@ -89,3 +89,24 @@ def _after_decision(
     if any(rule.personal for rule in present) and recipient_id not in world.private_keys:
         return "WITHHELD", "NO_KEY"
     return "DELIVERED", None
+
+
+def expected_deliveries_of(
+    world: World, scenario: Scenario, jobseeker_id: str
+) -> set[tuple[str, str | None]]:
+    """(event id, recipient) of every delivery the model predicts for one jobseeker."""
+    recipients = world.recipients.as_mapping()
+    protected_paths = tuple(world.policy.protected_identity_paths)
+    log = [e for e in scenario.events if e is not None and e["jobseeker_id"] == jobseeker_id]
+    delivered: set[tuple[str, str | None]] = set()
+    for index, event in enumerate(log):
+        decided = expected_decisions(log, index, world.policy, recipients)  # type: ignore[arg-type]
+        for recipient_id, (outcome, _reason, purposes, _basis, _consent) in decided.items():
+            if outcome != "DELIVERED":
+                continue
+            outcome, _ = _after_decision(
+                world, event, purposes, recipient_id, _protected(log, index), protected_paths
+            )
+            if outcome == "DELIVERED":
+                delivered.add((event["event_id"], recipient_id))
+    return delivered

@@ -1,0 +1,335 @@
+"""``lovhub audit replay | report | reconcile``: thin shells over :mod:`lovhub.operators`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from lovhub.cli.audit_io import (
+    DECISION_TOPICS,
+    UnreadableCount,
+    agency_ids_of,
+    current_policy,
+    current_recipients,
+    stream_decisions,
+    stream_topic,
+)
+from lovhub.cli.console import err, out, say
+from lovhub.codec import JOBSEEKER_EVENT, RECIPIENT_RECORD, CodecError, codec_for
+from lovhub.errors import ConfigurationError, LovhubError
+from lovhub.operators.access_report import build_access_report
+from lovhub.operators.decisions import DecisionFilter, Place, json_safe, outcome_counts
+from lovhub.operators.ledger import (
+    InputRecord,
+    Ledger,
+    LedgerDecision,
+    RecipientRecordRef,
+)
+from lovhub.operators.ledger import (
+    reconcile as balance,
+)
+from lovhub.operators.report_render import render_html, render_json, render_text
+from lovhub.pipeline.hub import default_recipient_topic
+from lovhub.pipeline.ids import dead_letter_id
+from lovhub.provisioning.topology import AGENCY_EVENTS
+from lovhub.pseudonyms import Pseudonymiser
+from lovhub.runtime import load_materials
+from lovhub.settings import HubSettings, load_kafka_settings
+
+__all__ = ["PersonNotFoundError", "reconcile", "replay", "report"]
+
+
+class PersonNotFoundError(LovhubError):
+    """No agency record names the person (the message never repeats the number)."""
+
+    code = "PERSON_NOT_FOUND"
+
+
+AUDIT_TOPICS_HELP = "An audit topic to read (repeat); default: every AuditDecision topic."
+
+
+def _time(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError as error:
+        raise typer.BadParameter(f"not an ISO 8601 time: {value!r}") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _audit_pseudonyms(
+    settings: Any, codec: Any, agency_topic: str, personal_id: str | None, agency_id: str | None
+) -> frozenset[str] | None:
+    """The person's audit pseudonyms; the personal id is kept in memory only."""
+    if personal_id is None and agency_id is None:
+        return None
+    ids = {agency_id} if agency_id else set()
+    if personal_id is not None:
+        ids |= agency_ids_of(settings, codec, agency_topic, personal_id)
+        if not ids:
+            # Silence would read as "nothing was shared"; the agency topic has a retention
+            # limit, so an old registration may be gone while its decisions are not.
+            raise PersonNotFoundError(
+                "no registration on the agency topic carries that personal identity number; "
+                "if it may have aged out, ask the agency for the jobseeker id and use "
+                "--jobseeker-id"
+            )
+    pseudonymiser = Pseudonymiser(load_materials().hub_secret)
+    return frozenset(pseudonymiser.for_audit(i) for i in ids)
+
+
+def replay(
+    since: str | None = typer.Option(None, help="Decided at or after (ISO 8601; UTC if naive)."),
+    until: str | None = typer.Option(None, help="Decided before (ISO 8601)."),
+    recipient: str | None = typer.Option(None, help="Recipient id."),
+    event_type: str | None = typer.Option(None, help="Event type, e.g. REGISTRATION."),
+    outcome: str | None = typer.Option(None, help="delivered, withheld or rejected."),
+    reason: str | None = typer.Option(None, help="Reason code, e.g. CONSENT_WITHDRAWN."),
+    jobseeker: str | None = typer.Option(None, help="The person's personal identity number."),
+    jobseeker_id: str | None = typer.Option(None, help="The agency's internal jobseeker id."),
+    output: str = typer.Option("jsonl", "--format", help="jsonl or table."),
+    audit_topic: list[str] = typer.Option(list(DECISION_TOPICS), help=AUDIT_TOPICS_HELP),
+    agency_topic: str = typer.Option(AGENCY_EVENTS, help="Where to look the person up."),
+) -> None:
+    """Stream the audit decisions that match every filter given, then a summary."""
+    if output not in ("jsonl", "table"):
+        raise typer.BadParameter("--format must be jsonl or table")
+    if outcome is not None and outcome.upper() not in ("DELIVERED", "WITHHELD", "REJECTED"):
+        raise typer.BadParameter("--outcome must be delivered, withheld or rejected")
+    settings = load_kafka_settings()
+    codec = codec_for(HubSettings())
+    wanted = DecisionFilter(
+        since=_time(since),
+        until=_time(until),
+        recipient_id=recipient,
+        event_type=event_type,
+        outcome=outcome.upper() if outcome else None,
+        reason=reason,
+        audit_pseudonyms=_audit_pseudonyms(settings, codec, agency_topic, jobseeker, jobseeker_id),
+    )
+    unreadable = UnreadableCount()
+    table = Table(title="audit decisions")
+    for column in ("decided at", "place", "event", "recipient", "outcome", "reason", "purposes"):
+        table.add_column(column)
+    matched: list[dict[str, Any]] = []
+    for item in stream_decisions(settings, codec, audit_topic, unreadable):
+        if not wanted.matches(item.decision):
+            continue
+        matched.append({"outcome": item.decision["outcome"]})
+        if output == "jsonl":
+            line = {"place": str(item.place), **json_safe(item.decision)}
+            out.file.write(json.dumps(line, ensure_ascii=False) + "\n")
+            continue
+        d = item.decision
+        table.add_row(
+            json_safe(d["decided_at"]),
+            str(item.place),
+            str(d.get("event_type") or "-"),
+            str(d.get("recipient_id") or "-"),
+            str(d["outcome"]) + (" (redelivery)" if d.get("redelivery") else ""),
+            str(d.get("reason_code") or ""),
+            ", ".join(d.get("purposes") or ()),
+        )
+    if output == "table":
+        out.print(table)
+    counts = outcome_counts(matched)
+    summary = ", ".join(f"{name.lower()} {count}" for name, count in counts.items())
+    err.print(f"[bold]{sum(counts.values())} decisions[/bold]: {summary}")
+    if unreadable.places:
+        err.print(f"[red]{len(unreadable.places)} unreadable audit records[/red]")
+        raise typer.Exit(1)
+
+
+def report(
+    jobseeker: str | None = typer.Option(None, help="The person's personal identity number."),
+    jobseeker_id: str | None = typer.Option(None, help="The agency's internal jobseeker id."),
+    output: str = typer.Option("text", "--format", help="text, json or html."),
+    lang: str = typer.Option("sv", help="sv (default) or en."),
+    out_file: Path | None = typer.Option(None, "--out", help="Write here instead of stdout."),
+    audit_topic: list[str] = typer.Option(list(DECISION_TOPICS), help=AUDIT_TOPICS_HELP),
+    agency_topic: str = typer.Option(AGENCY_EVENTS, help="Where to look the person up."),
+    recipients: str = typer.Option("auto", help="Recipient names from: auto, registry, file."),
+) -> None:
+    """The access report (GDPR art. 15) for one person: who received what, when and why."""
+    if output not in ("text", "json", "html"):
+        raise typer.BadParameter("--format must be text, json or html")
+    if lang not in ("sv", "en"):
+        raise typer.BadParameter("--lang must be sv or en")
+    if jobseeker is None and jobseeker_id is None:
+        raise typer.BadParameter("give --jobseeker (personal identity number) or --jobseeker-id")
+    settings = load_kafka_settings()
+    codec = codec_for(HubSettings())
+    policy = current_policy()
+    names = {r.id: r.name for r in current_recipients(settings, policy, recipients).recipients}
+    pseudonyms = _audit_pseudonyms(settings, codec, agency_topic, jobseeker, jobseeker_id)
+    wanted = DecisionFilter(audit_pseudonyms=pseudonyms)
+    unreadable = UnreadableCount()
+    own = (
+        item.decision
+        for item in stream_decisions(settings, codec, audit_topic, unreadable)
+        if wanted.matches(item.decision)
+    )
+    built = build_access_report(
+        own,
+        recipient_names=names,
+        purpose_descriptions={p.id: p.description for p in policy.purposes},
+        lang=lang,  # type: ignore[arg-type]  # checked above
+        generated_at=dt.datetime.now(dt.UTC),
+    )
+    if unreadable.places:
+        # An access report that may be missing decisions must not be handed out.
+        raise ConfigurationError(f"{len(unreadable.places)} audit records cannot be read")
+    if output == "json":
+        text = json.dumps(render_json(built), ensure_ascii=False, indent=2) + "\n"
+    elif output == "html":
+        text = render_html(built)
+    else:
+        text = render_text(built)
+    if out_file is not None:
+        out_file.write_text(text, encoding="utf-8")
+    else:
+        out.file.write(text)
+    err.print(
+        f"[bold]report[/bold]: {len(built.deliveries)} deliveries to "
+        f"{len(built.recipients)} recipients, {len(built.withheld)} withheld"
+    )
+
+
+def reconcile(
+    agency_topic: str = typer.Option(AGENCY_EVENTS, help="The agency's event topic."),
+    audit_topic: list[str] = typer.Option(list(DECISION_TOPICS), help=AUDIT_TOPICS_HELP),
+    recipient_topic_template: str = typer.Option(
+        "", help="e.g. 'staging.{id}'; empty: lov.provider.<id>.v1 / lov.thirdparty.<id>.v1"
+    ),
+    recipients: str = typer.Option("auto", help="Recipients from: auto, registry, file."),
+    show: int = typer.Option(20, help="How many items of each problem to list."),
+) -> None:
+    """Prove the books balance: inputs, decisions and recipient records; exit 1 if not."""
+    settings = load_kafka_settings()
+    codec = codec_for(HubSettings())
+    directory = current_recipients(settings, current_policy(), recipients)
+
+    def topic_of(recipient: Any) -> str:
+        if recipient_topic_template:
+            return recipient_topic_template.format(id=recipient.id)
+        return default_recipient_topic(recipient)
+
+    unreadable = UnreadableCount()
+    decisions = [
+        _ledger_decision(item.place, item.decision)
+        for item in stream_decisions(settings, codec, audit_topic, unreadable)
+    ]
+    # Every registered recipient's topic, and any topic a decision says it delivered to.
+    recipient_topics = sorted(
+        {topic_of(r) for r in directory.recipients}
+        | {d.delivery.topic for d in decisions if d.delivery is not None}
+    )
+    ledger = balance(
+        _inputs(settings, codec, agency_topic),
+        decisions,
+        _recipient_records(settings, codec, recipient_topics),
+        dead_letter_id_of=lambda place: dead_letter_id(place.topic, place.partition, place.offset),
+    )
+    _print_ledger(ledger, show)
+    if unreadable.places:
+        err.print(f"[red]{len(unreadable.places)} unreadable audit records[/red]")
+    if not ledger.balanced or unreadable.places:
+        raise typer.Exit(1)
+
+
+def _ledger_decision(place: Place, d: Mapping[str, Any]) -> LedgerDecision:
+    delivery = None
+    if d.get("delivery_topic") is not None and d.get("delivery_offset") is not None:
+        delivery = Place(d["delivery_topic"], int(d["delivery_partition"]), d["delivery_offset"])
+    return LedgerDecision(
+        place=place,
+        decision_id=d["decision_id"],
+        event_id=d.get("event_id"),
+        dead_letter_id=d.get("dead_letter_id"),
+        outcome=str(d["outcome"]),
+        recipient_id=d.get("recipient_id"),
+        delivery=delivery,
+        delivery_id=d.get("delivery_id"),
+        redelivery=bool(d.get("redelivery")),
+    )
+
+
+def _inputs(settings: Any, codec: Any, topic: str) -> list[InputRecord]:
+    inputs = []
+    for record in stream_topic(settings, topic):
+        try:
+            event_id = codec.decode(record.value, JOBSEEKER_EVENT)["event_id"]
+        except (CodecError, TypeError):
+            event_id = None
+        inputs.append(InputRecord(Place(record.topic, record.partition, record.offset), event_id))
+    return inputs
+
+
+def _recipient_records(settings: Any, codec: Any, topics: list[str]) -> list[RecipientRecordRef]:
+    refs = []
+    for topic in topics:
+        try:
+            for record in stream_topic(settings, topic):
+                place = Place(record.topic, record.partition, record.offset)
+                try:
+                    delivery_id = codec.decode(record.value, RECIPIENT_RECORD)["delivery_id"]
+                except (CodecError, TypeError):
+                    delivery_id = None
+                refs.append(RecipientRecordRef(place, delivery_id))
+        except ConfigurationError:  # raised before the first record: the topic is absent
+            say(f"no topic {topic}: nothing was delivered there")
+    return refs
+
+
+def _print_ledger(ledger: Ledger, show: int) -> None:
+    table = Table(title="reconciliation")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name, count in (
+        ("input records", ledger.inputs),
+        ("audit decisions", ledger.decisions),
+        ("recipient records", ledger.records),
+    ):
+        table.add_row(name, str(count))
+    for name, count in ledger.problems().items():
+        colour = "green" if count == 0 else ("yellow" if "duplicate" in name else "red")
+        table.add_row(name, f"[{colour}]{count}[/{colour}]")
+    out.print(table)
+    listed: list[tuple[str, str]] = []
+    listed += [("input without a decision", str(i.place)) for i in ledger.inputs_without_decision]
+    listed += [("unreadable, not rejected", str(i.place)) for i in ledger.unreadable_not_rejected]
+    listed += [("decision without input", str(d.place)) for d in ledger.decisions_without_input]
+    listed += [
+        ("delivery missing", f"{d.delivery} (decision {d.place})")
+        for d in ledger.deliveries_missing
+    ]
+    listed += [
+        ("delivery id differs", f"{r.place} (decision {d.place})")
+        for d, r in ledger.deliveries_mismatched
+    ]
+    listed += [("delivery not located", str(d.place)) for d in ledger.deliveries_unlocated]
+    listed += [("record without decision", str(r.place)) for r in ledger.records_without_decision]
+    listed += [
+        (f"duplicate decision {k}", ", ".join(map(str, v)))
+        for k, v in ledger.duplicate_decisions.items()
+    ]
+    listed += [
+        (f"duplicate delivery {k}", ", ".join(map(str, v)))
+        for k, v in ledger.duplicate_deliveries.items()
+    ]
+    shown: Counter[str] = Counter()
+    for kind, where in listed:
+        family = kind.split(" ")[0] + kind.split(" ")[1]
+        shown[family] += 1
+        if shown[family] <= show:
+            out.print(f"  {kind}: {where}")
+    verdict = "[green]balanced[/green]" if ledger.balanced else "[red]NOT balanced[/red]"
+    out.print(f"books: {verdict}")

@@ -1,0 +1,196 @@
+"""The GDPR art. 15 access report: who received what about one person, when and why.
+
+Built from that person's audit decisions only (selected by their audit pseudonyms before
+they reach this module), so it cannot say anything about anyone else. Pure: the renderers
+in :mod:`lovhub.operators.report_render` turn it into text, JSON or HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lovhub.operators.texts import (
+    Language,
+    event_type_text,
+    field_text,
+    legal_basis_text,
+    purpose_name,
+    reason_text,
+)
+
+__all__ = [
+    "AccessReport",
+    "DeliveryLine",
+    "PurposeLine",
+    "RecipientLine",
+    "WithheldLine",
+    "build_access_report",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PurposeLine:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryLine:
+    """One delivery to one recipient."""
+
+    decided_at: dt.datetime
+    occurred_at: dt.datetime | None
+    recipient_id: str
+    recipient_name: str
+    event_type: str
+    event_text: str
+    fields: tuple[str, ...]
+    field_texts: tuple[str, ...]
+    purposes: tuple[PurposeLine, ...]
+    legal_basis: str
+    legal_basis_text: str
+    consent_id: str | None
+    redelivery: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WithheldLine:
+    """One event a named recipient was considered for and did not get."""
+
+    decided_at: dt.datetime
+    recipient_id: str
+    recipient_name: str
+    event_type: str
+    event_text: str
+    reason_code: str
+    reason_text: str
+    redelivery: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientLine:
+    recipient_id: str
+    name: str
+    deliveries: int
+    first: dt.datetime
+    last: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AccessReport:
+    lang: Language
+    generated_at: dt.datetime
+    recipients: tuple[RecipientLine, ...]
+    deliveries: tuple[DeliveryLine, ...]
+    withheld: tuple[WithheldLine, ...]
+    # Events no recipient was considered for, and input the hub rejected, by reason code.
+    not_shared_with_anyone: int
+    not_processed: tuple[tuple[str, str, int], ...]
+
+
+def build_access_report(
+    decisions: Iterable[Mapping[str, Any]],
+    *,
+    recipient_names: Mapping[str, str],
+    purpose_descriptions: Mapping[str, str],
+    lang: Language,
+    generated_at: dt.datetime,
+) -> AccessReport:
+    """The report over one person's decisions, newest first.
+
+    ``recipient_names`` maps recipient ids to display names (an unknown id is shown as
+    itself); ``purpose_descriptions`` maps catalogue purpose ids to their descriptions.
+    """
+    deliveries: list[DeliveryLine] = []
+    withheld: list[WithheldLine] = []
+    unshared = 0
+    rejected: dict[str, int] = {}
+
+    def name_of(recipient_id: str) -> str:
+        return recipient_names.get(recipient_id, recipient_id)
+
+    for decision in decisions:
+        outcome = decision.get("outcome")
+        recipient_id = decision.get("recipient_id")
+        event_type = str(decision.get("event_type") or "")
+        redelivery = bool(decision.get("redelivery"))
+        if outcome == "DELIVERED" and recipient_id:
+            fields = tuple(decision.get("delivered_fields") or ())
+            basis = str(decision.get("legal_basis") or "NONE")
+            deliveries.append(
+                DeliveryLine(
+                    decided_at=decision["decided_at"],
+                    occurred_at=decision.get("event_occurred_at"),
+                    recipient_id=recipient_id,
+                    recipient_name=name_of(recipient_id),
+                    event_type=event_type,
+                    event_text=event_type_text(event_type, lang),
+                    fields=fields,
+                    field_texts=_unique(field_text(f, lang) for f in fields),
+                    purposes=tuple(
+                        PurposeLine(p, purpose_name(p, purpose_descriptions.get(p), lang))
+                        for p in decision.get("purposes") or ()
+                    ),
+                    legal_basis=basis,
+                    legal_basis_text=legal_basis_text(basis, lang),
+                    consent_id=decision.get("consent_id") if basis == "CONSENT" else None,
+                    redelivery=redelivery,
+                )
+            )
+        elif outcome == "WITHHELD" and recipient_id:
+            code = str(decision.get("reason_code") or "")
+            withheld.append(
+                WithheldLine(
+                    decided_at=decision["decided_at"],
+                    recipient_id=recipient_id,
+                    recipient_name=name_of(recipient_id),
+                    event_type=event_type,
+                    event_text=event_type_text(event_type, lang),
+                    reason_code=code,
+                    reason_text=reason_text(code, lang),
+                    redelivery=redelivery,
+                )
+            )
+        elif outcome == "WITHHELD":
+            unshared += 1
+        elif outcome == "REJECTED":
+            code = str(decision.get("reason_code") or "OTHER")
+            rejected[code] = rejected.get(code, 0) + 1
+
+    deliveries.sort(key=lambda line: (line.decided_at, line.recipient_id), reverse=True)
+    withheld.sort(key=lambda line: (line.decided_at, line.recipient_id), reverse=True)
+    return AccessReport(
+        lang=lang,
+        generated_at=generated_at,
+        recipients=_recipients(deliveries),
+        deliveries=tuple(deliveries),
+        withheld=tuple(withheld),
+        not_shared_with_anyone=unshared,
+        not_processed=tuple(
+            (code, reason_text(code, lang), count) for code, count in sorted(rejected.items())
+        ),
+    )
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def _recipients(deliveries: list[DeliveryLine]) -> tuple[RecipientLine, ...]:
+    by_id: dict[str, list[DeliveryLine]] = {}
+    for line in deliveries:
+        by_id.setdefault(line.recipient_id, []).append(line)
+    lines = [
+        RecipientLine(
+            recipient_id=recipient_id,
+            name=lines[0].recipient_name,
+            deliveries=len(lines),
+            first=min(line.decided_at for line in lines),
+            last=max(line.decided_at for line in lines),
+        )
+        for recipient_id, lines in by_id.items()
+    ]
+    return tuple(sorted(lines, key=lambda line: line.last, reverse=True))

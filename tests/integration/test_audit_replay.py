@@ -1,0 +1,110 @@
+"""`lovhub audit replay`: filters, including a person given by personal identity number."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaAdminClient
+
+from tests.support.broker import TestBroker
+from tests.support.cli import run_lovhub
+from tests.support.hubrun import (
+    HubTopics,
+    audit_outcomes,
+    lovhub_env,
+    run_worker_until_idle,
+    start_run,
+)
+
+
+def _replay(env: dict[str, str], topics: HubTopics, *args: str) -> tuple[list[dict[str, Any]], str]:
+    result = run_lovhub(
+        env,
+        "audit",
+        "replay",
+        "--audit-topic",
+        topics.audit,
+        "--agency-topic",
+        topics.source,
+        *args,
+    )
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines() if line], result.stderr
+
+
+def test_replay_filters(
+    kafka_broker: TestBroker, kafka_admin: KafkaAdminClient, tmp_path: Path
+) -> None:
+    settings = kafka_broker.admin_settings
+    world, topics, scenario = start_run(kafka_admin, settings, jobseekers=20, seed=8)
+    run_worker_until_idle(settings, world, topics, tmp_path / "state", f"test-{topics.run}")
+    env = lovhub_env(settings, world, tmp_path)
+    _, decisions = audit_outcomes(settings, topics)
+
+    everything, summary = _replay(env, topics)
+    assert len(everything) == len(decisions)
+    assert f"{len(decisions)} decisions" in summary
+
+    delivered_to, _ = _replay(
+        env, topics, "--recipient", "forsakring-alfa", "--outcome", "delivered"
+    )
+    assert len(delivered_to) == sum(
+        d["recipient_id"] == "forsakring-alfa" and d["outcome"] == "DELIVERED" for d in decisions
+    )
+    assert all(d["recipient_id"] == "forsakring-alfa" for d in delivered_to)
+
+    withdrawn, _ = _replay(
+        env, topics, "--reason", "CONSENT_WITHDRAWN", "--event-type", "REGISTRATION"
+    )
+    assert len(withdrawn) == sum(
+        d["reason_code"] == "CONSENT_WITHDRAWN" and d["event_type"] == "REGISTRATION"
+        for d in decisions
+    )
+
+    registration = next(e for e in scenario.events if e and e["event_type"] == "REGISTRATION")
+    person = registration["jobseeker_id"]
+    pseudonym = world.pseudonymiser().for_audit(person)
+    own = [d for d in decisions if d["jobseeker_audit_pseudonym"] == pseudonym]
+    by_number, summary = _replay(env, topics, "--jobseeker", registration["body"][1]["personal_id"])
+    assert own
+    assert sorted(d["decision_id"] for d in by_number) == sorted(d["decision_id"] for d in own)
+    assert registration["body"][1]["personal_id"] not in summary
+    by_id, _ = _replay(env, topics, "--jobseeker-id", person)
+    assert [d["decision_id"] for d in by_id] == [d["decision_id"] for d in by_number]
+
+    cutoff = sorted(d["decided_at"] for d in decisions)[len(decisions) // 2]
+    later, _ = _replay(env, topics, "--since", cutoff.isoformat())
+    assert len(later) == sum(d["decided_at"] >= cutoff for d in decisions)
+
+    stranger = "190001010016"  # valid, and on no registration of this scenario
+    assert all(e is None or stranger not in str(e) for e in scenario.events)
+    missing = run_lovhub(
+        env,
+        "audit",
+        "replay",
+        "--audit-topic",
+        topics.audit,
+        "--agency-topic",
+        topics.source,
+        "--jobseeker",
+        stranger,
+    )
+    assert missing.returncode == 1
+    assert "PERSON_NOT_FOUND" in missing.stderr
+    assert stranger not in missing.stderr + missing.stdout
+
+    table = run_lovhub(
+        env,
+        "audit",
+        "replay",
+        "--audit-topic",
+        topics.audit,
+        "--format",
+        "table",
+        "--outcome",
+        "rejected",
+    )
+    assert table.returncode == 0, table.stderr
+    assert "REJECTED" in table.stdout

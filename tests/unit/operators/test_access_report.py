@@ -1,0 +1,175 @@
+"""The access report: builder, translations and the three renderings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+
+from lovhub.core.reasons import Reason
+from lovhub.operators.access_report import build_access_report
+from lovhub.operators.report_render import render_html, render_json, render_text
+from lovhub.operators.texts import LANGUAGES, REASON_TEXT, reason_text
+from lovhub.pipeline.rejection import _SAFE_DETAIL
+
+T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def decision(**fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "event_id": "e1",
+        "event_type": "REGISTRATION",
+        "jobseeker_audit_pseudonym": "au_1",
+        "recipient_id": "jobbcoach-syd",
+        "outcome": "DELIVERED",
+        "reason_code": None,
+        "purposes": ["lov.matching"],
+        "legal_basis": "ASSIGNMENT",
+        "consent_id": None,
+        "delivered_fields": ["body.address.municipality_code", "body.languages"],
+        "decided_at": T0,
+        "event_occurred_at": T0,
+        "redelivery": False,
+    }
+    return {**base, **fields}
+
+
+NAMES = {"jobbcoach-syd": "Jobbcoach Syd AB", "forsakring-alfa": "Försäkring Alfa AB"}
+PURPOSES = {"lov.matching": "Matching the jobseeker with jobs."}
+
+
+def build(decisions: list[dict[str, Any]], lang: str = "sv") -> Any:
+    return build_access_report(
+        decisions,
+        recipient_names=NAMES,
+        purpose_descriptions=PURPOSES,
+        lang=lang,  # type: ignore[arg-type]
+        generated_at=T0 + dt.timedelta(days=30),
+    )
+
+
+@pytest.mark.parametrize("code", [*(r.value for r in Reason), *_SAFE_DETAIL])
+def test_every_reason_the_hub_can_write_is_translated(code: str) -> None:
+    assert code in REASON_TEXT
+    for lang in LANGUAGES:
+        assert REASON_TEXT[code][lang].strip()
+        assert code not in reason_text(code, lang), "a sentence, not the code"
+
+
+def test_an_unknown_reason_is_shown_not_hidden() -> None:
+    assert "SOMETHING_NEW" in reason_text("SOMETHING_NEW", "sv")
+
+
+def test_deliveries_newest_first_with_basis_and_consent() -> None:
+    report = build(
+        [
+            decision(decided_at=T0),
+            decision(
+                event_id="e2",
+                recipient_id="forsakring-alfa",
+                purposes=["consent.registration-status"],
+                legal_basis="CONSENT",
+                consent_id="c-1",
+                delivered_fields=["body.registered"],
+                decided_at=T0 + dt.timedelta(hours=2),
+            ),
+            decision(
+                event_id="e3",
+                outcome="WITHHELD",
+                reason_code="CONSENT_WITHDRAWN",
+                recipient_id="forsakring-alfa",
+                decided_at=T0 + dt.timedelta(hours=3),
+            ),
+            decision(
+                event_id="e4", outcome="WITHHELD", reason_code="NO_CANDIDATE", recipient_id=None
+            ),
+            decision(event_id=None, outcome="REJECTED", reason_code="MALFORMED", recipient_id=None),
+        ]
+    )
+    assert [d.recipient_id for d in report.deliveries] == ["forsakring-alfa", "jobbcoach-syd"]
+    consent, assignment = report.deliveries
+    assert consent.consent_id == "c-1"
+    assert assignment.consent_id is None
+    assert consent.legal_basis_text == "Ditt samtycke"
+    assert assignment.field_texts == ("kommun", "språk")
+    assert [w.reason_code for w in report.withheld] == ["CONSENT_WITHDRAWN"]
+    assert report.withheld[0].reason_text == "Du hade återkallat ditt samtycke."
+    assert report.not_shared_with_anyone == 1
+    assert [code for code, _, _ in report.not_processed] == ["MALFORMED"]
+    assert [r.name for r in report.recipients] == ["Försäkring Alfa AB", "Jobbcoach Syd AB"]
+
+
+def test_json_and_text_carry_the_same_deliveries() -> None:
+    report = build([decision(), decision(event_id="e2", redelivery=True)], lang="en")
+    data = json.loads(json.dumps(render_json(report)))
+    assert len(data["deliveries"]) == 2
+    assert {d["redelivery"] for d in data["deliveries"]} == {True, False}
+    assert data["deliveries"][0]["purposes"][0]["name"] == PURPOSES["lov.matching"]
+    text = render_text(report)
+    assert text.count("Jobbcoach Syd AB (jobbcoach-syd): Registration") == 2
+    assert "re-sent after an outage" in text
+
+
+def test_swedish_is_the_default_language_of_the_page() -> None:
+    page = render_html(build([decision()]))
+    assert page.startswith("<!DOCTYPE html>")
+    assert '<html lang="sv">' in page
+    assert "Vem har fått uppgifter om mig?" in page
+    assert "Matchning mot arbete" in page
+
+
+def test_html_escapes_every_value_and_loads_nothing() -> None:
+    hostile = '<script>alert("x")</script>&'
+    names = {"jobbcoach-syd": hostile}
+    report = build_access_report(
+        [decision(delivered_fields=[f"body.{hostile}"], purposes=["evil.<b>"])],
+        recipient_names=names,
+        purpose_descriptions={"evil.<b>": hostile},
+        lang="en",
+        generated_at=T0,
+    )
+    page = render_html(report)
+    assert "<script" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;" in page
+    assert not re.search(r"(src|href)\s*=|@import|url\(", page), "self-contained"
+    assert "@media print" in page
+
+    class Tags(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: set[str] = set()
+
+        def handle_starttag(self, tag: str, attrs: Any) -> None:
+            self.seen.add(tag)
+
+    parser = Tags()
+    parser.feed(page)
+    assert parser.seen <= {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "h1",
+        "h2",
+        "p",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "span",
+        "br",
+    }
+
+
+def test_an_empty_report_says_so() -> None:
+    report = build([])
+    assert "Inga uppgifter om dig har lämnats ut." in render_text(report)
+    assert "Inga uppgifter om dig har lämnats ut." in render_html(report)
