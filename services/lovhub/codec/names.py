@@ -12,6 +12,7 @@ __all__ = [
     "DEAD_LETTER_RECORD",
     "JOBSEEKER_EVENT",
     "PROVIDER_REPORT",
+    "RECIPIENT_CHANGE",
     "RECIPIENT_RECORD",
     "TOP_LEVEL_SCHEMAS",
     "versioned",
@@ -24,6 +25,7 @@ AGENCY_PROVIDER_REPORT = "se.lovhub.report.AgencyProviderReport"
 AUDIT_DECISION = "se.lovhub.audit.AuditDecision"
 AUDIT_CHECKPOINT = "se.lovhub.audit.AuditCheckpoint"
 DEAD_LETTER_RECORD = "se.lovhub.deadletter.DeadLetterRecord"
+RECIPIENT_CHANGE = "se.lovhub.registry.RecipientChange"
 
 TOP_LEVEL_SCHEMAS = (
     JOBSEEKER_EVENT,
@@ -33,6 +35,7 @@ TOP_LEVEL_SCHEMAS = (
     AUDIT_DECISION,
     AUDIT_CHECKPOINT,
     DEAD_LETTER_RECORD,
+    RECIPIENT_CHANGE,
 )
 
 

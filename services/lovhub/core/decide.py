@@ -4,7 +4,8 @@ For each candidate recipient the checks run in this order, and the first that fa
 the reason (so every withheld decision has exactly one, reproducible reason):
 
 1. the recipient is registered and active (``RECIPIENT_UNKNOWN``, ``RECIPIENT_SUSPENDED``,
-   ``RECIPIENT_TERMINATED``);
+   ``RECIPIENT_TERMINATED``); a provider whose liability insurance ended before the event's
+   day (``occurred_at``) counts as suspended (``RECIPIENT_SUSPENDED``);
 2. a legal basis holds at this point of the jobseeker's log: for a provider an assignment in
    force (``NOT_ASSIGNED``); for a third party a consent naming it and the event's data
    category, given, not withdrawn, not expired (``CONSENT_WITHDRAWN``, ``CONSENT_EXPIRED``,
@@ -61,6 +62,8 @@ class RecipientView(Protocol):
     def status(self) -> str: ...
     @property
     def contracted_purposes(self) -> frozenset[str]: ...
+    @property
+    def insurance_valid_until(self) -> dt.date | None: ...
 
 
 class PolicyView(Protocol):
@@ -131,9 +134,13 @@ def _decide_for(
         return Decision.withheld(recipient_id, Reason.RECIPIENT_SUSPENDED)
     if recipient.status != "active":
         return Decision.withheld(recipient_id, Reason.RECIPIENT_TERMINATED)
+    when: dt.datetime = event["occurred_at"]
+    if recipient.is_provider:
+        insured_until = recipient.insurance_valid_until
+        if insured_until is None or insured_until < when.date():
+            return Decision.withheld(recipient_id, Reason.RECIPIENT_SUSPENDED)
 
     event_type: str = event["event_type"]
-    when: dt.datetime = event["occurred_at"]
     category = policy.category_of(event_type)
     own_consents = sorted(
         (

@@ -3,6 +3,7 @@ event and recipient, and the validated pydantic model answers them slowly."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -69,10 +70,14 @@ class RecipientFacts:
     is_provider: bool
     status: str
     contracted_purposes: frozenset[str]
+    #: Providers only; the core treats a provider insured before the event's day as suspended.
+    insurance_valid_until: dt.date | None
 
 
 def recipient_facts(recipients: Iterable[Recipient]) -> Mapping[str, RecipientFacts]:
     return {
-        r.id: RecipientFacts(r.id, r.is_provider, str(r.status), r.contracted_purposes)
+        r.id: RecipientFacts(
+            r.id, r.is_provider, str(r.status), r.contracted_purposes, r.insurance_valid_until
+        )
         for r in recipients
     }

@@ -1,13 +1,18 @@
 """The recipient registry: providers and third parties, their status, purposes and keys.
 
-Pure: nothing here does I/O except :func:`load_recipients`, which reads one file.
+The model, the directory, records (:mod:`~lovhub.registry.records`), lifecycle
+(:mod:`~lovhub.registry.lifecycle`) and seeding (:mod:`~lovhub.registry.seeding`) are pure;
+:func:`load_recipients` reads one file; :mod:`~lovhub.registry.follower` reads and follows the
+registry topic and :mod:`~lovhub.registry.operations` publishes changes (Kafka I/O).
 """
 
 from lovhub.registry.directory import RecipientDirectory, load_recipients, parse_recipients
-from lovhub.registry.errors import RegistryError
+from lovhub.registry.errors import AuditWriteError, LifecycleError, RegistryError
 from lovhub.registry.model import PublicKeyEntry, Recipient, RecipientKind, RecipientStatus
 
 __all__ = [
+    "AuditWriteError",
+    "LifecycleError",
     "PublicKeyEntry",
     "Recipient",
     "RecipientDirectory",

@@ -1,7 +1,8 @@
 """The recipient directory: every recipient by id, loaded from a YAML file and versioned.
 
-Later the registry becomes a Kafka-backed table; this in-memory directory is what the pure
-decision code sees either way. Optionally checked against a policy: every contracted purpose
+The shared registry is the compacted topic ``lov.hub.recipients.v1``, folded into a directory
+by :mod:`lovhub.registry.records`; this in-memory directory is what the pure decision code
+sees either way. Optionally checked against a policy: every contracted purpose
 must be in the catalogue and open to the recipient's kind.
 """
 

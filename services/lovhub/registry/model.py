@@ -89,6 +89,13 @@ class Recipient(BaseModel):
     purposes: tuple[PurposeId, ...] = Field(min_length=1)
     status: RecipientStatus
     insurance_valid_until: dt.date | None = None
+    #: The organisation's functional contact (a shared mailbox or switchboard, not a person).
+    contact: str | None = Field(default=None, min_length=3, max_length=200)
+    #: Names of the people authorised to sign for the organisation (vetted before a LOV
+    #: contract). Personal data: shown by ``lovhub recipient show``, never logged.
+    representatives: tuple[
+        Annotated[str, StringConstraints(min_length=1, max_length=200)], ...
+    ] = ()
     keys: tuple[PublicKeyEntry, ...] = ()
 
     @model_validator(mode="after")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -62,3 +63,4 @@ class FakeRecipient:
     is_provider: bool
     status: str
     contracted_purposes: frozenset[str]
+    insurance_valid_until: dt.date | None = dt.date.max

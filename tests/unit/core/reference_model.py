@@ -88,6 +88,10 @@ def _one(
         return withheld("RECIPIENT_TERMINATED")
     when = event["occurred_at"]
     day = when.date()
+    if recipient.is_provider and (
+        recipient.insurance_valid_until is None or day > recipient.insurance_valid_until
+    ):
+        return withheld("RECIPIENT_SUSPENDED")  # insurance expiry suspends automatically
     mine = {cid: c for cid, c in consents.items() if c["recipient_id"] == rid}
     live = {
         cid: c

@@ -19,13 +19,20 @@ START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 def recipients() -> st.SearchStrategy[dict[str, FakeRecipient]]:
     status = st.sampled_from(("active", "active", "active", "suspended", "terminated"))
     contract = st.frozensets(st.sampled_from(PURPOSES))
+    # Mostly insured throughout; sometimes the insurance ends during the log.
+    insured = st.one_of(
+        st.just(dt.date.max), st.integers(-1, 3).map(lambda d: START.date() + dt.timedelta(d))
+    )
 
     def build(
-        statuses: list[str], contracts: list[frozenset[str]], missing: bool
+        statuses: list[str],
+        contracts: list[frozenset[str]],
+        missing: bool,
+        insurance: list[dt.date],
     ) -> dict[str, FakeRecipient]:
         ids = PROVIDERS + THIRD_PARTIES
         world = {
-            rid: FakeRecipient(rid, rid in PROVIDERS, statuses[i], contracts[i])
+            rid: FakeRecipient(rid, rid in PROVIDERS, statuses[i], contracts[i], insurance[i])
             for i, rid in enumerate(ids)
         }
         if missing:
@@ -37,6 +44,7 @@ def recipients() -> st.SearchStrategy[dict[str, FakeRecipient]]:
         st.lists(status, min_size=3, max_size=3),
         st.lists(contract, min_size=3, max_size=3),
         st.booleans(),
+        st.lists(insured, min_size=3, max_size=3),
     )
 
 

@@ -21,6 +21,7 @@ from lovhub.codec.examples.records import (
     provider_report,
     recipient_record,
 )
+from lovhub.codec.examples.registry import recipient_change
 
 __all__ = [
     "EVENT_TYPES",
@@ -35,6 +36,7 @@ __all__ = [
     "example_refs",
     "jobseeker_event",
     "provider_report",
+    "recipient_change",
     "recipient_record",
 ]
 
@@ -47,6 +49,7 @@ _EXAMPLES: dict[str, Callable[[random.Random], Record]] = {
     f"{names.AUDIT_DECISION}@1": audit_decision,
     f"{names.AUDIT_CHECKPOINT}@1": audit_checkpoint,
     f"{names.DEAD_LETTER_RECORD}@1": dead_letter,
+    f"{names.RECIPIENT_CHANGE}@1": recipient_change,
 }
 
 

@@ -1,0 +1,119 @@
+"""Reading and following the registry topic (the I/O half; the fold is :class:`RegistryTable`).
+
+Every hub worker reads the whole compacted topic at start (:func:`read_registry`) and then
+polls it between batches (:meth:`RegistryFollower.poll`), so a suspension made by
+``lovhub recipient suspend`` applies from the next batch on, in every worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from lovhub.policy import Policy
+from lovhub.provisioning.topology import RECIPIENT_REGISTRY
+from lovhub.registry.directory import RecipientDirectory
+from lovhub.registry.errors import RegistryError
+from lovhub.registry.records import RegistryTable
+
+__all__ = ["RegistryFollower", "read_registry"]
+
+_CATCH_UP_TIMEOUT_S = 60.0
+
+
+class RegistryFollower:
+    """A consumer of the registry topic (no group: every worker reads all of it)."""
+
+    def __init__(
+        self,
+        client_config: dict[str, Any],
+        topic: str = RECIPIENT_REGISTRY,
+        *,
+        policy: Policy | None = None,
+        known: RecipientDirectory | None = None,
+    ) -> None:
+        self._client_config = client_config
+        self.topic = topic
+        self.table = RegistryTable(label=f"registry {topic}", policy=policy)
+        self._known_version = None if known is None else known.version
+        self._consumer: AIOKafkaConsumer | None = None
+        self._partitions: list[TopicPartition] = []
+
+    async def start(self) -> None:
+        """Connect and read the topic up to its current end."""
+        consumer = AIOKafkaConsumer(
+            **self._client_config, enable_auto_commit=False, auto_offset_reset="earliest"
+        )
+        await consumer.start()
+        try:
+            if self.topic not in await consumer.topics():
+                raise RegistryError(
+                    f"registry topic {self.topic} not found (run `lovhub admin init`)"
+                )
+            # One partition by design (provisioning.topology): one total order of changes.
+            self._partitions = [TopicPartition(self.topic, 0)]
+            consumer.assign(self._partitions)
+            await consumer.seek_to_beginning(*self._partitions)
+            self._consumer = consumer
+            await self._catch_up()
+        except BaseException:
+            await consumer.stop()
+            self._consumer = None
+            raise
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+            self._consumer = None
+
+    async def _catch_up(self) -> None:
+        assert self._consumer is not None
+        consumer = self._consumer
+        ends = await consumer.end_offsets(self._partitions)
+        deadline = asyncio.get_running_loop().time() + _CATCH_UP_TIMEOUT_S
+        while any([await consumer.position(tp) < ends[tp] for tp in self._partitions]):
+            if asyncio.get_running_loop().time() > deadline:
+                raise RegistryError(f"registry topic {self.topic}: not read to its end in time")
+            await self._fetch(timeout_ms=500)
+
+    async def _fetch(self, *, timeout_ms: int) -> bool:
+        assert self._consumer is not None
+        batch = await self._consumer.getmany(*self._partitions, timeout_ms=timeout_ms)
+        records = sorted(
+            (record for chunk in batch.values() for record in chunk),
+            key=lambda r: (r.partition, r.offset),
+        )
+        return self.table.apply_all((r.offset, r.key, r.value) for r in records)
+
+    def directory(self) -> RecipientDirectory:
+        return self.table.directory()
+
+    async def poll(self) -> RecipientDirectory | None:
+        """A new directory if the registry changed since the last call, else None.
+
+        Starts the follower on first use (aiokafka clients bind to the running loop). Cheap
+        when nothing changed: one fetch that returns at once.
+        """
+        if self._consumer is None:
+            await self.start()
+        else:
+            await self._fetch(timeout_ms=0)
+        directory = self.table.directory()
+        if directory.version == self._known_version:
+            return None
+        self._known_version = directory.version
+        return directory
+
+
+async def read_registry(
+    client_config: dict[str, Any], topic: str = RECIPIENT_REGISTRY, *, policy: Policy | None = None
+) -> RecipientDirectory:
+    """The registry as it is now (every valid record up to the topic's end)."""
+    follower = RegistryFollower(client_config, topic, policy=policy)
+    await follower.start()
+    try:
+        return follower.directory()
+    finally:
+        await follower.stop()
