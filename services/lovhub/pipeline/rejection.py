@@ -11,7 +11,7 @@ from lovhub.crypto import RecipientPublicKey, seal_for_operators
 from lovhub.pipeline.audit import audit_decision
 from lovhub.pipeline.ids import dead_letter_id
 
-__all__ = ["Rejection", "reject"]
+__all__ = ["Rejection", "dead_letter_record", "reject"]
 
 _SAFE_DETAIL = {
     "MALFORMED": "the bytes are not a record in a known framing",
@@ -20,6 +20,8 @@ _SAFE_DETAIL = {
     "BAD_PERSONAL_ID": "a personal id failed validation",
     "OVERSIZED": "the record is larger than the hub accepts",
     "UNKNOWN_RECIPIENT": "the event names a recipient that is not registered",
+    "UNKNOWN_JOBSEEKER": "the record names a jobseeker the hub does not know",
+    "NOT_ASSIGNED": "the jobseeker is not assigned to the sender on the record's date",
     "OTHER": "the hub could not process the record",
 }
 
@@ -37,7 +39,7 @@ class Rejection(Exception):
         self.field_path = field_path
 
 
-def reject(
+def dead_letter_record(
     rejection: Rejection,
     *,
     payload: bytes | None,
@@ -47,9 +49,9 @@ def reject(
     codec: Codec,
     now: dt.datetime,
     clock_seconds: float,
-    known_event: dict[str, Any] | None,
-    audit_pseudonym: str | None,
-) -> tuple[OutboundRecord, PendingAudit]:
+) -> tuple[OutboundRecord, str]:
+    """The dead letter (payload sealed to the operators, nothing personal in clear) and its
+    id, derived from the source position so a replay gives the same id."""
     letter_id = dead_letter_id(source.topic, source.partition, source.offset)
     sealed = seal_for_operators(
         payload or b"",
@@ -75,6 +77,32 @@ def reject(
         key=None,  # the key is a jobseeker id: personal, so it stays inside the sealed payload
         value=codec.encode(DEAD_LETTER_RECORD, letter),
         headers=(("reason", rejection.reason.encode()),),
+    )
+    return record, letter_id
+
+
+def reject(
+    rejection: Rejection,
+    *,
+    payload: bytes | None,
+    source: SourcePosition,
+    dead_letter_topic: str,
+    operator_key: RecipientPublicKey,
+    codec: Codec,
+    now: dt.datetime,
+    clock_seconds: float,
+    known_event: dict[str, Any] | None,
+    audit_pseudonym: str | None,
+) -> tuple[OutboundRecord, PendingAudit]:
+    record, letter_id = dead_letter_record(
+        rejection,
+        payload=payload,
+        source=source,
+        dead_letter_topic=dead_letter_topic,
+        operator_key=operator_key,
+        codec=codec,
+        now=now,
+        clock_seconds=clock_seconds,
     )
     event_id = known_event["event_id"] if known_event else None
     audit = audit_decision(

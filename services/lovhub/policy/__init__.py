@@ -20,6 +20,7 @@ from lovhub.policy.model import (
     LegalBasisKind,
     Purpose,
     RecipientKind,
+    ReportType,
     Transform,
     output_path_of,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "PolicyError",
     "Purpose",
     "RecipientKind",
+    "ReportType",
     "Transform",
     "UnknownEventTypeError",
     "content_version",

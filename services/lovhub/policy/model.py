@@ -35,6 +35,7 @@ __all__ = [
     "LegalBasisKind",
     "Purpose",
     "RecipientKind",
+    "ReportType",
     "Transform",
     "output_path_of",
 ]
@@ -65,6 +66,14 @@ class EventType(StrEnum):
     CONSENT_GIVEN = "CONSENT_GIVEN"
     CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN"
     DEREGISTRATION = "DEREGISTRATION"
+
+
+class ReportType(StrEnum):
+    """Kinds of provider report (the ``ReportType`` symbols of ``ProviderReport``)."""
+
+    ACTIVITY = "ACTIVITY"
+    ABSENCE = "ABSENCE"
+    OUTCOME = "OUTCOME"
 
 
 class RecipientKind(StrEnum):

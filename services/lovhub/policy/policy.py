@@ -24,7 +24,9 @@ from lovhub.policy.model import (
     FieldRule,
     LegalBasisKind,
     Purpose,
+    PurposeId,
     RecipientKind,
+    ReportType,
     Transform,
 )
 
@@ -45,6 +47,9 @@ class Policy(BaseModel):
     protected_identity_paths: tuple[FieldPath, ...]
     free_text_paths: tuple[FieldPath, ...] = ()
     deliveries: tuple[Delivery, ...] = ()
+    #: Provider report type -> the contracted purpose a provider needs to send it. A type
+    #: not listed here is refused from every provider (deny by default).
+    reports: dict[ReportType, PurposeId] = Field(default_factory=dict)
 
     _version: str = PrivateAttr(default="")
     _purposes: dict[str, Purpose] = PrivateAttr(default_factory=dict)
@@ -102,6 +107,15 @@ class Policy(BaseModel):
                 )
             yield from self._rule_problems(where, delivery.fields)
         yield from self._consistency_problems()
+        yield from self._report_problems(purposes)
+
+    def _report_problems(self, purposes: Mapping[str, Purpose]) -> Iterator[str]:
+        for report_type, purpose_id in self.reports.items():
+            purpose = purposes.get(purpose_id)
+            if purpose is None:
+                yield f"reports.{report_type}: unknown purpose {purpose_id!r}"
+            elif RecipientKind.PROVIDER not in purpose.recipient_kinds:
+                yield f"reports.{report_type}: purpose {purpose_id} is not open to providers"
 
     def _rule_problems(self, where: str, rules: tuple[FieldRule, ...]) -> Iterator[str]:
         for index, rule in enumerate(rules):
@@ -193,6 +207,14 @@ class Policy(BaseModel):
             or self.is_special(event_type)
             or (delivery is not None and delivery.requires_consent)
         )
+
+    def purpose_for_report(self, report_type: str) -> str | None:
+        """The purpose a provider's contract must include to send ``report_type``; None
+        when the policy does not accept that report type at all."""
+        try:
+            return self.reports.get(ReportType(report_type))
+        except ValueError:
+            return None
 
     def addressee_path(self, event_type: str, purpose_id: str) -> str | None:
         """Path of the recipient id an event is addressed to, if only that one may get it."""
