@@ -49,6 +49,9 @@ class Assignment:
     valid_to: dt.date | None
     since: int
     ended_at: int | None = None
+    # The last day the end event names. Decisions never look at it (they use ended_at, so a
+    # replay decides as the first run did); the report check needs the real last day.
+    ended_on: dt.date | None = None
 
     def active(self, position: int, day: dt.date) -> bool:
         if not _in_force(self.since, self.ended_at, position):
@@ -166,7 +169,7 @@ def _end_assignment(
         )
     if current.since > position or (current.ended_at is not None and current.ended_at <= position):
         return state
-    ended = replace(current, ended_at=position)
+    ended = replace(current, ended_at=position, ended_on=body.get("valid_to"))
     return replace(state, assignments={**state.assignments, ended.assignment_id: ended})
 
 

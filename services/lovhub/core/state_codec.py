@@ -34,6 +34,7 @@ def state_to_bytes(state: JobseekerState) -> bytes:
                 _iso(a.valid_to),
                 a.since,
                 a.ended_at,
+                _iso(a.ended_on),
             ]
             for a in state.assignments.values()
         ],
@@ -59,7 +60,8 @@ def state_from_bytes(raw: bytes | None) -> JobseekerState:
         return JobseekerState()
     data = json.loads(raw)
     assignments = {}
-    for assignment_id, provider, purposes, start, end, since, ended in data["a"]:
+    for assignment_id, provider, purposes, start, end, since, ended, *rest in data["a"]:
+        # rest: [ended_on] since state format 2; older changelog records lack it.
         assignments[assignment_id] = Assignment(
             assignment_id,
             provider,
@@ -68,6 +70,7 @@ def state_from_bytes(raw: bytes | None) -> JobseekerState:
             _date(end),
             since,
             ended,
+            _date(rest[0]) if rest else None,
         )
     consents = {
         consent_id: Consent(

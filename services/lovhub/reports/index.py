@@ -13,6 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from lovhub.core.state import Assignment
 from lovhub.core.state_codec import state_from_bytes
 from lovhub.pseudonyms import PseudonymError, Pseudonymiser
 
@@ -80,7 +81,7 @@ class PseudonymIndex:
         for assignment in state.assignments.values():
             periods[assignment.provider_id].append(
                 AssignmentPeriod(
-                    assignment.assignment_id, assignment.valid_from, assignment.valid_to
+                    assignment.assignment_id, assignment.valid_from, _last_day(assignment)
                 )
             )
         entries = []
@@ -98,3 +99,9 @@ class PseudonymIndex:
 
     def lookup(self, provider_id: str, pseudonym: str) -> AssignedJobseeker | None:
         return self._entries.get((provider_id, pseudonym))
+
+
+def _last_day(assignment: Assignment) -> dt.date | None:
+    """The planned end, or the day an early end named when that came first."""
+    ends = [day for day in (assignment.valid_to, assignment.ended_on) if day is not None]
+    return min(ends, default=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -112,6 +113,20 @@ def test_assignment_periods_include_their_first_and_last_day(day: dt.date, accep
     processor = assigned_core(assignment("jobbcoach-syd", MARCH, dt.date(2026, 3, 31)))
     result = processor.process(report_bytes("jobbcoach-syd", day), at("jobbcoach-syd"))
     assert result.accepted is accepted
+
+
+def test_an_assignment_ended_early_covers_reports_up_to_its_end_day_only() -> None:
+    planned = assignment("jobbcoach-syd", MARCH)  # open-ended when it started
+    ended_early = dataclasses.replace(planned, ended_at=7, ended_on=dt.date(2026, 3, 20))
+    processor = assigned_core(ended_early)
+    on_last_day = processor.process(
+        report_bytes("jobbcoach-syd", dt.date(2026, 3, 20)), at("jobbcoach-syd")
+    )
+    after_end = processor.process(
+        report_bytes("jobbcoach-syd", dt.date(2026, 3, 21)), at("jobbcoach-syd", 1)
+    )
+    assert on_last_day.accepted
+    assert rejected(after_end) == "NOT_ASSIGNED"
 
 
 def test_a_report_naming_another_assignment_is_rejected() -> None:
