@@ -148,3 +148,6 @@ class HubSettings(BaseSettings):
     hub_principal: str = "lovhub-hub"
     admin_principal: str = "lovhub-admin"
     schema_registry_url: str | None = None
+    # A signed checkpoint per audit partition after this many records or seconds.
+    checkpoint_every_records: int = Field(default=1000, ge=1)
+    checkpoint_every_seconds: float = Field(default=10.0, gt=0)

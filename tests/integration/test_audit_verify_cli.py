@@ -1,7 +1,9 @@
-"""`lovhub audit verify` passes a clean audit topic and names the first forged record."""
+"""`lovhub audit verify` passes a clean audit topic, with the hub worker's signed
+checkpoints, and names the first forged record."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,10 +12,12 @@ from kafka import KafkaAdminClient
 
 from lovhub.audit import ChainHead, link
 from lovhub.audit.canonical import canonical_audit_encoder
+from lovhub.audit.signing import load_signing_key
 from lovhub.codec import AUDIT_DECISION, codec_for, default_store
 from lovhub.kafka import producer
 from tests.support.broker import TestBroker
 from tests.support.hubrun import (
+    HubTopics,
     lovhub_env,
     read_all,
     run_worker_until_idle,
@@ -23,10 +27,21 @@ from tests.support.hubrun import (
 LOVHUB = str(Path(sys.executable).parent / "lovhub")
 
 
-def _verify(env: dict[str, str], topic: str) -> subprocess.CompletedProcess[str]:
+def _verify(
+    env: dict[str, str], topics: HubTopics, *extra: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [LOVHUB, "audit", "verify", "--topic", topic],
-        env={**env, "COLUMNS": "200"},
+        [
+            LOVHUB,
+            "audit",
+            "verify",
+            "--topic",
+            topics.audit,
+            "--checkpoint-topic",
+            topics.checkpoints,
+            *extra,
+        ],
+        env={**env, "COLUMNS": "250"},
         capture_output=True,
         text=True,
         timeout=300,
@@ -40,12 +55,23 @@ def test_verify_clean_then_forged(
     settings = kafka_broker.admin_settings
     world, topics, _ = start_run(kafka_admin, settings, jobseekers=30, seed=5)
     codec = codec_for(None)
-    run_worker_until_idle(settings, world, topics, tmp_path / "state", f"test-{topics.run}")
-
     env = lovhub_env(settings, world, tmp_path)
-    clean = _verify(env, topics.audit)
+    hub_key = load_signing_key(Path(env["LOVHUB_AUDIT_SIGNING_KEY_FILE"]))
+    run_worker_until_idle(
+        settings, world, topics, tmp_path / "state", f"test-{topics.run}", signing_key=hub_key
+    )
+
+    clean = _verify(env, topics)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "break" not in clean.stdout
+    assert "all verify" in clean.stdout
+    report = json.loads(_verify(env, topics, "--json").stdout)
+    assert report["ok"] is True
+    partitions = report["partitions"]
+    assert {p["partition"] for p in partitions} == {0, 1, 2}
+    # The worker checkpointed every partition when it stopped: each checkpoint was checked.
+    assert all(p["checkpoints_checked"] >= 1 for p in partitions), partitions
+    assert sum(p["records_verified"] for p in partitions) == len(read_all(settings, topics.audit))
 
     # A forger appends a decision that claims a delivery, with a self-consistent hash but
     # not linked to the real chain head.
@@ -60,6 +86,26 @@ def test_verify_clean_then_forged(
     placed = writer.send(topics.audit, codec.encode(AUDIT_DECISION, forged), partition=0).get(30)
     writer.close()
 
-    tampered = _verify(env, topics.audit)
+    tampered = _verify(env, topics)
     assert tampered.returncode == 1
     assert f"break at offset {placed.offset}: BROKEN_LINK" in tampered.stdout
+    as_json = json.loads(_verify(env, topics, "--json").stdout)
+    broken = next(p for p in as_json["partitions"] if p["partition"] == 0)["first_break"]
+    assert (broken["offset"], broken["kind"]) == (placed.offset, "BROKEN_LINK")
+
+
+def test_verify_without_a_public_key_refuses(kafka_broker: TestBroker, tmp_path: Path) -> None:
+    settings = kafka_broker.admin_settings
+    assert settings.sasl_password is not None
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "LOVHUB_KAFKA_SASL_USERNAME": settings.sasl_username or "",
+        "LOVHUB_KAFKA_SASL_PASSWORD": settings.sasl_password.get_secret_value(),
+        "LOVHUB_STATE_DIR": str(tmp_path / "state"),
+    }
+    result = subprocess.run(
+        [LOVHUB, "audit", "verify"], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "public key" in (result.stdout + result.stderr)

@@ -45,6 +45,8 @@ def _worker(
             topics.dead_letter,
             "--changelog-topic",
             topics.changelog,
+            "--checkpoint-topic",
+            topics.checkpoints,
             "--recipient-topic-template",
             f"test.{topics.run}.recipient.{{id}}",
             "--worker-dir",
@@ -71,7 +73,8 @@ def test_sigkill_mid_stream_then_restart_elsewhere_loses_nothing(
     settings = kafka_broker.admin_settings
     world, topics, scenario = start_run(kafka_admin, settings, jobseekers=1500, seed=23)
 
-    env = lovhub_env(settings, world, tmp_path)
+    # Checkpoints often, so some are signed before the kill and some after the restart.
+    env = {**lovhub_env(settings, world, tmp_path), "LOVHUB_CHECKPOINT_EVERY_RECORDS": "200"}
     first_disk = tmp_path / "worker-1"
     first = _worker(env, topics, first_disk, "--max-batch", "150")
     deadline = time.monotonic() + 120
@@ -99,6 +102,29 @@ def test_sigkill_mid_stream_then_restart_elsewhere_loses_nothing(
     assert actual == expected, "after dedupe by decision id the books match the pipeline"
     assert actual == expected_outcomes(world, scenario), "and the reference model"
     assert audit_chain_breaks(settings, topics) == {}, "every audit partition's chain verifies"
+    verified = subprocess.run(
+        [
+            LOVHUB,
+            "audit",
+            "verify",
+            "--topic",
+            topics.audit,
+            "--checkpoint-topic",
+            topics.checkpoints,
+            "--json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    report = json.loads(verified.stdout)
+    assert verified.returncode == 0, report
+    assert report["ok"], "the chains agree with every checkpoint, before and after the kill"
+    checkpoints = [p["checkpoints_checked"] for p in report["partitions"]]
+    print(f"checkpoints per partition: {checkpoints}")
+    assert all(count >= 2 for count in checkpoints)
 
     deliveries = {}
     for recipient in (*world.recipients.providers(), *world.recipients.third_parties()):

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["GENESIS", "BreakKind", "ChainBreak", "ChainHead", "link", "verify_chain"]
+__all__ = [
+    "GENESIS",
+    "BreakKind",
+    "ChainBreak",
+    "ChainHead",
+    "check_link",
+    "link",
+    "verify_chain",
+]
 
 GENESIS = bytes(32)
 
@@ -45,18 +53,45 @@ def link(
     return chained, ChainHead(chained["hash"], head.sequence + 1)
 
 
+def link_encoded(
+    decision: Mapping[str, Any], head: ChainHead, encode: Encode
+) -> tuple[dict[str, Any], ChainHead, bytes]:
+    """:func:`link`, also returning the encoding its hash covers (``hash`` empty), so a
+    caller that needs the record's bytes too does not encode it a second time."""
+    chained = {**decision, "sequence": head.sequence, "prev_hash": head.hash, "hash": b""}
+    unsigned = encode(chained)
+    chained["hash"] = hashlib.sha256(bytes(chained["prev_hash"]) + unsigned).digest()
+    return chained, ChainHead(chained["hash"], head.sequence + 1), unsigned
+
+
 class BreakKind(StrEnum):
     MODIFIED = "MODIFIED"  # the record's own hash does not match its content
     BROKEN_LINK = (
         "BROKEN_LINK"  # prev_hash is not the predecessor's hash: deleted/reordered/inserted
     )
     SEQUENCE = "SEQUENCE"  # a gap or repeat in the sequence numbers
+    # Found with checkpoints (lovhub.audit.verify):
+    CHECKPOINT_FORGED = "CHECKPOINT_FORGED"  # unknown key id or a bad signature
+    CHECKPOINT_MISMATCH = "CHECKPOINT_MISMATCH"  # a signed checkpoint disagrees with the chain
+    TRUNCATED = "TRUNCATED"  # the log ends before records a checkpoint covers
+    UNREADABLE = "UNREADABLE"  # a record that does not decode under the chain's schema
 
 
 @dataclass(frozen=True, slots=True)
 class ChainBreak:
     offset: int
     kind: BreakKind
+
+
+def check_link(decision: Mapping[str, Any], head: ChainHead, encode: Encode) -> BreakKind | None:
+    """Why ``decision`` cannot follow ``head`` (None when it does)."""
+    if bytes(decision["hash"]) != _digest(decision, encode):
+        return BreakKind.MODIFIED
+    if bytes(decision["prev_hash"]) != head.hash:
+        return BreakKind.BROKEN_LINK
+    if decision["sequence"] != head.sequence:
+        return BreakKind.SEQUENCE
+    return None
 
 
 def verify_chain(
@@ -73,12 +108,9 @@ def verify_chain(
     head = start
     count = 0
     for offset, decision in records:
-        if bytes(decision["hash"]) != _digest(decision, encode):
-            return ChainBreak(offset, BreakKind.MODIFIED), head, count
-        if bytes(decision["prev_hash"]) != head.hash:
-            return ChainBreak(offset, BreakKind.BROKEN_LINK), head, count
-        if decision["sequence"] != head.sequence:
-            return ChainBreak(offset, BreakKind.SEQUENCE), head, count
+        kind = check_link(decision, head, encode)
+        if kind is not None:
+            return ChainBreak(offset, kind), head, count
         head = ChainHead(bytes(decision["hash"]), head.sequence + 1)
         count += 1
     return None, head, count

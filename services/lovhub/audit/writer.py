@@ -7,10 +7,15 @@ record onto it and waits for the broker's acknowledgement before returning the o
 
 Exactly one writer may append to a chain at a time; a second concurrent writer would
 interleave records and ``lovhub audit verify`` would report the break.
+
+Given the hub's signing key, the writer also publishes a signed checkpoint of its chain
+(see lovhub.audit.checkpoints) once ``checkpoint_every`` acknowledged records have
+accumulated (default: after every append) and a final one on ``stop()``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -18,9 +23,12 @@ from aiokafka import AIOKafkaProducer
 
 from lovhub.audit.canonical import canonical_encoder
 from lovhub.audit.chain import ChainHead, link
-from lovhub.codec import AUDIT_DECISION, Codec
+from lovhub.audit.checkpoints import build_checkpoint
+from lovhub.audit.signing import SigningKey
+from lovhub.codec import AUDIT_CHECKPOINT, AUDIT_DECISION, Codec
 from lovhub.codec.store import SchemaStore
 from lovhub.kafka.tail import read_last_record
+from lovhub.provisioning.topology import AUDIT_CHECKPOINTS
 
 __all__ = ["ChainedRecordWriter", "head_after"]
 
@@ -44,6 +52,9 @@ class ChainedRecordWriter:
         store: SchemaStore,
         schema_name: str = AUDIT_DECISION,
         key_of: Callable[[Mapping[str, Any]], str | None] | None = None,
+        signing_key: SigningKey | None = None,
+        checkpoint_topic: str = AUDIT_CHECKPOINTS,
+        checkpoint_every: int = 1,
     ) -> None:
         self._client_config = client_config
         self.topic = topic
@@ -53,6 +64,13 @@ class ChainedRecordWriter:
         self._key_of = key_of
         self._producer: AIOKafkaProducer | None = None
         self.head = ChainHead()
+        self._signing_key = signing_key
+        self._checkpoint_topic = checkpoint_topic
+        self._checkpoint_every = max(1, checkpoint_every)
+        self._checkpoint_encode = canonical_encoder(store, AUDIT_CHECKPOINT)
+        self._unchecked = 0  # acknowledged records not yet covered by a checkpoint
+        self._last_offset = -1
+        self.checkpoints_written = 0
 
     async def start(self) -> None:
         last = await read_last_record(self._client_config, self.topic, 0)
@@ -63,9 +81,36 @@ class ChainedRecordWriter:
         await self._producer.start()
 
     async def stop(self) -> None:
+        """Checkpoint what is not yet covered, then close the producer."""
         if self._producer is not None:
-            await self._producer.stop()
-            self._producer = None
+            try:
+                if self._unchecked:
+                    await self.checkpoint()
+            finally:
+                await self._producer.stop()
+                self._producer = None
+
+    async def checkpoint(self) -> None:
+        """Publish a signed checkpoint of the chain's current head and wait for the ack."""
+        if self._signing_key is None or self._producer is None or self._last_offset < 0:
+            return
+        signed = build_checkpoint(
+            audit_topic=self.topic,
+            partition=0,
+            offset=self._last_offset,
+            head=self.head,
+            signed_at=dt.datetime.now(dt.UTC),
+            key=self._signing_key,
+            encode=self._checkpoint_encode,
+        )
+        value = self._codec.encode(AUDIT_CHECKPOINT, signed)
+        await (
+            await self._producer.send(
+                self._checkpoint_topic, value, key=f"{self.topic}/0".encode(), partition=0
+            )
+        )
+        self._unchecked = 0
+        self.checkpoints_written += 1
 
     async def __aenter__(self) -> ChainedRecordWriter:
         await self.start()
@@ -102,4 +147,9 @@ class ChainedRecordWriter:
             chained_records.append(chained)
         offsets = [(await future).offset for future in futures]
         self.head = head
+        if offsets:
+            self._last_offset = offsets[-1]
+            self._unchecked += len(offsets)
+            if self._unchecked >= self._checkpoint_every:
+                await self.checkpoint()
         return list(zip(chained_records, offsets, strict=True))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import typer
 from rich.table import Table
@@ -52,3 +53,37 @@ def init() -> None:
     for drift in topics.drift:
         table.add_row("[yellow]drift[/yellow]", drift)
     out.print(table)
+
+
+@app.command("signing-key")
+def signing_key(
+    out_path: Path = typer.Option(
+        ...,
+        "--out",
+        help="Private key file (0600); the public key goes next to it (NAME.key -> NAME.pub)",
+    ),
+    force: bool = typer.Option(
+        False,
+        help="Replace an existing key (old checkpoints then "
+        "verify only with the old public key: keep publishing it).",
+    ),
+) -> None:
+    """Create the hub's Ed25519 audit signing key; print its key id."""
+    from lovhub.audit.signing import write_signing_key
+
+    public_path = (
+        out_path.with_suffix(".pub")
+        if out_path.suffix == ".key"
+        else out_path.with_name(out_path.name + ".pub")
+    )
+    if out_path.exists() and not force:
+        raise typer.BadParameter(f"{out_path} exists; pass --force to replace it")
+    key = write_signing_key(out_path, public_path)
+    table = Table(title="audit signing key")
+    table.add_column("what")
+    table.add_column("value")
+    table.add_row("key id", key.key_id)
+    table.add_row("private key (0600)", str(out_path))
+    table.add_row("public key (publish it)", str(public_path))
+    out.print(table)
+    say("set LOVHUB_AUDIT_SIGNING_KEY_FILE for the hub; verifiers use the .pub file")

@@ -8,31 +8,44 @@ the deliveries' offsets, and the changed jobseeker states to the changelog, and 
 pipeline's decision and delivery ids are derived from the event and recipient, and decisions
 depend only on facts in force at each event's log position, so the replay produces the same
 records again (recognisable duplicates), never different ones, and never loses an event.
-If publishing fails the worker stops without committing (fail closed) and says why in its
-health; it never delivers past an audit record it could not write.
+If a write fails the worker fails closed without crashing: it holds the batch (no new
+batch, no commit), reports itself unhealthy with the reason, and retries the unacknowledged
+writes with capped exponential backoff while staying in its consumer group; it never
+delivers past an audit record it could not write (lovhub.worker.batch). After the audit
+records are acknowledged it publishes signed checkpoints of each partition's chain at a
+fixed cadence (lovhub.audit.checkpoints; docs/audit-evidence.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import KafkaError
 
 from lovhub.audit import ChainHead
-from lovhub.core import JobseekerState, state_to_bytes
+from lovhub.audit.checkpoints import CheckpointCadence, CheckpointSchedule
+from lovhub.core import JobseekerState
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
 from lovhub.kafka.tail import read_last_record
+from lovhub.registry.follower import RegistryFollower
+from lovhub.worker.batch import BatchWork, WriteFailed
+from lovhub.worker.evidence import CheckpointPublisher, hold_batch, write_batch
+from lovhub.worker.health import Checkpointing, WorkerHealth
 from lovhub.worker.store import StateStore
 
-__all__ = ["HubWorker", "Pipeline", "WorkerHealth"]
+__all__ = ["Checkpointing", "HubWorker", "Pipeline", "WorkerHealth"]
+
+RETRY_FIRST_SECONDS = 0.5
+RETRY_MAX_SECONDS = 30.0
+HANDOVER_CHECKPOINT_SECONDS = 10.0
 
 log = logging.getLogger("lovhub.worker")
 
@@ -53,28 +66,6 @@ class Pipeline(Protocol):
     def chain_head_of(self, last_audit: bytes | None) -> ChainHead: ...
 
 
-@dataclass
-class WorkerHealth:
-    healthy: bool = True
-    reason: str = ""
-    events: int = 0
-    deliveries: int = 0
-    audits: int = 0
-    dead_letters: int = 0
-    started_at: float = field(default_factory=time.time)
-
-    def fail(self, reason: str) -> None:
-        self.healthy = False
-        self.reason = reason
-
-    def write(self, path: Path) -> None:
-        """Counts and state only: no personal data ever goes into health output."""
-        data = {**asdict(self), "written_at": time.time()}
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        tmp.replace(path)
-
-
 @dataclass(frozen=True)
 class WorkerTopics:
     source: str
@@ -89,6 +80,8 @@ class _Restore(ConsumerRebalanceListener):  # type: ignore[misc]
     async def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
         # Another worker may change these jobseekers' state before we get them back.
         self._worker.restored.difference_update(tp.partition for tp in revoked)
+        # Their next owner appends to their chains: checkpoint ours while they are still ours.
+        await self._worker.checkpoint_partitions({tp.partition for tp in revoked})
 
     async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
         return None  # restored lazily, before the first batch that touches the partition
@@ -105,8 +98,16 @@ class HubWorker:
         store: StateStore,
         max_batch: int = 2000,
         health_file: Path | None = None,
+        checkpoints: Checkpointing | None = None,
+        registry: RegistryFollower | None = None,
     ) -> None:
+        self._registry = registry  # polled between batches; the caller stops it
         self.health_file = health_file
+        self.checkpointing = checkpoints
+        self.schedule = CheckpointSchedule(
+            checkpoints.cadence if checkpoints else CheckpointCadence()
+        )
+        self._publisher: CheckpointPublisher | None = None
         self.pipeline = pipeline
         self.topics = topics
         self.store = store
@@ -126,6 +127,10 @@ class HubWorker:
     def stop(self) -> None:
         if self._stopping is not None:
             self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping is not None and self._stopping.is_set()
 
     async def run(self, *, idle_exit_after: float | None = None) -> None:
         """Process until stopped (or idle for ``idle_exit_after`` seconds, for batch jobs)."""
@@ -151,23 +156,36 @@ class HubWorker:
                 if self.health_file and time.monotonic() - last_health > 1.0:
                     self.health.write(self.health_file)
                     last_health = time.monotonic()
+                await self._follow_registry()
                 batch = await consumer.getmany(timeout_ms=200, max_records=self.max_batch)
                 if not batch:
+                    await self._checkpoint_when_idle()
                     if idle_exit_after and time.monotonic() - idle_since > idle_exit_after:
                         break
                     continue
                 idle_since = time.monotonic()
-                await self._process_batch(consumer, producer, batch)
+                await self._process_batch(consumer, batch)
         except Exception as error:
             self.health.fail(f"stopped without committing: {type(error).__name__}")
             log.error("worker stopped: %s", type(error).__name__)
             raise
         finally:
+            await self.checkpoint_partitions(None)
             if self.health_file:
                 self.health.write(self.health_file)
             await consumer.stop()
-            await producer.stop()
+            if self.producer is not None:
+                await self.producer.stop()
             self.store.close()
+
+    async def _follow_registry(self) -> None:
+        """Registry changes (suspensions, new keys) apply from the next batch on."""
+        if self._registry is None:
+            return
+        directory = await self._registry.poll()
+        if directory is not None:
+            self.pipeline.use_recipients(directory)  # type: ignore[attr-defined]
+            log.info("registry changed: %d recipients, %s", len(directory), directory.version)
 
     async def restore_state(self, partitions: list[int]) -> None:
         """Bring the local store up to the changelog's end for newly assigned partitions,
@@ -201,11 +219,77 @@ class HubWorker:
             await reader.stop()
 
     async def _process_batch(
+        self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[Any]]
+    ) -> None:
+        """Decide, write, checkpoint, commit; on a failed write hold the batch and retry."""
+        work: BatchWork | None = None
+        delay = RETRY_FIRST_SECONDS
+        failed = False
+        while True:
+            try:
+                if failed:
+                    work = await self._prepare_retry(consumer, batch, work)
+                if work is None:
+                    work = await self._decide(batch)
+                await write_batch(self, work)
+                break
+            except (WriteFailed, KafkaError, OSError) as error:
+                failed = True
+                stage = error.stage if isinstance(error, WriteFailed) else "or read its topics"
+                cause = error.cause_name if isinstance(error, WriteFailed) else type(error).__name__
+                self.health.write_failures += 1
+                self.health.fail(
+                    f"fail closed: cannot write {stage} ({cause}); holding the batch, "
+                    f"nothing delivered or committed; retry in {delay:.1f}s"
+                )
+                log.error("fail closed: %s failed (%s); retrying", stage, cause)
+                if self.health_file:
+                    self.health.write(self.health_file)
+                if not await hold_batch(self, consumer, delay):
+                    return  # stopping: leave the batch uncommitted for the next owner
+                delay = min(delay * 2, RETRY_MAX_SECONDS)
+        if failed or not self.health.healthy:
+            self.health.recover()
+            log.warning("writes work again: the worker continues")
+        self.store.put_many((p, k, s) for (p, k), s in work.states.items())
+        try:
+            await consumer.commit(
+                {
+                    TopicPartition(self.topics.source, p): offset
+                    for p, offset in work.commits.items()
+                }
+            )
+        except KafkaError as error:
+            # Everything is written; a later commit covers these offsets, or the next
+            # owner replays them (recognisable duplicates). Not a reason to stop.
+            log.warning("commit failed (%s); continuing", type(error).__name__)
+        self._count(work.results)
+
+    async def _prepare_retry(
         self,
         consumer: AIOKafkaConsumer,
-        producer: AIOKafkaProducer,
         batch: dict[TopicPartition, list[Any]],
-    ) -> None:
+        work: BatchWork | None,
+    ) -> BatchWork | None:
+        """Before a retry: a fresh producer, only partitions still ours, and each audit
+        chain resumed from its real tail (it may hold part of the batch's records)."""
+        await self._renew_producer()
+        assigned = {tp.partition for tp in consumer.assignment()}
+        for tp in [tp for tp in batch if tp.partition not in assigned]:
+            del batch[tp]
+        if work is None:
+            return None
+        # A partition revoked and assigned back meanwhile may have moved on under another
+        # worker: its part of the batch is stale; its records come again from the commit.
+        work.keep_partitions(assigned & self.restored)
+        for partition in list(work.audits):
+            tail = await read_last_record(self._client_config, self.topics.audit, partition)
+            self.chain_heads[partition] = head = self.pipeline.chain_head_of(tail)
+            work.resume_after_tail(partition, head.hash if tail else None)
+        return work
+
+    async def _decide(self, batch: dict[TopicPartition, list[Any]]) -> BatchWork:
+        """Run the pure pipeline over the batch (restoring stale partitions first)."""
         stale = sorted({tp.partition for tp in batch} - self.restored)
         if stale:
             await self.restore_state(stale)
@@ -223,57 +307,56 @@ class HubWorker:
                 if result.state is not None:
                     states[(tp.partition, key)] = result.state
                 results.append(result)
+        commits = {tp.partition: records[-1].offset + 1 for tp, records in batch.items() if records}
+        return BatchWork(commits, results, states)
 
-        delivered = await self._publish_deliveries(producer, results)
-        tail: list[asyncio.Future[Any]] = []
-        for result, offsets in zip(results, delivered, strict=True):
-            for pending in result.audits:
-                where = (
-                    offsets[pending.delivery_index] if pending.delivery_index is not None else None
-                )
-                partition = result.source.partition
-                audit, self.chain_heads[partition] = self.pipeline.finish_audit(
-                    pending, where, self.chain_heads[partition]
-                )
-                tail.append(
-                    await producer.send(
-                        audit.topic,
-                        audit.value,
-                        key=audit.key,
-                        partition=result.source.partition,
-                        headers=list(audit.headers),
-                    )
-                )
-        encoded = {where: state_to_bytes(state) for where, state in states.items()}
-        for (partition, key), value in encoded.items():
-            tail.append(
-                await producer.send(self.topics.changelog, value, key=key, partition=partition)
-            )
-        await asyncio.gather(*tail)
-        self.store.put_many((p, k, s) for (p, k), s in states.items())
-        await consumer.commit(
-            {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
+    async def _renew_producer(self) -> None:
+        """A fresh idempotent producer: the old one's sequence state is unreliable after
+        a failed batch."""
+        if self.producer is not None:
+            try:
+                await self.producer.stop()
+            except (KafkaError, OSError) as error:
+                log.warning("closing the failed producer: %s", type(error).__name__)
+        self.producer = AIOKafkaProducer(
+            **self._client_config, acks="all", enable_idempotence=True, linger_ms=5
         )
-        self._count(results)
+        await self.producer.start()
 
-    async def _publish_deliveries(
-        self, producer: AIOKafkaProducer, results: list[EventResult]
-    ) -> list[list[tuple[str, int, int]]]:
-        pending: list[list[asyncio.Future[Any]]] = []
-        for result in results:
-            futures = []
-            for record in (*result.deliveries, *result.dead_letters):
-                futures.append(
-                    await producer.send(
-                        record.topic, record.value, key=record.key, headers=list(record.headers)
-                    )
-                )
-            pending.append(futures)
-        offsets: list[list[tuple[str, int, int]]] = []
-        for futures in pending:
-            metadata = await asyncio.gather(*futures)
-            offsets.append([(m.topic, m.partition, m.offset) for m in metadata])
-        return offsets
+    def publisher(self) -> CheckpointPublisher:
+        if self._publisher is None:
+            self._publisher = CheckpointPublisher(self)
+        return self._publisher
+
+    async def _checkpoint_when_idle(self) -> None:
+        """Time-based checkpoints also when no new records arrive."""
+        if self.checkpointing is None or not len(self.schedule):
+            return
+        try:
+            await self.publisher().publish(time.monotonic())
+        except WriteFailed as error:
+            self.health.fail(f"fail closed: cannot write checkpoints ({error.cause_name})")
+            log.error("checkpoint write failed (%s)", error.cause_name)
+            await self._renew_producer()
+            return
+        if not self.health.healthy and self.health.reason.startswith("fail closed"):
+            self.health.recover()
+
+    async def checkpoint_partitions(self, partitions: set[int] | None) -> None:
+        """Checkpoint everything pending (of ``partitions``; None: all) before handing over."""
+        if self.checkpointing is None or self.producer is None:
+            return
+        try:
+            # Bounded: a rebalance or a shutdown must not wait on an unreachable topic; the
+            # chain's next writer checkpoints these records anyway.
+            await asyncio.wait_for(
+                self.publisher().publish(time.monotonic(), only=partitions, everything=True),
+                HANDOVER_CHECKPOINT_SECONDS,
+            )
+        except (WriteFailed, TimeoutError) as error:
+            log.error("checkpoint before handing over failed (%s)", type(error).__name__)
+        for partition in partitions or set():
+            self.schedule.forget((self.topics.audit, partition))
 
     def _count(self, results: list[EventResult]) -> None:
         self.health.events += len(results)

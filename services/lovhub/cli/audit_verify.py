@@ -1,0 +1,354 @@
+"""``lovhub audit verify``: the Kafka shell around lovhub.audit.verify.
+
+Reads every partition of every chained audit topic (or the ``--topic``s given) and the
+checkpoint topic, hands the decoded records to the pure verifier and prints a summary table
+(or JSON). Exit 1 on any break. Semantics of ``--from``/``--to``: docs/audit-evidence.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections import defaultdict
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import typer
+from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+from rich.progress import Progress
+from rich.table import Table
+
+from lovhub.audit.canonical import canonical_encoder
+from lovhub.audit.chain import BreakKind
+from lovhub.audit.signing import VerifyingKeys, load_verifying_keys
+from lovhub.audit.verify import (
+    ChainStart,
+    Finding,
+    PartitionResult,
+    start_for,
+    valid_checkpoints,
+    verify_partition,
+)
+from lovhub.cli.console import err, out
+from lovhub.codec import (
+    AUDIT_CHECKPOINT,
+    AUDIT_DECISION,
+    RECIPIENT_CHANGE,
+    Codec,
+    CodecError,
+    codec_for,
+    default_store,
+)
+from lovhub.errors import ConfigurationError, LovhubError
+from lovhub.kafka import consumer
+from lovhub.provisioning.topology import AUDIT_CHECKPOINTS, CHAINED_AUDIT_TOPICS, RECIPIENT_CHANGES
+from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings, state_dir
+
+__all__ = ["AuditReadError", "verify"]
+
+
+class AuditReadError(LovhubError):
+    """The audit or checkpoint topics could not be read (not a verdict on the evidence)."""
+
+    code = "AUDIT_READ_ERROR"
+
+
+READ_STALL_POLLS = 30  # one-second polls without a record before giving up on a partition
+Checkpoints = dict[tuple[str, int], list[tuple[int, Mapping[str, Any]]]]
+
+
+def _schema_of(topic: str) -> str:
+    return RECIPIENT_CHANGE if topic == RECIPIENT_CHANGES else AUDIT_DECISION
+
+
+def _public_keys(path: Path | None) -> VerifyingKeys:
+    if path is None and os.environ.get("LOVHUB_AUDIT_PUBLIC_KEY_FILE"):
+        path = Path(os.environ["LOVHUB_AUDIT_PUBLIC_KEY_FILE"]).expanduser()
+    if path is None:
+        demo = state_dir() / "demo" / "audit-signing.pub"
+        if not demo.exists():
+            raise ConfigurationError(
+                "no audit public key: pass --public-key FILE or set LOVHUB_AUDIT_PUBLIC_KEY_FILE"
+            )
+        path = demo
+    return load_verifying_keys(path)
+
+
+def _parse_time(value: str | None) -> int | None:
+    """Milliseconds since the epoch; naive times are UTC."""
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError as error:
+        raise typer.BadParameter(f"not an ISO-8601 time: {value}") from error
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp() * 1000)
+
+
+def _offset_at(reader: KafkaConsumer, tp: TopicPartition, millis: int | None, end: int) -> int:
+    """The first offset at or after ``millis`` (the end when none)."""
+    if millis is None:
+        return end
+    found = reader.offsets_for_times({tp: millis}).get(tp)
+    return end if found is None else int(found.offset)
+
+
+def _read(
+    reader: KafkaConsumer, tp: TopicPartition, start: int, stop: int, progress: Any, task: Any
+) -> list[Any]:
+    reader.assign([tp])
+    reader.seek(tp, start)
+    records: list[Any] = []
+    empty_polls = 0
+    while reader.position(tp) < stop:
+        batch = reader.poll(timeout_ms=1000).get(tp, [])
+        records.extend(r for r in batch if r.offset < stop)
+        progress.advance(task, len(batch))
+        empty_polls = 0 if batch else empty_polls + 1
+        if empty_polls >= READ_STALL_POLLS:
+            raise AuditReadError(
+                f"no records from {tp.topic}/{tp.partition} at offset {reader.position(tp)} "
+                f"for {READ_STALL_POLLS} s (is READ granted on it?)"
+            )
+    return records
+
+
+def _read_checkpoints(
+    settings: KafkaSettings, topic: str, codec: Codec, progress: Any
+) -> tuple[Checkpoints, list[Finding]]:
+    reader = consumer(settings)
+    found: Checkpoints = defaultdict(list)
+    unreadable: list[Finding] = []
+    try:
+        partitions = sorted(reader.partitions_for_topic(topic) or ())
+        for partition in partitions:
+            tp = TopicPartition(topic, partition)
+            start = reader.beginning_offsets([tp])[tp]
+            end = reader.end_offsets([tp])[tp]
+            task = progress.add_task(f"checkpoints {topic}/{partition}", total=end - start)
+            for record in _read(reader, tp, start, end, progress, task):
+                try:
+                    cp = codec.decode(record.value, AUDIT_CHECKPOINT)
+                except CodecError:
+                    unreadable.append(
+                        Finding(topic, partition, record.offset, BreakKind.UNREADABLE, "checkpoint")
+                    )
+                    continue
+                found[(cp["audit_topic"], int(cp["partition"]))].append((record.offset, cp))
+    finally:
+        reader.close()
+    return found, unreadable
+
+
+def _verify_topic(
+    settings: KafkaSettings,
+    topic: str,
+    original: str,
+    checkpoints: Checkpoints,
+    keys: VerifyingKeys,
+    window: tuple[int | None, int | None],
+    progress: Any,
+) -> list[PartitionResult]:
+    codec = codec_for(HubSettings())
+    store = default_store()
+    schema = _schema_of(original)
+    try:
+        store.resolve(schema)
+    except Exception as error:  # the store names what is missing
+        raise ConfigurationError(f"no schema {schema} for {topic}: {error}") from error
+    encode_record = canonical_encoder(store, schema)
+    encode_checkpoint = canonical_encoder(store, AUDIT_CHECKPOINT)
+    reader = consumer(settings)
+    results = []
+    try:
+        present = reader.partitions_for_topic(topic) or set()
+        claimed = {p for (t, p) in checkpoints if t == original}
+        for partition in sorted(present | claimed):
+            ours = checkpoints.get((original, partition), [])
+            start, stop, records = ChainStart(), None, []
+            if partition in present:  # else: checkpoints name a partition that is gone
+                tp = TopicPartition(topic, partition)
+                end = reader.end_offsets([tp])[tp]
+                if window[0] is not None:
+                    first = _offset_at(reader, tp, window[0], end)
+                    start = start_for(first, valid_checkpoints(ours, keys, encode_checkpoint))
+                # --to is inclusive: stop at the first record after it.
+                until = None if window[1] is None else window[1] + 1
+                stop = _offset_at(reader, tp, until, end)
+                task = progress.add_task(f"{topic}/{partition}", total=max(0, stop - start.offset))
+                records = _read(reader, tp, start.offset, stop, progress, task)
+                if window[1] is None:
+                    stop = None  # up to the end of the log: checkpoints beyond it = truncation
+            decoded: list[tuple[int, Mapping[str, Any] | None]] = []
+            for record in records:
+                try:
+                    decoded.append((record.offset, codec.decode(record.value, schema)))
+                except CodecError:
+                    decoded.append((record.offset, None))
+            results.append(
+                verify_partition(
+                    topic,
+                    partition,
+                    decoded,
+                    ours,
+                    keys=keys,
+                    encode_record=encode_record,
+                    encode_checkpoint=encode_checkpoint,
+                    start=start,
+                    stop=stop,
+                )
+            )
+    finally:
+        reader.close()
+    return results
+
+
+def verify(
+    topic: list[str] = typer.Option(
+        [], "--topic", help="Audit topic(s) to verify; default: every chained audit topic."
+    ),
+    from_time: str | None = typer.Option(
+        None, "--from", help="ISO-8601 time: verify from the last checkpoint before it."
+    ),
+    to_time: str | None = typer.Option(None, "--to", help="ISO-8601 time: stop there."),
+    public_key: Path | None = typer.Option(
+        None, help="The hub's published public key (PEM); default LOVHUB_AUDIT_PUBLIC_KEY_FILE."
+    ),
+    checkpoint_topic: str = typer.Option(AUDIT_CHECKPOINTS, help="The checkpoint topic."),
+    copy_of: str | None = typer.Option(
+        None, help="The --topic is a copy (mirror, backup) of this topic: use its checkpoints."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="One JSON document instead of a table."),
+) -> None:
+    """Recompute every audit chain and check it against the signed checkpoints.
+
+    Reports, per partition, the first break (MODIFIED, BROKEN_LINK, SEQUENCE,
+    CHECKPOINT_FORGED, CHECKPOINT_MISMATCH, TRUNCATED, UNREADABLE) at its exact offset;
+    exits 1 on any break.
+    """
+    settings = load_kafka_settings()
+    keys = _public_keys(public_key)
+    window = (_parse_time(from_time), _parse_time(to_time))
+    topics = topic or list(CHAINED_AUDIT_TOPICS)
+    if copy_of and len(topics) != 1:
+        raise typer.BadParameter("--copy-of needs exactly one --topic")
+    codec = codec_for(HubSettings())
+    results: list[PartitionResult] = []
+    absent: list[str] = []
+    try:
+        with Progress(console=err, transient=True) as progress:
+            checkpoints, unreadable = _read_checkpoints(settings, checkpoint_topic, codec, progress)
+            existing = _existing_topics(settings)
+            for name in topics:
+                original = copy_of or name
+                if name not in existing and not any(t == original for t, _ in checkpoints):
+                    absent.append(name)
+                    continue
+                results += _verify_topic(
+                    settings, name, original, checkpoints, keys, window, progress
+                )
+    except KafkaError as error:
+        raise AuditReadError(
+            f"cannot read the audit topics ({type(error).__name__}): the verifier needs READ "
+            f"on every audit topic and on {checkpoint_topic}"
+        ) from error
+    breaks = [r.first_break for r in results if r.first_break] + unreadable
+    if as_json:
+        out.print_json(json.dumps(_as_json(results, unreadable, absent)))
+    else:
+        _print_table(results, unreadable, absent)
+    if breaks:
+        raise typer.Exit(1)
+
+
+def _existing_topics(settings: KafkaSettings) -> set[str]:
+    reader = consumer(settings)
+    try:
+        return set(reader.topics())
+    finally:
+        reader.close()
+
+
+def _as_json(
+    results: list[PartitionResult], unreadable: list[Finding], absent: list[str]
+) -> dict[str, Any]:
+    def finding(f: Finding | None) -> dict[str, Any] | None:
+        if f is None:
+            return None
+        return {
+            "topic": f.topic,
+            "partition": f.partition,
+            "offset": f.offset,
+            "kind": str(f.kind),
+            "detail": f.detail,
+            "checkpoint_offset": f.checkpoint_offset,
+        }
+
+    partitions = [
+        {
+            "topic": r.topic,
+            "partition": r.partition,
+            "start_offset": r.start.offset,
+            "started_from_checkpoint": r.start.checkpoint_offset,
+            "records_verified": r.records,
+            "checkpoints_checked": r.checkpoints,
+            "first_break": finding(r.first_break),
+            "findings": [finding(f) for f in sorted(r.findings, key=lambda f: f.offset)],
+        }
+        for r in results
+    ]
+    return {
+        "ok": not unreadable and all(r.first_break is None for r in results),
+        "partitions": partitions,
+        "unreadable_checkpoints": [finding(f) for f in unreadable],
+        "absent_topics": absent,
+    }
+
+
+def _print_table(
+    results: list[PartitionResult], unreadable: list[Finding], absent: list[str]
+) -> None:
+    table = Table(title="audit verification")
+    for column in ("topic", "partition", "from", "records", "checkpoints", "result"):
+        table.add_column(
+            column,
+            justify="right" if column in ("records", "checkpoints") else "left",
+            overflow="fold",
+        )
+    for r in results:
+        broken = r.first_break
+        result = (
+            f"[red]break at offset {broken.offset}: {broken.kind}[/red] ({broken.detail})"
+            if broken
+            else "[green]ok[/green]"
+        )
+        start = f"{r.start.offset} (checkpoint)" if r.start.checkpoint_offset is not None else "0"
+        table.add_row(r.topic, str(r.partition), start, str(r.records), str(r.checkpoints), result)
+    for f in unreadable:
+        table.add_row(
+            f.topic,
+            str(f.partition),
+            "-",
+            "-",
+            "-",
+            f"[red]unreadable checkpoint at offset {f.offset}[/red]",
+        )
+    for name in absent:
+        table.add_row(name, "-", "-", "-", "-", "[yellow]topic absent[/yellow]")
+    out.print(table)
+    total = sum(r.records for r in results)
+    broken_count = sum(1 for r in results if r.first_break) + len(unreadable)
+    verdict = (
+        "[green]all verify[/green]"
+        if not broken_count
+        else f"[red]{broken_count} with a break[/red]"
+    )
+    out.print(
+        f"{len(results)} partitions, {total} records, "
+        f"{sum(r.checkpoints for r in results)} checkpoints: {verdict}"
+    )

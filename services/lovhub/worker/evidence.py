@@ -1,0 +1,217 @@
+"""The worker's writes, stage by stage, and its signed checkpoints (the I/O half of
+lovhub.worker.batch). Separate from the loop in runner.py to keep each readable."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from typing import TYPE_CHECKING, Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from lovhub.audit.canonical import canonical_encoder
+from lovhub.audit.checkpoints import build_checkpoint
+from lovhub.codec import AUDIT_CHECKPOINT, codec_for, default_store
+from lovhub.core import state_to_bytes
+from lovhub.worker.batch import BatchWork, WriteFailed
+
+if TYPE_CHECKING:
+    from lovhub.worker.runner import HubWorker
+
+__all__ = ["CheckpointPublisher", "hold_batch", "write_batch"]
+
+
+async def _acked(stage: str, sends: list[Any]) -> list[Any]:
+    """Wait for every send; raise WriteFailed (after all settled) if any failed."""
+    outcomes = await asyncio.gather(*sends, return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            if not isinstance(outcome, KafkaError | OSError | asyncio.TimeoutError):
+                raise outcome
+            raise WriteFailed(stage, outcome)
+    return outcomes
+
+
+async def _send(producer: AIOKafkaProducer, stage: str, **record: Any) -> asyncio.Future[Any]:
+    try:
+        future: asyncio.Future[Any] = await producer.send(**record)
+    except (KafkaError, OSError) as error:
+        raise WriteFailed(stage, error) from error
+    return future
+
+
+async def write_batch(worker: HubWorker, work: BatchWork) -> None:
+    """Write what is not yet acknowledged: deliveries, audits, changelog, checkpoints."""
+    assert worker.producer is not None
+    producer = worker.producer
+    await _write_deliveries(producer, work)
+    if not work.audits_done:
+        await _write_audits(worker, producer, work)
+        work.audits_done = True
+    if not work.changelog_done:
+        sends = [
+            await _send(
+                producer,
+                "changelog",
+                topic=worker.topics.changelog,
+                value=state_to_bytes(state),
+                key=key,
+                partition=partition,
+            )
+            for (partition, key), state in work.states.items()
+        ]
+        await _acked("changelog", sends)
+        work.changelog_done = True
+    if worker.checkpointing is not None:
+        await worker.publisher().publish(time.monotonic())
+
+
+async def _write_deliveries(producer: AIOKafkaProducer, work: BatchWork) -> None:
+    waiting: list[tuple[int, int, asyncio.Future[Any]]] = []
+    failure: BaseException | None = None
+    try:
+        for index, places in enumerate(work.placed):
+            for slot, record in enumerate(work.outputs(index)):
+                if places[slot] is None:
+                    future = await _send(
+                        producer,
+                        "deliveries",
+                        topic=record.topic,
+                        value=record.value,
+                        key=record.key,
+                        headers=list(record.headers),
+                    )
+                    waiting.append((index, slot, future))
+    except WriteFailed as error:
+        failure = error  # still record what was sent before, so it is not sent twice
+    outcomes = await asyncio.gather(*(f for _, _, f in waiting), return_exceptions=True)
+    for (index, slot, _), outcome in zip(waiting, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            failure = failure or outcome
+        else:
+            work.placed[index][slot] = (outcome.topic, outcome.partition, outcome.offset)
+    if isinstance(failure, WriteFailed):
+        raise failure
+    if failure is not None:
+        if not isinstance(failure, KafkaError | OSError | asyncio.TimeoutError):
+            raise failure
+        raise WriteFailed("deliveries", failure)
+
+
+async def _write_audits(worker: HubWorker, producer: AIOKafkaProducer, work: BatchWork) -> None:
+    waiting: list[tuple[int, int, asyncio.Future[Any]]] = []
+    for partition, slots in work.audit_slots().items():
+        head = worker.chain_heads[partition]
+        for index, slot in enumerate(slots):
+            if slot.record is None:
+                slot.record, slot.head = worker.pipeline.finish_audit(
+                    slot.pending, slot.delivery, head
+                )
+            assert slot.head is not None
+            head = slot.head
+            if not slot.acked:
+                future = await _send(
+                    producer,
+                    "audit",
+                    topic=slot.record.topic,
+                    value=slot.record.value,
+                    key=slot.record.key,
+                    partition=partition,
+                    headers=list(slot.record.headers),
+                )
+                waiting.append((partition, index, future))
+    outcomes = await asyncio.gather(*(f for _, _, f in waiting), return_exceptions=True)
+    failure: BaseException | None = None
+    for (partition, index, _), outcome in zip(waiting, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            failure = failure or outcome
+        else:
+            slot = work.audits[partition][index]
+            slot.acked, slot.offset = True, outcome.offset
+    if failure is not None:
+        if not isinstance(failure, KafkaError | OSError | asyncio.TimeoutError):
+            raise failure
+        raise WriteFailed("audit", failure)
+    # Every slot of the batch is acknowledged now (in this attempt or an earlier one).
+    now = time.monotonic()
+    for partition, slots in work.audits.items():
+        if not slots:
+            continue
+        last = slots[-1]
+        assert last.head is not None
+        worker.chain_heads[partition] = last.head
+        if last.offset is not None:  # unknown only when found on the tail after a retry
+            worker.schedule.note(
+                (worker.topics.audit, partition), last.offset, last.head, len(slots), now
+            )
+
+
+class CheckpointPublisher:
+    """Signs and publishes the due checkpoints of a worker's audit partitions."""
+
+    def __init__(self, worker: HubWorker) -> None:
+        assert worker.checkpointing is not None
+        self._worker = worker
+        self._settings = worker.checkpointing
+        self._codec = codec_for(None)
+        self._encode = canonical_encoder(default_store(), AUDIT_CHECKPOINT)
+
+    async def publish(
+        self, now: float, *, only: set[int] | None = None, everything: bool = False
+    ) -> None:
+        """Checkpoint the chains that are due (``everything``: all with pending records)."""
+        worker = self._worker
+        assert worker.producer is not None
+        due = worker.schedule.due(now, all_pending=everything)
+        due = [entry for entry in due if only is None or entry[0][1] in only]
+        sends = []
+        for (topic, partition), offset, head in due:
+            signed = build_checkpoint(
+                audit_topic=topic,
+                partition=partition,
+                offset=offset,
+                head=head,
+                signed_at=dt.datetime.now(dt.UTC),
+                key=self._settings.key,
+                encode=self._encode,
+            )
+            sends.append(
+                await _send(
+                    worker.producer,
+                    "checkpoints",
+                    topic=self._settings.topic,
+                    value=self._codec.encode(AUDIT_CHECKPOINT, signed),
+                    key=f"{topic}/{partition}".encode(),
+                    partition=0,
+                )
+            )
+        await _acked("checkpoints", sends)
+        for (topic, partition), offset, _ in due:
+            worker.schedule.done((topic, partition), offset)
+        worker.health.checkpoints += len(due)
+
+
+async def hold_batch(worker: HubWorker, consumer: AIOKafkaConsumer, seconds: float) -> bool:
+    """Wait ``seconds`` without taking new records but staying in the consumer group.
+
+    Polls with every partition paused (a consumer that stops polling is thrown out of its
+    group); records of partitions assigned meanwhile are sought back, not skipped. Returns
+    False when the worker is asked to stop.
+    """
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            if worker.stopping:
+                return False
+            consumer.pause(*consumer.assignment())  # again: a rebalance may assign more
+            fetched = await consumer.getmany(timeout_ms=100)
+            for tp, records in fetched.items():
+                if records:
+                    consumer.seek(tp, records[0].offset)
+            if worker.health_file:
+                worker.health.write(worker.health_file)
+    finally:
+        consumer.resume(*consumer.assignment())
+    return not worker.stopping
