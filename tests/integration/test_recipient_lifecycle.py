@@ -371,6 +371,7 @@ def _lovhub_run(registry: Registry, world: World, topics: HubTopics, tmp: Path) 
             LOVHUB, "run", "--group", f"lovhub-test-{topics.run}",
             "--source-topic", topics.source, "--audit-topic", topics.audit,
             "--dead-letter-topic", topics.dead_letter, "--changelog-topic", topics.changelog,
+            "--checkpoint-topic", topics.checkpoints,
             "--recipient-topic-template", f"test.{topics.run}.recipient.{{id}}",
             "--worker-dir", str(tmp / "run-worker"), "--idle-exit", "4",
         ],

@@ -73,6 +73,8 @@ def test_redelivery_respects_todays_consents(
             topics.audit,
             "--redelivery-audit-topic",
             redelivery_audit,
+            "--checkpoint-topic",
+            topics.checkpoints,
             "--recipient-topic-template",
             f"test.{topics.run}.recipient.{{id}}",
             "--recipients",
@@ -128,6 +130,17 @@ def test_redelivery_respects_todays_consents(
     )
     assert broken is None
     assert count == len(audited)
+    verified = run_lovhub(
+        env,
+        "audit",
+        "verify",
+        "--topic",
+        redelivery_audit,
+        "--checkpoint-topic",
+        topics.checkpoints,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "checkpoint" in verified.stdout.lower()
 
     # The books still balance with the re-deliveries in them.
     reconciled = run_lovhub(

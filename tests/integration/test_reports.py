@@ -181,11 +181,13 @@ def test_reports_are_forwarded_or_dead_lettered_and_always_audited(
 
     private = f"test.{run.topics.run}"
     agency, dead_letter, audit = f"{private}.agency-reports", f"{private}.dlq", f"{private}.rep"
+    checkpoints = f"{private}.checkpoints"
     kafka_admin.create_topics(
         {
             agency: {"num_partitions": 3, "replication_factor": 1},
             dead_letter: {"num_partitions": 1, "replication_factor": 1},
             audit: {"num_partitions": 1, "replication_factor": 1},
+            checkpoints: {"num_partitions": 1, "replication_factor": 1},
         },
         wait_for_metadata=True,
     )
@@ -208,6 +210,8 @@ def test_reports_are_forwarded_or_dead_lettered_and_always_audited(
             dead_letter,
             "--audit-topic",
             audit,
+            "--checkpoint-topic",
+            checkpoints,
             "--idle-exit",
             "4",
         ],
@@ -265,3 +269,10 @@ def test_reports_are_forwarded_or_dead_lettered_and_always_audited(
     broken, _, _ = verify_chain(chain, canonical_audit_encoder(default_store()))
     assert broken is None
     assert [d["sequence"] for _, d in chain] == [0, 1, 2]
+    assert read_all(settings, checkpoints), "the report chain is covered by signed checkpoints"
+    verified = CliRunner().invoke(
+        app,
+        ["audit", "verify", "--topic", audit, "--checkpoint-topic", checkpoints],
+        env=lovhub_env(kafka_broker.admin_settings, run.world, tmp_path / "hub"),
+    )
+    assert verified.exit_code == 0, verified.output

@@ -9,14 +9,15 @@ from pathlib import Path
 
 import typer
 
-from lovhub.cli.console import say
+from lovhub.audit.signing import SigningKey, load_signing_key
+from lovhub.cli.console import say, warn
 from lovhub.codec import codec_for, default_store
 from lovhub.crypto import parse_public_key
 from lovhub.crypto.keys import PUBLIC_KEY_TEXT_PREFIX
 from lovhub.errors import ConfigurationError
 from lovhub.kafka.aio import aio_client_config
 from lovhub.policy import Policy, load_policy
-from lovhub.provisioning.topology import RECIPIENT_CHANGES, RECIPIENT_REGISTRY
+from lovhub.provisioning.topology import AUDIT_CHECKPOINTS, RECIPIENT_CHANGES, RECIPIENT_REGISTRY
 from lovhub.registry import PublicKeyEntry, RecipientDirectory
 from lovhub.registry import lifecycle as life
 from lovhub.registry.follower import read_registry
@@ -47,7 +48,12 @@ class Session:
     def __init__(self, registry_topic: str, changes_topic: str, actor: str) -> None:
         self.settings: KafkaSettings = load_kafka_settings()
         self.config = aio_client_config(self.settings)
-        self.topics = RegistryTopics(registry_topic, changes_topic)
+        self.topics = RegistryTopics(
+            registry_topic,
+            changes_topic,
+            os.environ.get("LOVHUB_CHECKPOINT_TOPIC") or AUDIT_CHECKPOINTS,
+        )
+        self.signing_key = _optional_signing_key()
         self.actor = actor or self.settings.sasl_username or "operator"
         self.now = dt.datetime.now(dt.UTC)
 
@@ -64,6 +70,7 @@ class Session:
                 codec=codec_for(HubSettings()),
                 store=default_store(),
                 topics=self.topics,
+                signing_key=self.signing_key,
             )
         )
         for item in published:
@@ -109,3 +116,16 @@ def iso_date(text: str | None) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise ConfigurationError(f"not an ISO date: {text!r}") from None
+
+
+def _optional_signing_key() -> SigningKey | None:
+    """The hub's signing key when this machine holds it; the change chain is then
+    checkpointed. Operators' machines without it still record every change in the chain."""
+    path = os.environ.get("LOVHUB_AUDIT_SIGNING_KEY_FILE")
+    if not path:
+        warn(
+            "LOVHUB_AUDIT_SIGNING_KEY_FILE is not set: the change is chained but not "
+            "checkpointed until a holder of the signing key runs"
+        )
+        return None
+    return load_signing_key(Path(path))

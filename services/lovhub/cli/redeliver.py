@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaProducer
 from kafka import TopicPartition
 from rich.table import Table
 
+from lovhub.audit.signing import SigningKey
 from lovhub.audit.writer import ChainedRecordWriter
 from lovhub.cli.audit_io import UnreadableCount, current_recipients, stream_decisions, stream_topic
 from lovhub.cli.console import err, out, say
@@ -31,7 +32,7 @@ from lovhub.kafka.aio import aio_client_config
 from lovhub.operators.redelivery import RedeliveryError, RedeliveryPlanner, RedeliveryStep
 from lovhub.pipeline import HubPipeline
 from lovhub.pipeline.hub import default_recipient_topic
-from lovhub.provisioning.topology import AGENCY_EVENTS, AUDIT, REDELIVERY_AUDIT
+from lovhub.provisioning.topology import AGENCY_EVENTS, AUDIT, AUDIT_CHECKPOINTS, REDELIVERY_AUDIT
 from lovhub.pseudonyms import Pseudonymiser
 from lovhub.registry import Recipient
 from lovhub.runtime import load_materials
@@ -81,6 +82,9 @@ def redeliver(
     agency_topic: str = typer.Option(AGENCY_EVENTS),
     audit_topic: list[str] = typer.Option([AUDIT], help="Where the original decisions are."),
     redelivery_audit_topic: str = typer.Option(REDELIVERY_AUDIT),
+    checkpoint_topic: str = typer.Option(
+        AUDIT_CHECKPOINTS, help="Where the re-delivery chain's signed checkpoints go."
+    ),
     recipient_topic_template: str = typer.Option(
         "", help="e.g. 'staging.{id}'; empty: lov.provider.<id>.v1 / lov.thirdparty.<id>.v1"
     ),
@@ -146,7 +150,17 @@ def redeliver(
             counts[_outcome(step.audit)] += 1
     else:
         try:
-            asyncio.run(_publish(settings, pipeline, redelivery_audit_topic, steps, counts))
+            asyncio.run(
+                _publish(
+                    settings,
+                    pipeline,
+                    redelivery_audit_topic,
+                    steps,
+                    counts,
+                    signing_key=materials.signing_key,
+                    checkpoint_topic=checkpoint_topic,
+                )
+            )
         except (ConfigurationError, RedeliveryError):
             raise
         except Exception as error:
@@ -193,6 +207,9 @@ async def _publish(
     audit_topic: str,
     steps: Any,
     counts: Counter[str],
+    *,
+    signing_key: SigningKey,
+    checkpoint_topic: str,
 ) -> None:
     """Deliveries first (acknowledged), then their audit decisions with the offsets."""
     config = aio_client_config(settings)
@@ -203,6 +220,8 @@ async def _publish(
         codec=pipeline.codec,
         store=default_store(),
         key_of=lambda d: d.get("jobseeker_audit_pseudonym"),
+        signing_key=signing_key,
+        checkpoint_topic=checkpoint_topic,
     )
     await producer.start()
     try:

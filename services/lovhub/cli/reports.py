@@ -29,6 +29,7 @@ from lovhub.kafka.aio import aio_client_config
 from lovhub.policy import Policy
 from lovhub.provisioning.topology import (
     AGENCY_REPORTS,
+    AUDIT_CHECKPOINTS,
     DEAD_LETTER,
     HUB_CONSUMER_GROUP_PREFIX,
     HUB_STATE_CHANGELOG,
@@ -140,6 +141,9 @@ def run_reports(
     agency_topic: str = typer.Option(AGENCY_REPORTS, help="Where valid reports go."),
     dead_letter_topic: str = typer.Option(DEAD_LETTER),
     audit_topic: str = typer.Option(REPORT_AUDIT, help="The report audit chain (1 partition)."),
+    checkpoint_topic: str = typer.Option(
+        AUDIT_CHECKPOINTS, help="Where the signed checkpoints of the report chain go."
+    ),
     registry_topic: str = typer.Option(
         RECIPIENT_REGISTRY, envvar="LOVHUB_REGISTRY_TOPIC", help="The recipient registry topic."
     ),
@@ -175,6 +179,7 @@ def run_reports(
         agency=agency_topic,
         dead_letter=dead_letter_topic,
         audit=audit_topic,
+        checkpoints=checkpoint_topic,
     )
     core = ReportCore(
         policy=materials.policy,
@@ -194,6 +199,7 @@ def run_reports(
         group_id=group,
         max_batch=max_batch,
         registry=follower,
+        signing_key=materials.signing_key,
     )
     say(
         f"report processor on {settings.bootstrap_servers} as {settings.sasl_username}: policy "

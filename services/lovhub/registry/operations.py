@@ -23,12 +23,13 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from kafka.admin import KafkaAdminClient, ScramMechanism, UserScramCredentialDeletion
 
+from lovhub.audit.signing import SigningKey
 from lovhub.audit.writer import ChainedRecordWriter
 from lovhub.codec import RECIPIENT_CHANGE, Codec
 from lovhub.codec.store import SchemaStore
 from lovhub.provisioning.apply import ensure_acls
 from lovhub.provisioning.errors import ProvisioningError
-from lovhub.provisioning.topology import RECIPIENT_CHANGES, RECIPIENT_REGISTRY
+from lovhub.provisioning.topology import AUDIT_CHECKPOINTS, RECIPIENT_CHANGES, RECIPIENT_REGISTRY
 from lovhub.registry.errors import AuditWriteError, RegistryError
 from lovhub.registry.lifecycle import LifecycleChange
 from lovhub.registry.records import encode_registry_record, record_sha256
@@ -40,6 +41,7 @@ __all__ = ["PublishedChange", "RegistryTopics", "deprovision_recipient", "publis
 class RegistryTopics:
     registry: str = RECIPIENT_REGISTRY
     changes: str = RECIPIENT_CHANGES
+    checkpoints: str = AUDIT_CHECKPOINTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +59,12 @@ async def publish_changes(
     codec: Codec,
     store: SchemaStore,
     topics: RegistryTopics = RegistryTopics(),
+    signing_key: SigningKey | None = None,
 ) -> list[PublishedChange]:
-    """Write each change's registry record, then its change record; see the module."""
+    """Write each change's registry record, then its change record; see the module.
+
+    With ``signing_key`` the change chain gets a signed checkpoint after the changes.
+    """
     if not changes:
         return []
     writer = ChainedRecordWriter(
@@ -68,6 +74,9 @@ async def publish_changes(
         store=store,
         schema_name=RECIPIENT_CHANGE,
         key_of=lambda record: str(record["recipient_id"]),
+        signing_key=signing_key,
+        checkpoint_topic=topics.checkpoints,
+        checkpoint_every=len(changes),
     )
     try:
         await writer.start()

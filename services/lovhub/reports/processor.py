@@ -22,12 +22,14 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from lovhub.audit.signing import SigningKey
 from lovhub.audit.writer import ChainedRecordWriter
 from lovhub.codec import Codec
 from lovhub.codec.store import SchemaStore
 from lovhub.core.outputs import SourcePosition
 from lovhub.provisioning.topology import (
     AGENCY_REPORTS,
+    AUDIT_CHECKPOINTS,
     DEAD_LETTER,
     HUB_STATE_CHANGELOG,
     REPORT_AUDIT,
@@ -50,6 +52,7 @@ class ReportTopics:
     agency: str = AGENCY_REPORTS
     dead_letter: str = DEAD_LETTER
     audit: str = REPORT_AUDIT
+    checkpoints: str = AUDIT_CHECKPOINTS
 
 
 @dataclass
@@ -74,6 +77,7 @@ class ReportProcessor:
         max_batch: int = 500,
         metadata_max_age_ms: int = 30_000,
         registry: RegistryFollower | None = None,
+        signing_key: SigningKey,
     ) -> None:
         if core.agency_topic != topics.agency or core.dead_letter_topic != topics.dead_letter:
             raise ValueError("the core and the processor must name the same output topics")
@@ -88,6 +92,7 @@ class ReportProcessor:
         self._metadata_max_age_ms = metadata_max_age_ms
         self._stopping: asyncio.Event | None = None
         self._registry = registry  # polled between batches; the caller stops it
+        self._signing_key = signing_key
 
     def stop(self) -> None:
         if self._stopping is not None:
@@ -102,6 +107,8 @@ class ReportProcessor:
             topic=self.topics.audit,
             codec=self._codec,
             store=self._store,
+            signing_key=self._signing_key,
+            checkpoint_topic=self.topics.checkpoints,
         )
         producer: AIOKafkaProducer | None = None
         consumer: AIOKafkaConsumer | None = None
