@@ -21,7 +21,9 @@ from typing import Any
 import pytest
 import yaml
 
-from lovhub.provisioning.topology import AclSpec, hub_acls, hub_topics
+from lovhub.provisioning.recipients import recipient_topics
+from lovhub.provisioning.strimzi import recipient_resources
+from lovhub.provisioning.topology import AclSpec, hub_acls, hub_topics, recipient_acls
 from lovhub.settings import HubSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -200,7 +202,7 @@ def test_strimzi_resources_use_the_v1_api_and_one_cluster(k8s_docs: list[dict[st
 
 def _hub_partitions(k8s_docs: list[dict[str, Any]]) -> int:
     """Partitions the hub workers are told about; the topics must be made with that many."""
-    deployment = _single(k8s_docs, "Deployment")
+    deployment = _single(k8s_docs, "Deployment", "lovhub-hub")
     env = _container_env(deployment["spec"]["template"]["spec"]["containers"][0])
     return int(env.get("LOVHUB_PARTITIONS", HubSettings.model_fields["partitions"].default))
 
@@ -232,7 +234,7 @@ def test_k8s_topics_are_exactly_the_hub_topics(k8s_docs: list[dict[str, Any]]) -
 def test_k8s_hub_workers_use_the_replication_factor_of_the_topics(
     k8s_docs: list[dict[str, Any]],
 ) -> None:
-    deployment = _single(k8s_docs, "Deployment")
+    deployment = _single(k8s_docs, "Deployment", "lovhub-hub")
     env = _container_env(deployment["spec"]["template"]["spec"]["containers"][0])
     assert env["LOVHUB_REPLICATION_FACTOR"] == str(K8S_REPLICATION_FACTOR)
     pools = _of_kind(k8s_docs, "KafkaNodePool")
@@ -321,7 +323,7 @@ def test_k8s_hub_deployment(k8s_docs: list[dict[str, Any]]) -> None:
         for item in kafka["spec"]["kafka"]["listeners"]
         if item["authentication"]["type"] == "scram-sha-512"
     ]
-    deployment = _single(k8s_docs, "Deployment")
+    deployment = _single(k8s_docs, "Deployment", "lovhub-hub")
     assert deployment["spec"]["replicas"] == 2
     pod = deployment["spec"]["template"]["spec"]
     (container,) = pod["containers"]
@@ -351,7 +353,7 @@ def test_k8s_hub_deployment(k8s_docs: list[dict[str, Any]]) -> None:
 
 
 def test_k8s_pdb_covers_the_hub_workers(k8s_docs: list[dict[str, Any]]) -> None:
-    deployment = _single(k8s_docs, "Deployment")
+    deployment = _single(k8s_docs, "Deployment", "lovhub-hub")
     pdb = _single(k8s_docs, "PodDisruptionBudget")
     pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
     selector = pdb["spec"]["selector"]["matchLabels"]
@@ -518,12 +520,40 @@ def test_compose_hub_runs_as_the_hub_principal(
     assert _password_ref(env["LOVHUB_KAFKA_SASL_PASSWORD"]) == _password_ref(
         init_env["LOVHUB_HUB_PASSWORD"]
     )
-    assert hub["depends_on"]["init"]["condition"] == "service_completed_successfully"
+    # init, then the registry seed, then the hub: the hub reads its recipients from the registry.
+    seed = compose["services"]["registry-seed"]
+    assert seed["depends_on"]["init"]["condition"] == "service_completed_successfully"
+    assert hub["depends_on"]["registry-seed"]["condition"] == "service_completed_successfully"
     assert hub["depends_on"]["kafka"]["condition"] == "service_healthy"
 
 
+def test_compose_seeds_the_registry_as_the_admin(
+    compose: dict[str, Any], broker_properties: dict[str, str]
+) -> None:
+    seed = compose["services"]["registry-seed"]
+    assert seed["command"][:2] == ["recipient", "import"]
+    assert _client_env(compose, broker_properties, "registry-seed")[
+        "LOVHUB_KAFKA_SASL_USERNAME"
+    ] == (ADMIN)
+
+
+@pytest.mark.parametrize("service", ["hub", "reports"])
+def test_compose_hub_services_have_every_start_up_file(
+    compose: dict[str, Any], broker_properties: dict[str, str], service: str
+) -> None:
+    env = _client_env(compose, broker_properties, service)
+    assert env["LOVHUB_KAFKA_SASL_USERNAME"] == HUB
+    for variable in (
+        "LOVHUB_OPERATOR_PUBLIC_KEY_FILE",
+        "LOVHUB_HUB_SECRET_FILE",
+        "LOVHUB_AUDIT_SIGNING_KEY_FILE",
+    ):
+        assert env[variable].startswith("/etc/lovhub/"), variable
+    assert "./hub-files:/etc/lovhub:ro" in compose["services"][service]["volumes"]
+
+
 def test_compose_builds_the_lovhub_image_from_the_dockerfile(compose: dict[str, Any]) -> None:
-    for name in ("init", "hub"):
+    for name in ("init", "registry-seed", "reports", "hub"):
         build = compose["services"][name]["build"]
         assert (DEPLOY / build["context"]).resolve() == REPO
         assert (REPO / build["dockerfile"]).resolve() == DOCKERFILE.resolve()
@@ -607,3 +637,42 @@ def test_dockerfile_runs_lovhub_as_non_root() -> None:
     assert users[-1].split(":")[0] not in {"root", "0"}
     (entrypoint,) = [value for instruction, value in final if instruction == "ENTRYPOINT"]
     assert yaml.safe_load(entrypoint) == ["lovhub"]
+
+
+def test_k8s_report_processor_is_a_single_writer_with_the_hub_files(
+    k8s_docs: list[dict[str, Any]],
+) -> None:
+    hub = _single(k8s_docs, "Deployment", "lovhub-hub")
+    reports = _single(k8s_docs, "Deployment", "lovhub-reports")
+    # One instance, never two during a rollout: it is the report audit chain's only writer.
+    assert reports["spec"]["replicas"] == 1
+    assert reports["spec"]["strategy"]["type"] == "Recreate"
+    (container,) = reports["spec"]["template"]["spec"]["containers"]
+    (hub_container,) = hub["spec"]["template"]["spec"]["containers"]
+    assert container["args"] == ["run-reports"]
+    env = _container_env(container)
+    assert env == _container_env(hub_container)
+    for variable in (
+        "LOVHUB_OPERATOR_PUBLIC_KEY_FILE",
+        "LOVHUB_HUB_SECRET_FILE",
+        "LOVHUB_AUDIT_SIGNING_KEY_FILE",
+    ):
+        assert env[variable].startswith("/etc/lovhub/hub/"), variable
+    assert "LOVHUB_RECIPIENTS_FILE" not in env  # recipients come from the registry topic
+
+
+@pytest.mark.parametrize("provider", [True, False])
+def test_recipient_manifests_grant_exactly_recipient_acls(provider: bool) -> None:
+    resources = recipient_resources("jobbcoach-syd", provider=provider, partitions=6)
+    user = _single(resources, "KafkaUser", "jobbcoach-syd")
+    assert user["apiVersion"] == STRIMZI_API
+    assert user["spec"]["authentication"]["type"] == "scram-sha-512"
+    actual = _strimzi_acls(user)
+    expected = recipient_acls("jobbcoach-syd", provider=provider)
+    assert sorted(actual) == sorted(_spec_key(spec) for spec in expected)
+    topics = {t["metadata"]["name"]: t for t in _of_kind(resources, "KafkaTopic")}
+    wanted = recipient_topics("jobbcoach-syd", provider=provider, partitions=6)
+    assert set(topics) == {spec.name for spec in wanted}
+    for spec in wanted:
+        assert topics[spec.name]["spec"]["config"] == spec.configs(K8S_REPLICATION_FACTOR)
+        assert topics[spec.name]["metadata"]["labels"]["strimzi.io/cluster"] == "lovhub"

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from lovhub.cli.console import out, say
 from lovhub.cli.keys import parse_moment
+from lovhub.cli.recipient_k8s import k8s_manifest
 from lovhub.cli.recipient_support import (
     ACTOR,
     CHANGES,
@@ -63,6 +64,11 @@ def add(
     credentials_out: Path | None = typer.Option(
         None, help="Write the generated credentials here (0600) instead of printing them."
     ),
+    provision: bool = typer.Option(
+        True,
+        "--provision/--no-provision",
+        help="Create topics, principal and ACLs; --no-provision on Strimzi (k8s-manifest).",
+    ),
     reason: str | None = REASON,
     actor: str = ACTOR,
     registry_topic: str = REGISTRY,
@@ -102,6 +108,9 @@ def add(
     )
     if recipient.is_provider and life.insurance_expired(recipient, session.now.date()):
         raise RegistryError(f"recipient {recipient.id}: insurance already expired")
+    if not provision:  # the cluster's operator provisions from `lovhub recipient k8s-manifest`
+        session.publish([change])
+        return
     password = secrets.token_urlsafe(24)
     hub = HubSettings()
     admin = admin_client(session.settings)
@@ -307,3 +316,6 @@ def show(recipient_id: str = typer.Argument(...), registry_topic: str = REGISTRY
             f"key {key.key_id}{marker}", f"{key.suite}, {key.valid_from.isoformat()} → {until}"
         )
     out.print(table)
+
+
+app.command("k8s-manifest")(k8s_manifest)
