@@ -1,7 +1,8 @@
 """``lovhub demo``: the main job, end to end on a real broker.
 
 1. a real broker (the local one unless ``KAFKA_BOOTSTRAP_SERVERS`` is set), provisioned;
-2. synthetic recipients with fresh key pairs, and their topics;
+2. synthetic recipients with fresh key pairs, their topics and principals, registered in the
+   recipient registry topic (added, or their new keys rotated in; every change audited);
 3. a synthetic agency stream (consents given and withdrawn, special-category data,
    protected identities, a few percent invalid records) produced to the agency topic;
 4. the hub worker, running as the least-privileged hub principal, until the stream is done;
@@ -13,11 +14,14 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import secrets
 import time
 from collections import Counter
+from pathlib import Path
+from typing import Any
 
 import typer
 from kafka import TopicPartition
@@ -25,8 +29,10 @@ from kafka.errors import TopicAuthorizationFailedError
 from kafka.structs import OffsetAndMetadata
 from rich.table import Table
 
+from lovhub.audit.signing import SigningKey, load_signing_key
 from lovhub.cli.console import err, out, say
-from lovhub.codec import AUDIT_DECISION, RECIPIENT_RECORD, codec_for
+from lovhub.cli.demo_story import second_act
+from lovhub.codec import AUDIT_DECISION, RECIPIENT_RECORD, codec_for, default_store
 from lovhub.crypto import CryptoError, RecordDecryptor, WrappedDataKey
 from lovhub.devbroker import LocalBroker
 from lovhub.kafka import admin_client, consumer, producer
@@ -39,13 +45,20 @@ from lovhub.provisioning.recipients import provision_recipient
 from lovhub.provisioning.topology import (
     AGENCY_EVENTS,
     AUDIT,
+    AUDIT_CHECKPOINTS,
     HUB_STATE_CHANGELOG,
+    RECIPIENT_CHANGES,
+    RECIPIENT_REGISTRY,
 )
+from lovhub.registry import RecipientDirectory
+from lovhub.registry.follower import RegistryFollower, read_registry
+from lovhub.registry.operations import publish_changes
+from lovhub.registry.seeding import plan_registration
 from lovhub.runtime import write_world
 from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings, state_dir
 from lovhub.synthetic import World, build_world, generate_scenario, pipeline_for
 from lovhub.worker import HubWorker
-from lovhub.worker.runner import WorkerTopics
+from lovhub.worker.runner import Checkpointing, WorkerTopics
 from lovhub.worker.store import StateStore
 
 __all__ = ["demo"]
@@ -99,8 +112,8 @@ def demo(
     admin_settings = _broker_settings()
     hub = HubSettings()
     hub_password = _demo_hub_password(hub.hub_principal)
-    world = build_world()
-    write_world(world, state_dir() / "demo")
+    world = build_world(valid_from=dt.datetime.now(dt.UTC).replace(microsecond=0))
+    world_env = write_world(world, state_dir() / "demo")
     admin = admin_client(admin_settings)
     logins: dict[str, KafkaSettings] = {}
     try:
@@ -111,8 +124,8 @@ def demo(
             credentials_dir=state_dir() / "credentials",
             progress=say,
         )
-        # Onboarding proper is `lovhub recipient add` (next issue); here each synthetic
-        # recipient gets its topics, a principal and exactly its ACLs.
+        # What `lovhub recipient add` does, with passwords the demo keeps in memory: each
+        # synthetic recipient gets its topics, a principal and exactly its ACLs.
         for recipient in (*world.recipients.providers(), *world.recipients.third_parties()):
             password = secrets.token_urlsafe(18)
             provision_recipient(
@@ -127,6 +140,8 @@ def demo(
     finally:
         admin.close()
     say(f"provisioned; recipients: {', '.join(sorted(world.private_keys))}")
+    signing_key = load_signing_key(Path(world_env["LOVHUB_AUDIT_SIGNING_KEY_FILE"]))
+    registered = asyncio.run(_register(aio_client_config(admin_settings), world, signing_key))
 
     codec = codec_for(hub)
     seed = seed or int(time.time())
@@ -157,21 +172,64 @@ def demo(
     )
 
     hub_settings = admin_settings.with_credentials(hub.hub_principal, hub_password)
+    pipeline = pipeline_for(world)
+    pipeline.use_recipients(registered)  # the registry decides, as in `lovhub run`
+    follower = RegistryFollower(
+        aio_client_config(hub_settings), policy=world.policy, known=registered
+    )
     worker = HubWorker(
-        pipeline_for(world),
+        pipeline,
         client_config=aio_client_config(hub_settings),
         topics=WorkerTopics(AGENCY_EVENTS, AUDIT, HUB_STATE_CHANGELOG),
         group_id=DEMO_GROUP,
         store=StateStore(state_dir() / "demo" / "worker-state"),
+        registry=follower,
+        checkpoints=Checkpointing(signing_key, AUDIT_CHECKPOINTS),
     )
+
+    async def work() -> None:
+        try:
+            await worker.run(idle_exit_after=3.0)
+        finally:
+            await follower.stop()
+
     started = time.monotonic()
     with err.status(f"hub worker running as {hub.hub_principal}"):
-        asyncio.run(worker.run(idle_exit_after=3.0))
+        asyncio.run(work())
     say(f"hub worker processed {worker.health.events} events in {time.monotonic() - started:.1f}s")
 
     _show_audit(admin_settings, starts[AUDIT], codec)
     _show_recipients(logins, world, recipient_topics, starts, codec)
     _show_acl_refusal(hub_settings)
+    second_act(world, scenario, world_env, admin_settings, hub_settings, logins, codec)
+
+
+async def _register(
+    config: dict[str, Any], world: World, signing_key: SigningKey
+) -> RecipientDirectory:
+    """Put the world's recipients and fresh keys into the registry; return what it holds."""
+    now = dt.datetime.now(dt.UTC)
+    changes = plan_registration(
+        await read_registry(config),
+        (*world.recipients.providers(), *world.recipients.third_parties()),
+        actor="lovhub-demo",
+        at=now,
+        reason_code="DEMO",
+        retire_old_keys=True,  # earlier runs' private keys are gone
+    )
+    await publish_changes(
+        config,
+        changes,
+        codec=codec_for(HubSettings()),
+        store=default_store(),
+        signing_key=signing_key,
+    )
+    counted = Counter(str(change.action) for change in changes)
+    say(
+        f"registry {RECIPIENT_REGISTRY}: {counted['ADDED']} added, {counted['KEY_ROTATED']} "
+        f"new keys; each change audited on {RECIPIENT_CHANGES}"
+    )
+    return await read_registry(config, policy=world.policy)
 
 
 def _show_audit(settings: KafkaSettings, start: dict[int, int], codec) -> None:  # type: ignore[no-untyped-def]

@@ -37,6 +37,11 @@ class PurposeLine:
     name: str
 
 
+# The report processor's decisions (lov.hub.audit.reports.v1) name the reporting provider as
+# recipient_id; they record data the agency received, never a disclosure by the hub.
+PROVIDER_REPORT_EVENT = "PROVIDER_REPORT"
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryLine:
     """One delivery to one recipient."""
@@ -71,6 +76,18 @@ class WithheldLine:
 
 
 @dataclass(frozen=True, slots=True)
+class ProviderReportLine:
+    """A report a provider sent the agency about the person: data flowing in, not out."""
+
+    decided_at: dt.datetime
+    provider_id: str
+    provider_name: str
+    forwarded: bool
+    reason_code: str | None
+    reason_text: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class RecipientLine:
     recipient_id: str
     name: str
@@ -89,6 +106,7 @@ class AccessReport:
     # Events no recipient was considered for, and input the hub rejected, by reason code.
     not_shared_with_anyone: int
     not_processed: tuple[tuple[str, str, int], ...]
+    provider_reports: tuple[ProviderReportLine, ...] = ()
 
 
 def build_access_report(
@@ -106,6 +124,7 @@ def build_access_report(
     """
     deliveries: list[DeliveryLine] = []
     withheld: list[WithheldLine] = []
+    reports: list[ProviderReportLine] = []
     unshared = 0
     rejected: dict[str, int] = {}
 
@@ -117,7 +136,19 @@ def build_access_report(
         recipient_id = decision.get("recipient_id")
         event_type = str(decision.get("event_type") or "")
         redelivery = bool(decision.get("redelivery"))
-        if outcome == "DELIVERED" and recipient_id:
+        if event_type == PROVIDER_REPORT_EVENT and recipient_id:
+            code = decision.get("reason_code")
+            reports.append(
+                ProviderReportLine(
+                    decided_at=decision["decided_at"],
+                    provider_id=recipient_id,
+                    provider_name=name_of(recipient_id),
+                    forwarded=outcome == "DELIVERED",
+                    reason_code=code,
+                    reason_text=reason_text(code, lang) if code else None,
+                )
+            )
+        elif outcome == "DELIVERED" and recipient_id:
             fields = tuple(decision.get("delivered_fields") or ())
             basis = str(decision.get("legal_basis") or "NONE")
             deliveries.append(
@@ -162,6 +193,7 @@ def build_access_report(
 
     deliveries.sort(key=lambda line: (line.decided_at, line.recipient_id), reverse=True)
     withheld.sort(key=lambda line: (line.decided_at, line.recipient_id), reverse=True)
+    reports.sort(key=lambda line: (line.decided_at, line.provider_id), reverse=True)
     return AccessReport(
         lang=lang,
         generated_at=generated_at,
@@ -172,6 +204,7 @@ def build_access_report(
         not_processed=tuple(
             (code, reason_text(code, lang), count) for code, count in sorted(rejected.items())
         ),
+        provider_reports=tuple(reports),
     )
 
 

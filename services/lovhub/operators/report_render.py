@@ -6,7 +6,7 @@ import datetime as dt
 import html
 from typing import Any
 
-from lovhub.operators.access_report import AccessReport, DeliveryLine
+from lovhub.operators.access_report import AccessReport, DeliveryLine, ProviderReportLine
 from lovhub.operators.texts import label
 
 __all__ = ["render_html", "render_json", "render_text"]
@@ -20,6 +20,12 @@ def _basis(line: DeliveryLine, report: AccessReport) -> str:
     if line.consent_id:
         return f"{line.legal_basis_text} ({label('consent', report.lang)} {line.consent_id})"
     return line.legal_basis_text
+
+
+def _report_outcome(line: ProviderReportLine, report: AccessReport) -> str:
+    if line.forwarded:
+        return label("forwarded", report.lang)
+    return f"{label('report_refused', report.lang)}: {line.reason_text}"
 
 
 def render_json(report: AccessReport) -> dict[str, Any]:
@@ -68,6 +74,17 @@ def render_json(report: AccessReport) -> dict[str, Any]:
             }
             for w in report.withheld
         ],
+        "provider_reports": [
+            {
+                "decided_at": r.decided_at.isoformat(),
+                "provider_id": r.provider_id,
+                "provider_name": r.provider_name,
+                "forwarded": r.forwarded,
+                "reason_code": r.reason_code,
+                "outcome": _report_outcome(r, report),
+            }
+            for r in report.provider_reports
+        ],
         "not_shared_with_anyone": report.not_shared_with_anyone,
         "not_processed": [
             {"reason_code": code, "reason": text, "count": count}
@@ -84,7 +101,7 @@ def render_text(report: AccessReport) -> str:
     lines += ["", f"== {label('recipients', lang)} =="]
     for r in report.recipients:
         lines.append(
-            f"- {r.name} ({r.recipient_id}): {r.deliveries}, "
+            f"- {r.name} ({r.recipient_id}): {r.deliveries} {label('delivery_count', lang)}, "
             f"{label('first', lang).lower()} {_when(r.first)}, "
             f"{label('last', lang).lower()} {_when(r.last)}"
         )
@@ -113,6 +130,13 @@ def render_text(report: AccessReport) -> str:
         lines.append(f"* {label('not_processed', lang)}: {count} ({text})")
     if not (report.withheld or report.not_shared_with_anyone or report.not_processed):
         lines.append(label("none_withheld", lang))
+    if report.provider_reports:
+        lines += ["", f"== {label('provider_reports', lang)} =="]
+        lines += [
+            f"* {_when(r.decided_at)} {r.provider_name} ({r.provider_id}): "
+            f"{_report_outcome(r, report)}"
+            for r in report.provider_reports
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -209,5 +233,16 @@ def render_html(report: AccessReport) -> str:
         parts.append(_table([label(n, lang) for n in ("when", "recipient", "event", "why")], rows))
     else:
         parts.append(f"<p>{_e(label('none_withheld', lang))}</p>")
+    if report.provider_reports:
+        parts.append(f"<h2>{_e(label('provider_reports', lang))}</h2>")
+        parts.append(
+            _table(
+                [label(n, lang) for n in ("when", "provider", "event")],
+                [
+                    [_e(_when(r.decided_at)), _e(r.provider_name), _e(_report_outcome(r, report))]
+                    for r in report.provider_reports
+                ],
+            )
+        )
     parts.append("</body></html>\n")
     return "".join(parts)

@@ -203,6 +203,17 @@ _LABELS: Final[dict[str, dict[Language, str]]] = {
         "basis, and what was not shared and why.",
     },
     "generated": {"sv": "Sammanställd", "en": "Generated"},
+    "delivery_count": {"sv": "utlämnanden", "en": "deliveries"},
+    "provider_reports": {
+        "sv": "Rapporter om dig från leverantörer till Arbetsförmedlingen",
+        "en": "Reports about you from providers to the employment service",
+    },
+    "forwarded": {
+        "sv": "Vidarebefordrad till Arbetsförmedlingen",
+        "en": "Forwarded to the employment service",
+    },
+    "report_refused": {"sv": "Inte vidarebefordrad", "en": "Not forwarded"},
+    "provider": {"sv": "Leverantör", "en": "Provider"},
     "recipients": {"sv": "Mottagare", "en": "Recipients"},
     "deliveries": {"sv": "Utlämnade uppgifter (senaste först)", "en": "Data shared (newest first)"},
     "withheld": {"sv": "Uppgifter som inte lämnades ut", "en": "Data not shared"},

@@ -173,3 +173,30 @@ def test_an_empty_report_says_so() -> None:
     report = build([])
     assert "Inga uppgifter om dig har lämnats ut." in render_text(report)
     assert "Inga uppgifter om dig har lämnats ut." in render_html(report)
+
+
+def test_provider_reports_are_listed_apart_and_never_count_as_disclosures() -> None:
+    decisions = [
+        decision(event_type="PROVIDER_REPORT", recipient_id="jobbcoach-syd"),
+        decision(
+            event_type="PROVIDER_REPORT",
+            recipient_id="karriarbron",
+            outcome="REJECTED",
+            reason_code="NOT_ASSIGNED",
+            delivered_fields=[],
+            decided_at=T0 + dt.timedelta(minutes=2),
+        ),
+    ]
+    for lang in LANGUAGES:
+        report = build(decisions, lang)
+        assert report.deliveries == () and report.recipients == ()
+        assert report.not_processed == ()
+        assert [(r.provider_id, r.forwarded) for r in report.provider_reports] == [
+            ("karriarbron", False),
+            ("jobbcoach-syd", True),
+        ]
+        assert report.provider_reports[0].reason_text == reason_text("NOT_ASSIGNED", lang)
+        text = render_text(report)
+        assert reason_text("NOT_ASSIGNED", lang) in text
+        assert json.loads(json.dumps(render_json(report)))["provider_reports"][1]["forwarded"]
+        assert "jobbcoach-syd" not in render_html(report).split("<h2>")[2]  # not a recipient
