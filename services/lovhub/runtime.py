@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from lovhub.audit.signing import SigningKey, load_signing_key, write_signing_key
 from lovhub.crypto import CryptoError, RecipientPublicKey, parse_public_key, write_private_key_file
 from lovhub.errors import ConfigurationError, LovhubError
 from lovhub.policy import Policy, load_policy
@@ -19,7 +21,7 @@ from lovhub.private_files import write_private
 from lovhub.registry import RecipientDirectory, load_recipients
 from lovhub.synthetic.world import World, default_policy_dir
 
-__all__ = ["HubMaterials", "load_materials", "write_world"]
+__all__ = ["HubMaterials", "load_materials", "recipients_source", "write_world"]
 
 MIN_SECRET_BYTES = 32
 
@@ -30,6 +32,8 @@ class HubMaterials:
     recipients: RecipientDirectory
     operator_key: RecipientPublicKey
     hub_secret: bytes
+    # Signs the audit checkpoints; without it the worker does not start (fail closed).
+    signing_key: SigningKey
 
 
 def _path(variable: str, default: Path | None) -> Path:
@@ -41,7 +45,19 @@ def _path(variable: str, default: Path | None) -> Path:
     return default
 
 
-def load_materials() -> HubMaterials:
+def recipients_source() -> str:
+    """Where ``lovhub run`` takes its recipients: ``registry`` (the shared, followed topic;
+    the default) or ``file`` (``LOVHUB_RECIPIENTS_FILE``, static: for tests and offline use)."""
+    source = os.environ.get("LOVHUB_RECIPIENTS_SOURCE", "registry").strip() or "registry"
+    if source not in ("registry", "file"):
+        raise ConfigurationError("LOVHUB_RECIPIENTS_SOURCE must be 'registry' or 'file'")
+    return source
+
+
+def load_materials(
+    *, registry: Callable[[Policy], RecipientDirectory] | None = None
+) -> HubMaterials:
+    """The start-up materials; recipients from ``registry(policy)`` if given, else the file."""
     policy_dir = default_policy_dir()
     policy_file = _path("LOVHUB_POLICY_FILE", policy_dir / "policy.yaml")
     recipients_file = _path("LOVHUB_RECIPIENTS_FILE", policy_dir / "recipients.yaml")
@@ -49,7 +65,10 @@ def load_materials() -> HubMaterials:
     secret_file = _path("LOVHUB_HUB_SECRET_FILE", None)
     try:
         policy = load_policy(policy_file)
-        recipients = load_recipients(recipients_file, policy=policy)
+        if registry is not None:
+            recipients = registry(policy)
+        else:
+            recipients = load_recipients(recipients_file, policy=policy)
         operator_key = parse_public_key(operator_file.read_text(encoding="utf-8").strip())
         secret = bytes.fromhex(secret_file.read_text(encoding="utf-8").strip())
     except (OSError, ValueError) as error:
@@ -58,7 +77,13 @@ def load_materials() -> HubMaterials:
         raise ConfigurationError(f"invalid start-up file: {error}") from error
     if len(secret) < MIN_SECRET_BYTES:
         raise ConfigurationError(f"{secret_file} must hold at least {MIN_SECRET_BYTES} bytes (hex)")
-    return HubMaterials(policy, recipients, operator_key, secret)
+    if not os.environ.get("LOVHUB_AUDIT_SIGNING_KEY_FILE"):
+        raise ConfigurationError(
+            "LOVHUB_AUDIT_SIGNING_KEY_FILE is not set: the hub signs its audit checkpoints "
+            "and does not run without its key (create one with `lovhub admin signing-key`)"
+        )
+    signing_key = load_signing_key(_path("LOVHUB_AUDIT_SIGNING_KEY_FILE", None))
+    return HubMaterials(policy, recipients, operator_key, secret, signing_key)
 
 
 def write_world(world: World, directory: Path) -> dict[str, str]:
@@ -80,7 +105,15 @@ def write_world(world: World, directory: Path) -> dict[str, str]:
         write_private_key_file(directory / f"{recipient_id}.key", key)
     secret_file = directory / "hub-secret.hex"
     write_private(secret_file, world.hub_secret.hex() + "\n")
+    # Kept across runs: checkpoints signed earlier must still verify with the public key.
+    signing_file, signing_public = directory / "audit-signing.key", directory / "audit-signing.pub"
+    if not signing_file.exists():
+        write_signing_key(signing_file, signing_public)
+    elif not signing_public.exists():
+        write_signing_key(signing_file, signing_public, load_signing_key(signing_file))
     return {
+        "LOVHUB_AUDIT_SIGNING_KEY_FILE": str(signing_file),
+        "LOVHUB_AUDIT_PUBLIC_KEY_FILE": str(signing_public),
         "LOVHUB_RECIPIENTS_FILE": str(recipients_file),
         "LOVHUB_OPERATOR_PUBLIC_KEY_FILE": str(operator_file),
         "LOVHUB_HUB_SECRET_FILE": str(secret_file),

@@ -12,6 +12,7 @@ from typing import Any
 
 from kafka import KafkaAdminClient, TopicPartition
 
+from lovhub.audit.signing import SigningKey
 from lovhub.codec import AUDIT_DECISION, codec_for, default_store
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import SourcePosition
@@ -23,7 +24,7 @@ from lovhub.runtime import write_world
 from lovhub.settings import KafkaSettings
 from lovhub.synthetic import Scenario, World, build_world, generate_scenario, pipeline_for
 from lovhub.worker import HubWorker
-from lovhub.worker.runner import WorkerTopics
+from lovhub.worker.runner import Checkpointing, WorkerTopics
 from lovhub.worker.store import StateStore
 
 
@@ -50,6 +51,10 @@ class HubTopics:
     def changelog(self) -> str:
         return f"test.{self.run}.state-changelog"
 
+    @property
+    def checkpoints(self) -> str:
+        return f"test.{self.run}.audit-checkpoints"
+
     def recipient(self, recipient: Recipient) -> str:
         return f"test.{self.run}.recipient.{recipient.id}"
 
@@ -60,6 +65,7 @@ class HubTopics:
             self.audit,
             self.dead_letter,
             self.changelog,
+            self.checkpoints,
             *(self.recipient(r) for r in recipients),
         ]
 
@@ -86,8 +92,18 @@ def make_pipeline(world: World, topics: HubTopics) -> HubPipeline:
     )
 
 
+# Signs the checkpoints of in-process workers unless a test brings its own key.
+TEST_SIGNING_KEY = SigningKey.generate()
+
+
 def run_worker_until_idle(
-    settings: KafkaSettings, world: World, topics: HubTopics, state_dir: Path, group: str
+    settings: KafkaSettings,
+    world: World,
+    topics: HubTopics,
+    state_dir: Path,
+    group: str,
+    *,
+    signing_key: SigningKey | None = None,
 ) -> HubWorker:
     worker = HubWorker(
         make_pipeline(world, topics),
@@ -95,6 +111,7 @@ def run_worker_until_idle(
         topics=WorkerTopics(topics.source, topics.audit, topics.changelog),
         group_id=group,
         store=StateStore(state_dir),
+        checkpoints=Checkpointing(signing_key or TEST_SIGNING_KEY, topics.checkpoints),
     )
     asyncio.run(worker.run(idle_exit_after=5.0))
     return worker
@@ -171,6 +188,8 @@ def lovhub_env(settings: KafkaSettings, world: World, directory: Path) -> dict[s
         "LOVHUB_KAFKA_SASL_USERNAME": settings.sasl_username or "",
         "LOVHUB_KAFKA_SASL_PASSWORD": settings.sasl_password.get_secret_value(),
         "LOVHUB_STATE_DIR": str(directory / "state"),
+        # The world's recipients come from its file; the registry topic has its own tests.
+        "LOVHUB_RECIPIENTS_SOURCE": "file",
     }
 
 
@@ -201,10 +220,11 @@ def start_run(
     seed: int,
     invalid_rate: float = 0.03,
     world: World | None = None,
+    topics: HubTopics | None = None,
 ) -> tuple[World, HubTopics, Scenario]:
     """A world, a private set of topics, and a synthetic stream already on the source topic."""
     world = world or build_world()
-    topics = HubTopics.fresh()
+    topics = topics or HubTopics.fresh()
     topics.create(admin, world)
     scenario = generate_scenario(
         world, codec_for(None), jobseekers=jobseekers, seed=seed, invalid_rate=invalid_rate

@@ -10,7 +10,11 @@ import sys
 
 import typer
 
-from lovhub.cli import admin, audit, demo, dev
+from lovhub.cli import admin, audit, demo, dev, keys, recipient
+from lovhub.cli import bench as bench_command
+from lovhub.cli import consume as consume_command
+from lovhub.cli import redeliver as redelivery_command
+from lovhub.cli import reports as report_commands
 from lovhub.cli import run as worker_commands
 from lovhub.cli.console import err
 from lovhub.devbroker import MissingToolError, PortInUseError
@@ -27,9 +31,16 @@ app = typer.Typer(
 app.add_typer(dev.app, name="dev")
 app.add_typer(admin.app, name="admin")
 app.add_typer(audit.app, name="audit")
+app.add_typer(keys.app, name="keys")
+app.add_typer(recipient.app, name="recipient")
 app.command("demo")(demo.demo)
 app.command("run")(worker_commands.run)
+app.command("consume")(consume_command.consume)
+app.command("report")(report_commands.report)
+app.command("run-reports")(report_commands.run_reports)
 app.command("health")(worker_commands.health)
+app.command("bench")(bench_command.bench)
+app.command("redeliver")(redelivery_command.redeliver)
 
 _EXIT_CODES: tuple[tuple[type[LovhubError], int], ...] = (
     (ConfigurationError, 2),

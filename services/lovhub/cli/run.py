@@ -11,18 +11,29 @@ from pathlib import Path
 
 import typer
 
+from lovhub.audit.checkpoints import CheckpointCadence
 from lovhub.cli.console import out, say
 from lovhub.codec import codec_for, default_store
+from lovhub.errors import ConfigurationError
 from lovhub.kafka.aio import aio_client_config
 from lovhub.pipeline import HubPipeline
 from lovhub.pipeline.hub import default_recipient_topic
-from lovhub.provisioning.topology import AGENCY_EVENTS, AUDIT, DEAD_LETTER, HUB_STATE_CHANGELOG
+from lovhub.policy import Policy
+from lovhub.provisioning.topology import (
+    AGENCY_EVENTS,
+    AUDIT,
+    AUDIT_CHECKPOINTS,
+    DEAD_LETTER,
+    HUB_STATE_CHANGELOG,
+    RECIPIENT_REGISTRY,
+)
 from lovhub.pseudonyms import Pseudonymiser
-from lovhub.registry import Recipient
-from lovhub.runtime import load_materials
+from lovhub.registry import Recipient, RecipientDirectory
+from lovhub.registry.follower import RegistryFollower, read_registry
+from lovhub.runtime import load_materials, recipients_source
 from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings, state_dir
 from lovhub.worker import HubWorker
-from lovhub.worker.runner import WorkerTopics
+from lovhub.worker.runner import Checkpointing, WorkerTopics
 from lovhub.worker.store import StateStore
 
 __all__ = ["health", "run"]
@@ -44,8 +55,14 @@ def run(
     worker_dir: Path | None = typer.Option(None, help="Local state; default <state>/worker."),
     idle_exit: float = typer.Option(0.0, help="Exit after this many idle seconds (0: never)."),
     max_batch: int = typer.Option(2000, min=1, help="Records per batch (latency vs. speed)."),
+    registry_topic: str = typer.Option(
+        RECIPIENT_REGISTRY, envvar="LOVHUB_REGISTRY_TOPIC", help="The recipient registry topic."
+    ),
     engine: str = typer.Option(
         "batch", help="'batch' (aiokafka, the default) or 'faust' (a per-event Faust agent)."
+    ),
+    checkpoint_topic: str = typer.Option(
+        AUDIT_CHECKPOINTS, help="Where the signed audit checkpoints go (docs/audit-evidence.md)."
     ),
 ) -> None:
     """Run a hub worker against the configured broker until stopped (SIGTERM, Ctrl-C)."""
@@ -53,7 +70,24 @@ def run(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     settings = load_kafka_settings()
-    materials = load_materials()
+    follower: RegistryFollower | None = None
+    if recipients_source() == "registry":
+        config = aio_client_config(settings)
+
+        def from_registry(policy: Policy) -> RecipientDirectory:
+            return asyncio.run(read_registry(config, registry_topic, policy=policy))
+
+        materials = load_materials(registry=from_registry)
+        if not len(materials.recipients):
+            raise ConfigurationError(
+                f"the registry {registry_topic} holds no recipients: seed it with "
+                "`lovhub recipient import FILE` or add them with `lovhub recipient add`"
+            )
+        follower = RegistryFollower(
+            config, registry_topic, policy=materials.policy, known=materials.recipients
+        )
+    else:
+        materials = load_materials()
     directory = worker_dir or state_dir() / "worker"
     directory.mkdir(parents=True, exist_ok=True)
 
@@ -74,6 +108,8 @@ def run(
         recipient_topic=recipient_topic,
     )
     if engine == "faust":
+        if follower is not None:
+            say("faust engine: recipients as read at start (restart to apply registry changes)")
         _run_faust(pipeline, settings, group, source_topic, audit_topic, directory)
         return
     if engine != "batch":
@@ -86,6 +122,14 @@ def run(
         store=StateStore(directory / "state"),
         health_file=_health_file(directory),
         max_batch=max_batch,
+        registry=follower,
+        checkpoints=Checkpointing(
+            materials.signing_key,
+            checkpoint_topic,
+            CheckpointCadence(
+                HubSettings().checkpoint_every_records, HubSettings().checkpoint_every_seconds
+            ),
+        ),
     )
     say(
         f"hub worker on {settings.bootstrap_servers} as {settings.sasl_username}: policy "
@@ -96,7 +140,11 @@ def run(
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, worker.stop)
-        await worker.run(idle_exit_after=idle_exit or None)
+        try:
+            await worker.run(idle_exit_after=idle_exit or None)
+        finally:
+            if follower is not None:
+                await follower.stop()
 
     asyncio.run(main())
     h = worker.health

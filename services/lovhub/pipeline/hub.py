@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from lovhub.audit import ChainHead, link
+from lovhub.audit import ChainHead
 from lovhub.audit.canonical import canonical_audit_encoder
+from lovhub.audit.chain import link_encoded
 from lovhub.codec import (
     AUDIT_DECISION,
     JOBSEEKER_EVENT,
@@ -26,6 +27,7 @@ from lovhub.core import Decision, JobseekerState, Outcome, Reason, apply_event, 
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
 from lovhub.crypto import CryptoError, RecipientPublicKey
 from lovhub.pipeline.audit import audit_decision
+from lovhub.pipeline.audit_wire import AuditWireEncoder
 from lovhub.pipeline.delivery import build_delivery, minimised_fields
 from lovhub.pipeline.ids import decision_id, delivery_id
 from lovhub.pipeline.keyring import KeyRing
@@ -61,9 +63,7 @@ class HubPipeline:
         self.policy = policy
         self._decisions_policy = CachedPolicy(policy)
         self._protected_paths = tuple(policy.protected_identity_paths)
-        self.recipients = recipients
-        self._by_id: Mapping[str, Recipient] = recipients.as_mapping()
-        self._facts = recipient_facts(self._by_id.values())
+        self.use_recipients(recipients)
         self.pseudonymiser = pseudonymiser
         self.operator_key = operator_key
         self.codec = codec
@@ -74,6 +74,17 @@ class HubPipeline:
         self.recipient_topic = recipient_topic or default_recipient_topic
         self._record_fingerprint = store.get("se.lovhub.recipient.RecipientRecord").fingerprint
         self._canonical_audit = canonical_audit_encoder(store)
+        self._audit_wire = AuditWireEncoder(codec, store, self._canonical_audit)
+
+    def use_recipients(self, recipients: RecipientDirectory) -> None:
+        """Decide from now on with ``recipients`` (the registry changed).
+
+        Encryptors stay cached by (recipient, key id): a rotated key gets a new one, and an
+        old key's encryptor is simply no longer chosen.
+        """
+        self.recipients = recipients
+        self._by_id: Mapping[str, Recipient] = recipients.as_mapping()
+        self._facts = recipient_facts(self._by_id.values())
 
     # -- the Pipeline protocol -------------------------------------------------------------
 
@@ -112,12 +123,12 @@ class HubPipeline:
             decision.update(
                 delivery_topic=topic, delivery_partition=partition, delivery_offset=offset
             )
-        chained, new_head = link(decision, head, self._canonical_audit)
+        chained, new_head, unsigned = link_encoded(decision, head, self._canonical_audit)
         key = chained["jobseeker_audit_pseudonym"]
         record = OutboundRecord(
             topic=self.audit_topic,
             key=key.encode() if key else None,
-            value=self.codec.encode(AUDIT_DECISION, chained),
+            value=self._audit_wire.encode(chained, unsigned),
             headers=(("outcome", str(chained["outcome"]).encode()),),
         )
         return record, new_head
@@ -128,6 +139,20 @@ class HubPipeline:
             return ChainHead()
         decision = self.codec.decode(last_audit, AUDIT_DECISION)
         return ChainHead(bytes(decision["hash"]), int(decision["sequence"]) + 1)
+
+    def replay_state(
+        self, value: bytes | None, key: bytes | None, source: SourcePosition, state: JobseekerState
+    ) -> tuple[dict[str, Any] | None, JobseekerState]:
+        """For operators' replays (``lovhub redeliver``): the validated event (None when
+        :meth:`process` would reject it) and the state :meth:`process` would leave, without
+        deciding, encrypting or publishing anything."""
+        event: dict[str, Any] | None = None
+        try:
+            event = self._decode(value)
+            self._validate(event, key)
+        except Exception:  # rejected by process() too; only a narrowing event still applies
+            return None, _restrict_anyway(state, event, source.offset) or state
+        return event, apply_event(state, event, source.offset)
 
     # -- steps -----------------------------------------------------------------------------
 
@@ -162,6 +187,7 @@ class HubPipeline:
         decisions = decide_event(new_state, event, position, self._decisions_policy, self._facts)
         audit_pseudonym = self.pseudonymiser.for_audit(event["jobseeker_id"])
         protected = new_state.protected(position)
+        policy_version = self.policy.version  # a pydantic private attribute: read it once
         deliveries: list[OutboundRecord] = []
         audits: list[PendingAudit] = []
         for decision in decisions:
@@ -171,7 +197,7 @@ class HubPipeline:
                 "recipient_id": decision.recipient_id,
                 "event": event,
                 "audit_pseudonym": audit_pseudonym,
-                "policy_version": self.policy.version,
+                "policy_version": policy_version,
                 "now": now,
                 "sequence": position,
             }

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
-__all__ = ["dead_letter_id", "decision_id", "delivery_id"]
+__all__ = ["dead_letter_id", "decision_id", "delivery_id", "uuid5_text"]
 
 _NAMESPACE = uuid.UUID("6f1c3f0e-5b7a-4a53-9d0c-2b1f1a9e7c41")
+_NAMESPACE_BYTES = _NAMESPACE.bytes
+
+
+def uuid5_text(name: str) -> str:
+    """``str(uuid.uuid5(_NAMESPACE, name))``, without building a UUID object (hot path:
+    about three ids per event). RFC 4122 §4.3: SHA-1 of namespace and name, first 16 bytes,
+    version 5 in the high nibble of byte 6, variant 10 in the top bits of byte 8."""
+    raw = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode(), usedforsecurity=False).digest())
+    raw[6] = (raw[6] & 0x0F) | 0x50
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw[:16].hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def decision_id(event_id: str, recipient_id: str | None) -> str:
-    return str(uuid.uuid5(_NAMESPACE, f"decision\x1f{event_id}\x1f{recipient_id or ''}"))
+    return uuid5_text(f"decision\x1f{event_id}\x1f{recipient_id or ''}")
 
 
 def delivery_id(event_id: str, recipient_id: str) -> str:
-    return str(uuid.uuid5(_NAMESPACE, f"delivery\x1f{event_id}\x1f{recipient_id}"))
+    return uuid5_text(f"delivery\x1f{event_id}\x1f{recipient_id}")
 
 
 def dead_letter_id(topic: str, partition: int, offset: int) -> str:
     """Rejected input has no trustworthy event id; its place in the log identifies it."""
-    return str(uuid.uuid5(_NAMESPACE, f"dead-letter\x1f{topic}\x1f{partition}\x1f{offset}"))
+    return uuid5_text(f"dead-letter\x1f{topic}\x1f{partition}\x1f{offset}")

@@ -189,7 +189,8 @@ def test_provider_reports_are_listed_apart_and_never_count_as_disclosures() -> N
     ]
     for lang in LANGUAGES:
         report = build(decisions, lang)
-        assert report.deliveries == () and report.recipients == ()
+        assert report.deliveries == ()
+        assert report.recipients == ()
         assert report.not_processed == ()
         assert [(r.provider_id, r.forwarded) for r in report.provider_reports] == [
             ("karriarbron", False),

@@ -1,0 +1,59 @@
+"""Benchmark only: the hub pipeline with field encryption switched off.
+
+It measures what encryption costs, nothing else: records keep their exact shape and size
+(each "envelope" is the real header, a zero nonce, the *clear* value and a zero tag, and
+the record still carries a real wrapped data key); only the AES-GCM work and the associated
+data are skipped. Never use it for real data: it publishes personal fields in clear.
+
+Deliberately not reachable from ``lovhub run``, the worker, the settings or the runtime
+materials: the only way in is :func:`plaintext_pipeline`, which the benchmarks call on a
+pipeline they built themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from lovhub.crypto import RecordEncryptor, SealedRecord, Value, parse_public_key
+from lovhub.crypto._wire import NONCE_LEN, TAG_LEN, encode_value
+from lovhub.pipeline import HubPipeline
+from lovhub.pipeline.keyring import KeyRing
+from lovhub.registry import Recipient
+
+__all__ = ["plaintext_pipeline"]
+
+_ZERO_NONCE = bytes(NONCE_LEN)
+_ZERO_TAG = bytes(TAG_LEN)
+
+
+class _ClearSealer(RecordEncryptor):
+    def seal_record(
+        self, topic: str, event_id: str, fields: Sequence[tuple[str, Value]]
+    ) -> SealedRecord:
+        if not fields:
+            return SealedRecord(None, [])
+        key = self.provider.for_record(len(fields))
+        head = key.header + _ZERO_NONCE
+        return SealedRecord(
+            key.wrapped, [head + encode_value(value) + _ZERO_TAG for _, value in fields]
+        )
+
+
+class _ClearKeyRing(KeyRing):
+    def encryptor_for(self, recipient: Recipient, at: dt.datetime) -> RecordEncryptor | None:
+        entry = recipient.current_key(at)
+        if entry is None:
+            return None
+        cache_key = (recipient.id, entry.key_id)
+        sealer = self._encryptors.get(cache_key)
+        if sealer is None:
+            sealer = _ClearSealer(recipient.id, parse_public_key(entry.public_key))
+            self._encryptors[cache_key] = sealer
+        return sealer
+
+
+def plaintext_pipeline(pipeline: HubPipeline) -> HubPipeline:
+    """``pipeline`` with its key ring replaced by one that does not encrypt (benchmark only)."""
+    pipeline.keys = _ClearKeyRing(clock=pipeline.clock)
+    return pipeline

@@ -1,0 +1,103 @@
+"""The hot path's shortcuts give exactly the bytes of the straightforward code they replace."""
+
+from __future__ import annotations
+
+import uuid
+from functools import cache
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lovhub.audit import ChainHead, link, verify_chain
+from lovhub.audit.canonical import canonical_audit_encoder
+from lovhub.codec import AUDIT_DECISION, SingleObjectCodec, codec_for, default_store
+from lovhub.core import JobseekerState
+from lovhub.core.outputs import SourcePosition
+from lovhub.pipeline import HubPipeline
+from lovhub.pipeline.audit_wire import AuditWireEncoder
+from lovhub.pipeline.ids import _NAMESPACE, uuid5_text
+from lovhub.synthetic import build_world, generate_scenario, pipeline_for
+
+CODEC = codec_for(None)
+
+
+@given(st.text(max_size=200))
+def test_uuid5_text_is_str_of_uuid5(name: str) -> None:
+    try:
+        expected = str(uuid.uuid5(_NAMESPACE, name))
+    except UnicodeEncodeError:  # lone surrogates: both must refuse
+        with pytest.raises(UnicodeEncodeError):
+            uuid5_text(name)
+        return
+    assert uuid5_text(name) == expected
+
+
+@cache
+def _pipeline() -> HubPipeline:
+    return pipeline_for(build_world())
+
+
+def test_the_default_pipeline_splices_audit_records() -> None:
+    assert _pipeline()._audit_wire.splices
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), start=st.integers(0, 3))
+def test_spliced_audit_records_are_the_codec_encoding(seed: int, start: int) -> None:
+    """Every audit record of a synthetic stream, spliced, equals encoding the chained
+    decision again; and the records chain and verify as before."""
+    pipeline = _pipeline()
+    scenario = generate_scenario(
+        build_world(), CODEC, jobseekers=4, seed=seed, invalid_rate=0.2, first_number=1
+    )
+    encode = canonical_audit_encoder(default_store())
+    head = ChainHead(bytes(range(32)), start)  # not only the genesis head
+    states: dict[bytes, JobseekerState] = {}
+    chained_records = []
+    for offset, (key, value) in enumerate(scenario.records):
+        result = pipeline.process(
+            value,
+            key,
+            SourcePosition("agency", 0, offset),
+            states.get(key or b"", JobseekerState()),
+        )
+        if result.state is not None:
+            states[key or b""] = result.state
+        for number, pending in enumerate(result.audits):
+            where = ("t", 1, offset * 10 + number) if pending.delivery_index is not None else None
+            record, new_head = pipeline.finish_audit(pending, where, head)
+            decoded = CODEC.decode(record.value, AUDIT_DECISION)
+            assert record.value == CODEC.encode(AUDIT_DECISION, decoded)
+            reference, reference_head = link({**pending.decision, **_placed(where)}, head, encode)
+            assert record.value == CODEC.encode(AUDIT_DECISION, reference)
+            assert new_head == reference_head
+            chained_records.append((len(chained_records), decoded))
+            head = new_head
+    broken, _, count = verify_chain(
+        chained_records, encode, start=ChainHead(bytes(range(32)), start)
+    )
+    assert broken is None
+    assert count == len(chained_records)
+
+
+def _placed(where: tuple[str, int, int] | None) -> dict[str, object]:
+    if where is None:
+        return {}
+    return dict(
+        zip(("delivery_topic", "delivery_partition", "delivery_offset"), where, strict=True)
+    )
+
+
+def test_no_splice_when_the_wire_format_differs() -> None:
+    store = default_store()
+    canonical = canonical_audit_encoder(store)
+
+    class OtherCodec(SingleObjectCodec):  # not the exact class: its bytes are not assumed
+        pass
+
+    assert not AuditWireEncoder(OtherCodec(store), store, canonical).splices
+    assert not AuditWireEncoder(
+        SingleObjectCodec(store, logical_types=False), store, canonical
+    ).splices
+    assert AuditWireEncoder(SingleObjectCodec(store), store, canonical).splices
