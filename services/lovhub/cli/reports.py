@@ -3,10 +3,7 @@ report processor: validate, forward to the agency or dead-letter, audit)."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import logging
-import signal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -15,6 +12,7 @@ import typer
 
 from lovhub.cli.console import out, say
 from lovhub.cli.consume import recipient_settings
+from lovhub.cli.service import load_service_materials, run_until_stopped
 from lovhub.client import (
     OutcomeKind,
     absence_body,
@@ -26,7 +24,6 @@ from lovhub.client import (
 from lovhub.client.kafka import send_report
 from lovhub.codec import codec_for, default_store
 from lovhub.kafka.aio import aio_client_config
-from lovhub.policy import Policy
 from lovhub.provisioning.topology import (
     AGENCY_REPORTS,
     AUDIT_CHECKPOINTS,
@@ -38,11 +35,8 @@ from lovhub.provisioning.topology import (
     provider_report_topic,
 )
 from lovhub.pseudonyms import Pseudonymiser
-from lovhub.registry import RecipientDirectory
-from lovhub.registry.follower import RegistryFollower, read_registry
 from lovhub.reports import REPORT_TOPIC_PATTERN, ReportCore
 from lovhub.reports.processor import ReportProcessor, ReportTopics
-from lovhub.runtime import load_materials, recipients_source
 from lovhub.settings import HubSettings, load_kafka_settings
 
 __all__ = ["report", "run_reports"]
@@ -155,23 +149,8 @@ def run_reports(
         raise typer.BadParameter(
             f"must start with {HUB_CONSUMER_GROUP_PREFIX}", param_hint="--group"
         )
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
     settings = load_kafka_settings()
-    follower: RegistryFollower | None = None
-    if recipients_source() == "registry":
-        config = aio_client_config(settings)
-
-        def from_registry(policy: Policy) -> RecipientDirectory:
-            return asyncio.run(read_registry(config, registry_topic, policy=policy))
-
-        materials = load_materials(registry=from_registry)
-        follower = RegistryFollower(
-            config, registry_topic, policy=materials.policy, known=materials.recipients
-        )
-    else:
-        materials = load_materials()
+    materials, follower = load_service_materials(settings, registry_topic)
     codec = codec_for(HubSettings())
     topics = ReportTopics(
         reports_pattern=reports_pattern,
@@ -206,17 +185,7 @@ def run_reports(
         f"{materials.policy.version}, {len(materials.recipients)} recipients, group {group}"
     )
 
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, processor.stop)
-        try:
-            await processor.run(idle_exit_after=idle_exit or None)
-        finally:
-            if follower is not None:
-                await follower.stop()
-
-    asyncio.run(main())
+    run_until_stopped(processor, follower, idle_exit)
     counts = processor.counts
     say(
         f"stopped: {counts.reports} reports, {counts.forwarded} forwarded to the agency, "

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
-import signal
 import time
 from pathlib import Path
 
@@ -13,12 +10,11 @@ import typer
 
 from lovhub.audit.checkpoints import CheckpointCadence
 from lovhub.cli.console import out, say
+from lovhub.cli.service import load_service_materials, run_until_stopped
 from lovhub.codec import codec_for, default_store
-from lovhub.errors import ConfigurationError
 from lovhub.kafka.aio import aio_client_config
 from lovhub.pipeline import HubPipeline
 from lovhub.pipeline.hub import default_recipient_topic
-from lovhub.policy import Policy
 from lovhub.provisioning.topology import (
     AGENCY_EVENTS,
     AUDIT,
@@ -28,9 +24,7 @@ from lovhub.provisioning.topology import (
     RECIPIENT_REGISTRY,
 )
 from lovhub.pseudonyms import Pseudonymiser
-from lovhub.registry import Recipient, RecipientDirectory
-from lovhub.registry.follower import RegistryFollower, read_registry
-from lovhub.runtime import load_materials, recipients_source
+from lovhub.registry import Recipient
 from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings, state_dir
 from lovhub.worker import HubWorker
 from lovhub.worker.runner import Checkpointing, WorkerTopics
@@ -66,28 +60,8 @@ def run(
     ),
 ) -> None:
     """Run a hub worker against the configured broker until stopped (SIGTERM, Ctrl-C)."""
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
     settings = load_kafka_settings()
-    follower: RegistryFollower | None = None
-    if recipients_source() == "registry":
-        config = aio_client_config(settings)
-
-        def from_registry(policy: Policy) -> RecipientDirectory:
-            return asyncio.run(read_registry(config, registry_topic, policy=policy))
-
-        materials = load_materials(registry=from_registry)
-        if not len(materials.recipients):
-            raise ConfigurationError(
-                f"the registry {registry_topic} holds no recipients: seed it with "
-                "`lovhub recipient import FILE` or add them with `lovhub recipient add`"
-            )
-        follower = RegistryFollower(
-            config, registry_topic, policy=materials.policy, known=materials.recipients
-        )
-    else:
-        materials = load_materials()
+    materials, follower = load_service_materials(settings, registry_topic)
     directory = worker_dir or state_dir() / "worker"
     directory.mkdir(parents=True, exist_ok=True)
 
@@ -136,17 +110,7 @@ def run(
         f"{materials.policy.version}, {len(materials.recipients)} recipients, group {group}"
     )
 
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, worker.stop)
-        try:
-            await worker.run(idle_exit_after=idle_exit or None)
-        finally:
-            if follower is not None:
-                await follower.stop()
-
-    asyncio.run(main())
+    run_until_stopped(worker, follower, idle_exit)
     h = worker.health
     say(
         f"stopped: {h.events} events, {h.deliveries} deliveries, {h.audits} audit decisions, "
