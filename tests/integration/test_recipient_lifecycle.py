@@ -368,12 +368,9 @@ def _lovhub_run(registry: Registry, world: World, topics: HubTopics, tmp: Path) 
     }
     result = subprocess.run(
         [
-            LOVHUB, "run", "--group", f"lovhub-test-{topics.run}",
-            "--source-topic", topics.source, "--audit-topic", topics.audit,
-            "--dead-letter-topic", topics.dead_letter, "--changelog-topic", topics.changelog,
-            "--checkpoint-topic", topics.checkpoints,
-            "--recipient-topic-template", f"test.{topics.run}.recipient.{{id}}",
-            "--worker-dir", str(tmp / "run-worker"), "--idle-exit", "4",
+            LOVHUB,
+            *topics.run_args(group=f"lovhub-test-{topics.run}", worker_dir=tmp / "run-worker"),
+            "--idle-exit", "4",
         ],
         env=env, capture_output=True, text=True, timeout=180, check=False,
     )  # fmt: skip

@@ -34,23 +34,7 @@ def _worker(
     return subprocess.Popen(
         [
             LOVHUB,
-            "run",
-            "--group",
-            f"test-{topics.run}",
-            "--source-topic",
-            topics.source,
-            "--audit-topic",
-            topics.audit,
-            "--dead-letter-topic",
-            topics.dead_letter,
-            "--changelog-topic",
-            topics.changelog,
-            "--checkpoint-topic",
-            topics.checkpoints,
-            "--recipient-topic-template",
-            f"test.{topics.run}.recipient.{{id}}",
-            "--worker-dir",
-            str(worker_dir),
+            *topics.run_args(group=f"test-{topics.run}", worker_dir=worker_dir),
             *extra,
         ],
         env=env,
@@ -103,16 +87,7 @@ def test_sigkill_mid_stream_then_restart_elsewhere_loses_nothing(
     assert actual == expected_outcomes(world, scenario), "and the reference model"
     assert audit_chain_breaks(settings, topics) == {}, "every audit partition's chain verifies"
     verified = subprocess.run(
-        [
-            LOVHUB,
-            "audit",
-            "verify",
-            "--topic",
-            topics.audit,
-            "--checkpoint-topic",
-            topics.checkpoints,
-            "--json",
-        ],
+        [LOVHUB, *topics.verify_args()],
         env=env,
         capture_output=True,
         text=True,

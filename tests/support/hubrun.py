@@ -58,6 +58,40 @@ class HubTopics:
     def recipient(self, recipient: Recipient) -> str:
         return f"test.{self.run}.recipient.{recipient.id}"
 
+    def run_args(self, *, group: str, worker_dir: Path) -> list[str]:
+        """``lovhub run``'s arguments for a worker on this run's private topics."""
+        return [
+            "run",
+            "--group",
+            group,
+            "--source-topic",
+            self.source,
+            "--audit-topic",
+            self.audit,
+            "--dead-letter-topic",
+            self.dead_letter,
+            "--changelog-topic",
+            self.changelog,
+            "--checkpoint-topic",
+            self.checkpoints,
+            "--recipient-topic-template",
+            f"test.{self.run}.recipient.{{id}}",
+            "--worker-dir",
+            str(worker_dir),
+        ]
+
+    def verify_args(self) -> list[str]:
+        """``lovhub audit verify`` of this run's audit topic and checkpoints, as JSON."""
+        return [
+            "audit",
+            "verify",
+            "--topic",
+            self.audit,
+            "--checkpoint-topic",
+            self.checkpoints,
+            "--json",
+        ]
+
     def all_topics(self, world: World) -> list[str]:
         recipients = (*world.recipients.providers(), *world.recipients.third_parties())
         return [
