@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,3 +40,12 @@ def test_demo_runs_the_hub_end_to_end_and_shows_its_guarantees(
     assert "REJECTED" in result.stdout
     assert "with another recipient's key: none opened" in result.stdout
     assert "the broker refused lovhub-hub a write" in result.stdout
+    # The second act: a provider's reports through the report processor, the evidence
+    # verified, and one person's access report in both forms.
+    # (other tests' report topics on this broker may add rejections, never forwards)
+    shown = " ".join(result.stdout.split())
+    assert re.search(r"1 forwarded to the agency, [1-9]\d* rejected", shown)
+    assert ": all verify" in result.stdout
+    assert "Who has received data about me?" in result.stdout
+    page = tmp_path / "demo" / "access-report.html"
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
