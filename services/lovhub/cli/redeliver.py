@@ -90,8 +90,13 @@ def redeliver(
     ),
     recipients: str = typer.Option("auto", help="Today's recipients from: auto, registry, file."),
 ) -> None:
-    """Re-send one recipient what the hub delivered to it from a point on, but only what
-    today's consents, assignments and recipient status still allow."""
+    """Re-send a recipient what it lost, only what today's consents and status allow.
+
+    Everything the hub delivered to the recipient from the start point on is planned again;
+    a record is re-sent (new delivery id, marked redelivery) only when today's consents,
+    assignments and recipient status would allow it too, and every step is audited on the
+    re-delivery chain.
+    """
     if (from_time is None) == (not from_offset):
         raise typer.BadParameter("give exactly one of --from-time or --from-offset")
     settings = load_kafka_settings()
