@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from lovhub.cli.console import out, say
+from lovhub.cli.hub_files import hub_files
 from lovhub.kafka import admin_client
 from lovhub.provisioning.hub import provision_hub
 from lovhub.settings import HubSettings, load_kafka_settings, state_dir
@@ -87,3 +88,6 @@ def signing_key(
     table.add_row("public key (publish it)", str(public_path))
     out.print(table)
     say("set LOVHUB_AUDIT_SIGNING_KEY_FILE for the hub; verifiers use the .pub file")
+
+
+app.command("hub-files")(hub_files)

@@ -1,0 +1,69 @@
+"""``lovhub admin hub-files``: the start-up files a deployment's hub services need.
+
+The hub never holds the operators' private key: it only seals dead letters to their public
+key. So the operators' key pair is either generated here with the private half written
+outside the hub files, or an existing public key is copied in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import shutil
+from pathlib import Path
+
+import typer
+
+from lovhub.audit.signing import write_signing_key
+from lovhub.cli.console import out, say
+from lovhub.crypto import (
+    MLKEM768_X25519,
+    generate_key_pair,
+    parse_public_key,
+    write_private_key_file,
+)
+from lovhub.errors import ConfigurationError
+from lovhub.private_files import write_private
+
+__all__ = ["hub_files"]
+
+SECRET_BYTES = 32
+
+
+def hub_files(
+    out_dir: Path = typer.Option(..., "--out", help="Directory for the hub's files."),
+    operator_key_out: Path | None = typer.Option(
+        None, help="Generate the operators' key pair; its PRIVATE half goes here (0600)."
+    ),
+    operator_public_key: Path | None = typer.Option(
+        None, help="Or use the operators' existing public key (a .pub file)."
+    ),
+    seed: Path | None = typer.Option(None, help="A recipients seed file to copy in."),
+) -> None:
+    """Write operator.pub, hub-secret.hex and audit-signing.key/.pub (what compose mounts and
+    the k8s Secret lovhub-hub-files holds). Refuses to overwrite an existing file."""
+    if (operator_key_out is None) == (operator_public_key is None):
+        raise typer.BadParameter("give exactly one of --operator-key-out or --operator-public-key")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    targets = [out_dir / n for n in ("operator.pub", "hub-secret.hex", "audit-signing.key")]
+    existing = [str(t) for t in targets if t.exists()]
+    if existing:
+        raise ConfigurationError(f"refusing to overwrite {', '.join(existing)}")
+    if operator_key_out is not None:
+        if operator_key_out.resolve().parent == out_dir.resolve():
+            raise ConfigurationError("the operators' private key must not sit with the hub files")
+        key = generate_key_pair(MLKEM768_X25519, valid_from=dt.datetime.now(dt.UTC))
+        write_private_key_file(operator_key_out, key)
+        public_text = key.public_key().to_text()
+        say(f"operators' private key written to {operator_key_out} (0600): keep it off the hub")
+    else:
+        assert operator_public_key is not None
+        public_text = operator_public_key.read_text(encoding="utf-8").strip()
+        parse_public_key(public_text)  # fails loudly on anything but a public key
+    (out_dir / "operator.pub").write_text(public_text + "\n", encoding="utf-8")
+    write_private(out_dir / "hub-secret.hex", secrets.token_hex(SECRET_BYTES) + "\n")
+    write_signing_key(out_dir / "audit-signing.key", out_dir / "audit-signing.pub")
+    if seed is not None:
+        shutil.copyfile(seed, out_dir / "recipients.yaml")
+    out.print(f"hub files in {out_dir}: operator.pub, hub-secret.hex, audit-signing.key/.pub")
+    out.print(f"publish {out_dir / 'audit-signing.pub'}: verifiers check checkpoints with it")

@@ -1,0 +1,61 @@
+"""`lovhub admin hub-files` writes what the hub services start from, and nothing unsafe."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lovhub.cli.main import app
+from lovhub.errors import ConfigurationError
+from lovhub.runtime import load_materials
+from lovhub.synthetic.world import default_policy_dir
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_hub_starts_from_the_files_it_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files, operator_key = tmp_path / "hub-files", tmp_path / "operators" / "operator.key"
+    seed = default_policy_dir() / "recipients.yaml"
+    command = ["admin", "hub-files", "--out", str(files)]
+    result = CliRunner().invoke(
+        app, [*command, "--operator-key-out", str(operator_key), "--seed", str(seed)]
+    )
+    assert result.exit_code == 0, result.output
+    for secret in (files / "hub-secret.hex", files / "audit-signing.key", operator_key):
+        assert _mode(secret) == 0o600, secret
+    assert not (files / "operator.key").exists()
+    for variable, name in (
+        ("LOVHUB_OPERATOR_PUBLIC_KEY_FILE", "operator.pub"),
+        ("LOVHUB_HUB_SECRET_FILE", "hub-secret.hex"),
+        ("LOVHUB_AUDIT_SIGNING_KEY_FILE", "audit-signing.key"),
+        ("LOVHUB_RECIPIENTS_FILE", "recipients.yaml"),
+    ):
+        monkeypatch.setenv(variable, str(files / name))
+    materials = load_materials()
+    assert len(materials.hub_secret) == 32
+    assert len(materials.recipients) > 0
+    assert (files / "audit-signing.pub").read_text().startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def test_it_never_overwrites_and_keeps_the_operators_private_key_apart(tmp_path: Path) -> None:
+    files = tmp_path / "hub-files"
+    command = ["admin", "hub-files", "--out", str(files)]
+    inside = CliRunner().invoke(app, [*command, "--operator-key-out", str(files / "k")])
+    assert isinstance(inside.exception, ConfigurationError)
+    assert not (files / "hub-secret.hex").exists()
+    first = CliRunner().invoke(app, [*command, "--operator-key-out", str(tmp_path / "k")])
+    assert first.exit_code == 0, first.output
+    secret = (files / "hub-secret.hex").read_text()
+    again = CliRunner().invoke(
+        app, [*command, "--operator-public-key", str(files / "operator.pub")]
+    )
+    assert isinstance(again.exception, ConfigurationError)
+    assert "refusing to overwrite" in str(again.exception)
+    assert (files / "hub-secret.hex").read_text() == secret
