@@ -68,20 +68,20 @@ def _segments(path: str) -> tuple[tuple[str, bool], ...]:
 
 def _unwrap(node: Any) -> Any:
     # A union branch holding a record decodes as (full record name, fields).
-    if (
-        type(node) is tuple
-        and len(node) == 2
-        and isinstance(node[0], str)
-        and isinstance(node[1], Mapping)
-    ):
+    if type(node) is tuple and len(node) == 2 and isinstance(node[0], str) and _is_mapping(node[1]):
         return node[1]
     return node
+
+
+def _is_mapping(node: Any) -> bool:
+    # Decoded records are dicts: skip the (slower) ABC check for them.
+    return type(node) is dict or isinstance(node, Mapping)
 
 
 def _resolve(node: Any, segments: tuple[tuple[str, bool], ...], path: str) -> Any:
     for index, (name, maps) in enumerate(segments):
         node = _unwrap(node)
-        if not isinstance(node, Mapping):
+        if not _is_mapping(node):
             return _MISSING
         node = node.get(name)
         if node is None:

@@ -23,6 +23,7 @@ from typing import Any
 from fastavro import schemaless_reader, schemaless_writer
 from fastavro.read import SchemaResolutionError
 
+from lovhub.codec._fastwrite import FAST_SCHEMAS, FastWriter, compile_writer
 from lovhub.codec._paths import find_problem_path
 from lovhub.codec.errors import (
     FieldProblem,
@@ -48,6 +49,12 @@ def write_body(
     logical_types: bool,
 ) -> None:
     """Append ``record`` in Avro binary; :class:`InvalidFieldError` when it does not fit."""
+    fast = _fast_writer(schema, logical_types)
+    if fast is not None:
+        body = fast.write(record)
+        if body is not None:  # None: a value only fastavro handles (or rejects)
+            fo.write(body)
+            return
     parsed = schema.for_fastavro(logical_types=logical_types)
     try:
         # strict_allow_default: a misspelt or missing field fails instead of being dropped
@@ -58,6 +65,28 @@ def write_body(
         # neither the message nor the cause is kept; the path is found again without values.
         path = find_problem_path(parsed, record, strict=strict)
         raise InvalidFieldError(FieldProblem.SCHEMA_MISMATCH, path) from None
+
+
+# (schema, logical_types) -> its compiled writer, or None where fastavro does it all. Keyed
+# by the schema object (identity), so each store's schemas are checked on their own.
+_FAST_WRITERS: dict[tuple[StoredSchema, bool], FastWriter | None] = {}
+
+
+def _fast_writer(schema: StoredSchema, logical_types: bool) -> FastWriter | None:
+    key = (schema, logical_types)
+    try:
+        return _FAST_WRITERS[key]
+    except KeyError:
+        pass
+    writer = None
+    if schema.name in FAST_SCHEMAS:
+        writer = compile_writer(
+            schema.for_fastavro(logical_types=logical_types), logical_types=logical_types
+        )
+    if len(_FAST_WRITERS) > 256:  # stores made and dropped (tests): do not hold them all
+        _FAST_WRITERS.clear()
+    _FAST_WRITERS[key] = writer
+    return writer
 
 
 def check_size(data: bytes, limit: int) -> None:

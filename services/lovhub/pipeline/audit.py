@@ -29,9 +29,14 @@ def audit_decision(
     delivery_id: str | None = None,
     dead_letter_id: str | None = None,
     redelivery: bool = False,
+    known_decision_id: str | None = None,
 ) -> dict[str, Any]:
+    """The decision record (chain fields empty). ``known_decision_id``: the caller has
+    already derived ``decision_id(decision_key, recipient_id)`` (saves a SHA-1)."""
+    if known_decision_id is None:
+        known_decision_id = decision_id(decision_key, recipient_id)
     return {
-        "decision_id": decision_id(decision_key, recipient_id),
+        "decision_id": known_decision_id,
         "sequence": sequence,
         "event_id": event["event_id"] if event else None,
         "event_type": event["event_type"] if event else None,

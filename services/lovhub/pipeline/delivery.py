@@ -28,6 +28,9 @@ class BuiltDelivery:
 
 def _clear_value(value: Any) -> str | int | bool | None:
     # The record's clear values are scalars; a list travels as a JSON array in a string.
+    kind = type(value)
+    if kind is str or kind is int or kind is bool:  # the common case, without isinstance
+        return value  # type: ignore[no-any-return]
     if isinstance(value, list):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     if value is None or isinstance(value, str | int | bool):

@@ -4,62 +4,78 @@ event and recipient, and the validated pydantic model answers them slowly."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from lovhub.policy import Policy
 from lovhub.registry import Recipient
 
 __all__ = ["CachedPolicy", "RecipientFacts", "recipient_facts"]
 
-T = TypeVar("T")
-
 
 class CachedPolicy:
-    """A :class:`~lovhub.core.PolicyView` over a frozen :class:`Policy` (answers never change)."""
+    """A :class:`~lovhub.core.PolicyView` over a frozen :class:`Policy` (answers never change).
+
+    One dict per question, looked up first and answered only on a miss: the decision core
+    asks several questions per candidate recipient, so a lookup must not build a closure.
+    """
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.version = policy.version
-        self._memo: dict[Hashable, Any] = {}
-
-    def _ask(self, key: Hashable, answer: Callable[[], T]) -> T:
-        try:
-            result: T = self._memo[key]
-        except KeyError:
-            result = self._memo[key] = answer()
-        return result
+        self._open: dict[tuple[str, bool], bool] = {}
+        self._category: dict[str, str] = {}
+        self._special: dict[str, bool] = {}
+        self._rules: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self._consent: dict[tuple[str, str], bool] = {}
+        self._addressee: dict[tuple[str, str], str | None] = {}
 
     def purpose_open_to(self, purpose_id: str, *, provider: bool) -> bool:
-        return self._ask(
-            ("open", purpose_id, provider),
-            lambda: self.policy.purpose_open_to(purpose_id, provider=provider),
-        )
+        key = (purpose_id, provider)
+        try:
+            return self._open[key]
+        except KeyError:
+            answer = self._open[key] = self.policy.purpose_open_to(purpose_id, provider=provider)
+            return answer
 
     def category_of(self, event_type: str) -> str:
-        return self._ask(("category", event_type), lambda: self.policy.category_of(event_type))
+        try:
+            return self._category[event_type]
+        except KeyError:
+            answer = self._category[event_type] = self.policy.category_of(event_type)
+            return answer
 
     def is_special(self, event_type: str) -> bool:
-        return self._ask(("special", event_type), lambda: self.policy.is_special(event_type))
+        try:
+            return self._special[event_type]
+        except KeyError:
+            answer = self._special[event_type] = self.policy.is_special(event_type)
+            return answer
 
     def rules_for(self, event_type: str, purpose_id: str) -> tuple[Any, ...]:
-        return self._ask(
-            ("rules", event_type, purpose_id),
-            lambda: tuple(self.policy.rules_for(event_type, purpose_id)),
-        )
+        key = (event_type, purpose_id)
+        try:
+            return self._rules[key]
+        except KeyError:
+            answer = self._rules[key] = tuple(self.policy.rules_for(event_type, purpose_id))
+            return answer
 
     def requires_consent(self, event_type: str, purpose_id: str) -> bool:
-        return self._ask(
-            ("consent", event_type, purpose_id),
-            lambda: self.policy.requires_consent(event_type, purpose_id),
-        )
+        key = (event_type, purpose_id)
+        try:
+            return self._consent[key]
+        except KeyError:
+            answer = self._consent[key] = self.policy.requires_consent(event_type, purpose_id)
+            return answer
 
     def addressee_path(self, event_type: str, purpose_id: str) -> str | None:
-        return self._ask(
-            ("addressee", event_type, purpose_id),
-            lambda: self.policy.addressee_path(event_type, purpose_id),
-        )
+        key = (event_type, purpose_id)
+        try:
+            return self._addressee[key]
+        except KeyError:
+            answer = self._addressee[key] = self.policy.addressee_path(event_type, purpose_id)
+            return answer
 
 
 @dataclass(frozen=True, slots=True)

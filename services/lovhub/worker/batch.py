@@ -1,8 +1,8 @@
 """One batch's progress through the worker's writes, so a failed write is retried alone.
 
 The worker writes a batch in stages: deliveries and dead letters, then the audit decisions
-(which carry the deliveries' offsets), then the changed states to the changelog, then due
-checkpoints; only then it commits. When a write fails, the batch is held and retried from
+(which carry the deliveries' offsets) and the changed states to the changelog together, then
+due checkpoints; only then it commits. When a write fails, the batch is held and retried from
 the first unacknowledged record: what the broker acknowledged is never written again, so a
 hub that cannot write its audit records delivers nothing more in the meantime.
 """

@@ -25,7 +25,8 @@ from lovhub.codec import (
     default_store,
 )
 from lovhub.codec._avro import _fast_writer
-from lovhub.codec._fastwrite import FastWriter, compile_writer, probe_records
+from lovhub.codec._fastwrite import FastWriter, compile_writer
+from lovhub.codec._probes import probe_records
 
 STORE = default_store()
 HOT = (AUDIT_DECISION, RECIPIENT_RECORD)
@@ -160,9 +161,10 @@ def test_probes_take_every_union_branch(name: str) -> None:
 def _schema(fields: list[dict[str, Any]]) -> dict[str, Any]:
     from fastavro import parse_schema
 
-    parsed: dict[str, Any] = parse_schema(
+    parsed = parse_schema(
         {"type": "record", "name": "T", "namespace": "t", "fields": fields}, named_schemas={}
     )
+    assert isinstance(parsed, dict)
     return parsed
 
 
@@ -185,3 +187,25 @@ def test_a_writer_that_disagrees_with_fastavro_is_not_used(monkeypatch: pytest.M
     assert compile_writer(parsed, logical_types=True) is not None
     monkeypatch.setattr(FastWriter, "write", lambda self, record: b"wrong")
     assert compile_writer(parsed, logical_types=True) is None
+
+
+def _reference_zigzag(value: int) -> bytes:
+    """Avro's long encoding as the specification states it."""
+    number = (value << 1) ^ (value >> 63)
+    out = bytearray()
+    while number >= 0x80:
+        out.append((number & 0x7F) | 0x80)
+        number >>= 7
+    out.append(number)
+    return bytes(out)
+
+
+@given(
+    st.integers(-(2**63), 2**63 - 1)
+    | st.integers(-(2**22), 2**22)
+    | st.sampled_from([63, 64, -64, -65, 8191, 8192, -8193, 2**20 - 1, 2**20, -(2**20) - 1])
+)
+def test_zigzag_varints_follow_the_specification(value: int) -> None:
+    from lovhub.codec._fastwrite import _zigzag
+
+    assert _zigzag(value) == _reference_zigzag(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from functools import cache
 
@@ -11,7 +12,13 @@ from hypothesis import strategies as st
 
 from lovhub.audit import ChainHead, link, verify_chain
 from lovhub.audit.canonical import canonical_audit_encoder
-from lovhub.codec import AUDIT_DECISION, SingleObjectCodec, codec_for, default_store
+from lovhub.codec import (
+    AUDIT_DECISION,
+    RECIPIENT_RECORD,
+    SingleObjectCodec,
+    codec_for,
+    default_store,
+)
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import SourcePosition
 from lovhub.pipeline import HubPipeline
@@ -101,3 +108,34 @@ def test_no_splice_when_the_wire_format_differs() -> None:
         SingleObjectCodec(store, logical_types=False), store, canonical
     ).splices
     assert AuditWireEncoder(SingleObjectCodec(store), store, canonical).splices
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_recipient_records_are_fastavros_bytes(seed: int) -> None:
+    """Every delivery of a synthetic stream, written by the compiled writer, is exactly what
+    fastavro writes for the same record (decoded back from the delivery)."""
+    from fastavro import schemaless_writer
+
+    pipeline = _pipeline()
+    schema = default_store().resolve(RECIPIENT_RECORD)
+    scenario = generate_scenario(
+        build_world(), CODEC, jobseekers=4, seed=seed, invalid_rate=0.1, first_number=1
+    )
+    states: dict[bytes, JobseekerState] = {}
+    deliveries = 0
+    for offset, (key, value) in enumerate(scenario.records):
+        result = pipeline.process(
+            value,
+            key,
+            SourcePosition("agency", 0, offset),
+            states.get(key or b"", JobseekerState()),
+        )
+        if result.state is not None:
+            states[key or b""] = result.state
+        for delivery in result.deliveries:
+            record = CODEC.decode(delivery.value, RECIPIENT_RECORD)
+            body = io.BytesIO()
+            schemaless_writer(body, schema.parsed, record, strict_allow_default=True)
+            assert delivery.value == b"\xc3\x01" + schema.fingerprint + body.getvalue()
+            deliveries += 1
