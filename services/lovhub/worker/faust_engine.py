@@ -77,6 +77,14 @@ def build_faust_app(
     client_config = aio_client_config(settings)
     sinks: dict[str, Any] = {}
 
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
+    async def forget_chain_heads(_app: Any, revoked: set[Any], **_: Any) -> None:
+        # Another worker may extend these partitions' chains before they come back to us:
+        # continuing from a remembered head would then fork the chain.
+        for tp in revoked:
+            if tp.topic == topics.source:
+                heads.pop(tp.partition, None)
+
     def sink(name: str) -> Any:
         if name not in sinks:
             sinks[name] = app.topic(name, key_serializer="raw", value_serializer="raw")
