@@ -32,7 +32,7 @@ def _registrations(scenario: Scenario) -> dict[str, list[str]]:
     return found
 
 
-def _report(env: dict[str, str], topics: HubTopics, *args: str) -> Any:
+def _report(env: dict[str, str], topics: HubTopics, *args: str, stdin: str | None = None) -> Any:
     return run_lovhub(
         env,
         "audit",
@@ -44,6 +44,7 @@ def _report(env: dict[str, str], topics: HubTopics, *args: str) -> Any:
         "--recipients",
         "file",
         *args,
+        stdin=stdin,
     )
 
 
@@ -105,7 +106,8 @@ def test_report_lists_exactly_the_predicted_deliveries(
     assert page.returncode == 0, page.stderr
     html = html_file.read_text(encoding="utf-8")
     assert '<html lang="sv">' in html
-    text = _report(env, topics, "--jobseeker", personal_id, "--format", "text").stdout
+    # The personal id from stdin, as an operator should pass it (not in shell history).
+    text = _report(env, topics, "--jobseeker", "-", "--format", "text", stdin=personal_id).stdout
     for rendering in (html, text, result.stdout):
         assert not any(j in rendering for j in others)
         assert not any(pid in rendering for pid in others_pids)

@@ -10,7 +10,7 @@ LOVHUB = str(Path(sys.executable).parent / "lovhub")
 
 
 def run_lovhub(
-    env: dict[str, str], *args: str, timeout: float = 300
+    env: dict[str, str], *args: str, timeout: float = 300, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``lovhub ARGS`` with ``env`` (see :func:`tests.support.hubrun.lovhub_env`); never raises
     on a non-zero exit, so tests can assert on it."""
@@ -21,4 +21,5 @@ def run_lovhub(
         text=True,
         timeout=timeout,
         check=False,
+        input=stdin,
     )

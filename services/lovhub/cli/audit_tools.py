@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
@@ -71,6 +72,13 @@ def _audit_pseudonyms(
     """The person's audit pseudonyms; the personal id is kept in memory only."""
     if personal_id is None and agency_id is None:
         return None
+    if personal_id == "-":
+        # From stdin: a personal id on the command line stays in shell history and ps.
+        personal_id = sys.stdin.readline().strip()
+        if not personal_id:
+            raise typer.BadParameter(
+                "no personal identity number on stdin", param_hint="--jobseeker"
+            )
     ids = {agency_id} if agency_id else set()
     if personal_id is not None:
         ids |= agency_ids_of(settings, codec, agency_topic, personal_id)
@@ -93,7 +101,9 @@ def replay(
     event_type: str | None = typer.Option(None, help="Event type, e.g. REGISTRATION."),
     outcome: str | None = typer.Option(None, help="delivered, withheld or rejected."),
     reason: str | None = typer.Option(None, help="Reason code, e.g. CONSENT_WITHDRAWN."),
-    jobseeker: str | None = typer.Option(None, help="The person's personal identity number."),
+    jobseeker: str | None = typer.Option(
+        None, help="The person's personal identity number; '-' reads it from stdin (safer)."
+    ),
     jobseeker_id: str | None = typer.Option(None, help="The agency's internal jobseeker id."),
     output: str = typer.Option("jsonl", "--format", help="jsonl or table."),
     audit_topic: list[str] = typer.Option(list(DECISION_TOPICS), help=AUDIT_TOPICS_HELP),
@@ -149,7 +159,9 @@ def replay(
 
 
 def report(
-    jobseeker: str | None = typer.Option(None, help="The person's personal identity number."),
+    jobseeker: str | None = typer.Option(
+        None, help="The person's personal identity number; '-' reads it from stdin (safer)."
+    ),
     jobseeker_id: str | None = typer.Option(None, help="The agency's internal jobseeker id."),
     output: str = typer.Option("text", "--format", help="text, json or html."),
     lang: str = typer.Option("sv", help="sv (default) or en."),
