@@ -38,7 +38,7 @@ from lovhub.core.decide import LegalBasis
 from lovhub.core.outputs import OutboundRecord, SourcePosition
 from lovhub.errors import ConfigurationError, LovhubError
 from lovhub.pipeline import HubPipeline
-from lovhub.pipeline.audit import audit_decision
+from lovhub.pipeline.audit import audit_decision, delivered_audit
 from lovhub.pipeline.delivery import build_delivery, minimised_fields
 from lovhub.pipeline.ids import decision_id, delivery_id
 from lovhub.pipeline.policy_cache import CachedPolicy, recipient_facts
@@ -220,15 +220,5 @@ class RedeliveryPlanner:
             schema_fingerprint=self._fingerprint,
             redelivery=True,
         )
-        audit = audit_decision(
-            **common,
-            outcome=Outcome.DELIVERED.value,
-            reason=None,
-            purposes=decision.purposes,
-            legal_basis=decision.legal_basis.value,
-            consent_id=decision.consent_id,
-            delivered_fields=built.field_paths,
-            key_id=built.key_id,
-            delivery_id=built.delivery_id,
-        )
+        audit = delivered_audit(common, decision, built)
         return RedeliveryStep(source, built.record, audit)

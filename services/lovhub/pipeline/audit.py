@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from lovhub.core import Decision
+from lovhub.pipeline.delivery import BuiltDelivery
 from lovhub.pipeline.ids import decision_id
 
-__all__ = ["audit_decision"]
+__all__ = ["audit_decision", "delivered_audit"]
 
 
 def audit_decision(
@@ -61,3 +63,20 @@ def audit_decision(
         "prev_hash": b"",
         "hash": b"",
     }
+
+
+def delivered_audit(
+    common: dict[str, Any], decision: Decision, built: BuiltDelivery
+) -> dict[str, Any]:
+    """The DELIVERED decision for ``built`` (``common``: audit_decision's other arguments)."""
+    return audit_decision(
+        **common,
+        outcome="DELIVERED",
+        reason=None,
+        purposes=decision.purposes,
+        legal_basis=decision.legal_basis.value,
+        consent_id=decision.consent_id,
+        delivered_fields=built.field_paths,
+        key_id=built.key_id,
+        delivery_id=built.delivery_id,
+    )

@@ -26,7 +26,7 @@ from lovhub.codec.store import SchemaStore
 from lovhub.core import Decision, JobseekerState, Outcome, Reason, apply_event, decide_event
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
 from lovhub.crypto import CryptoError, RecipientPublicKey
-from lovhub.pipeline.audit import audit_decision
+from lovhub.pipeline.audit import audit_decision, delivered_audit
 from lovhub.pipeline.audit_wire import AuditWireEncoder
 from lovhub.pipeline.delivery import build_delivery, minimised_fields
 from lovhub.pipeline.ids import decision_id, delivery_id
@@ -223,17 +223,7 @@ class HubPipeline:
             deliveries.append(built.record)
             audits.append(
                 PendingAudit(
-                    audit_decision(
-                        **common,
-                        outcome=Outcome.DELIVERED.value,
-                        reason=None,
-                        purposes=decision.purposes,
-                        legal_basis=decision.legal_basis.value,
-                        consent_id=decision.consent_id,
-                        delivered_fields=built.field_paths,
-                        key_id=built.key_id,
-                        delivery_id=built.delivery_id,
-                    ),
+                    delivered_audit(common, decision, built),
                     delivery_index=len(deliveries) - 1,
                 )
             )
