@@ -10,18 +10,24 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from lovhub.audit.signing import SigningKey, load_signing_key, write_signing_key
+from lovhub.codec import codec_for, default_store
+from lovhub.codec.store import SchemaStore
 from lovhub.crypto import CryptoError, RecipientPublicKey, parse_public_key, write_private_key_file
 from lovhub.errors import ConfigurationError, LovhubError
+from lovhub.pipeline import HubPipeline
 from lovhub.policy import Policy, load_policy
 from lovhub.private_files import write_private
+from lovhub.pseudonyms import Pseudonymiser
 from lovhub.registry import RecipientDirectory, load_recipients
+from lovhub.settings import HubSettings
 from lovhub.synthetic.world import World, default_policy_dir
 
-__all__ = ["HubMaterials", "load_materials", "recipients_source", "write_world"]
+__all__ = ["HubMaterials", "hub_pipeline", "load_materials", "recipients_source", "write_world"]
 
 MIN_SECRET_BYTES = 32
 
@@ -122,3 +128,23 @@ def write_world(world: World, directory: Path) -> dict[str, str]:
 
 def new_hub_secret() -> bytes:
     return secrets.token_bytes(MIN_SECRET_BYTES)
+
+
+def hub_pipeline(
+    materials: HubMaterials,
+    *,
+    recipients: RecipientDirectory | None = None,
+    store: SchemaStore | None = None,
+    **topics: Any,
+) -> HubPipeline:
+    """The pure pipeline over a deployment's materials (``topics``: the topic overrides
+    :class:`HubPipeline` takes, e.g. ``audit_topic`` or ``recipient_topic``)."""
+    return HubPipeline(
+        policy=materials.policy,
+        recipients=recipients if recipients is not None else materials.recipients,
+        pseudonymiser=Pseudonymiser(materials.hub_secret),
+        operator_key=materials.operator_key,
+        codec=codec_for(HubSettings()),
+        store=store or default_store(),
+        **topics,
+    )

@@ -27,26 +27,15 @@ def _rss_mb(field: str) -> float:
 
 def main(argv: list[str]) -> None:
     changelog, audit, partitions, state = argv[1], argv[2], int(argv[3]), Path(argv[4])
-    from lovhub.codec import codec_for, default_store
     from lovhub.kafka.aio import aio_client_config
-    from lovhub.pipeline import HubPipeline
-    from lovhub.pseudonyms import Pseudonymiser
-    from lovhub.runtime import load_materials
-    from lovhub.settings import HubSettings, load_kafka_settings
+    from lovhub.runtime import hub_pipeline, load_materials
+    from lovhub.settings import load_kafka_settings
     from lovhub.worker import HubWorker
     from lovhub.worker.runner import WorkerTopics
     from lovhub.worker.store import StateStore
 
     materials = load_materials()
-    pipeline = HubPipeline(
-        policy=materials.policy,
-        recipients=materials.recipients,
-        pseudonymiser=Pseudonymiser(materials.hub_secret),
-        operator_key=materials.operator_key,
-        codec=codec_for(HubSettings()),
-        store=default_store(),
-        audit_topic=audit,
-    )
+    pipeline = hub_pipeline(materials, audit_topic=audit)
     store = StateStore(state)
     worker = HubWorker(
         pipeline,

@@ -24,7 +24,7 @@ from lovhub.audit.signing import SigningKey
 from lovhub.audit.writer import ChainedRecordWriter
 from lovhub.cli.audit_io import UnreadableCount, current_recipients, stream_decisions, stream_topic
 from lovhub.cli.console import err, out, say
-from lovhub.codec import codec_for, default_store
+from lovhub.codec import default_store
 from lovhub.core.outputs import SourcePosition
 from lovhub.errors import ConfigurationError
 from lovhub.kafka import consumer
@@ -33,10 +33,9 @@ from lovhub.operators.redelivery import RedeliveryError, RedeliveryPlanner, Rede
 from lovhub.pipeline import HubPipeline
 from lovhub.pipeline.hub import default_recipient_topic
 from lovhub.provisioning.topology import AGENCY_EVENTS, AUDIT, AUDIT_CHECKPOINTS, REDELIVERY_AUDIT
-from lovhub.pseudonyms import Pseudonymiser
 from lovhub.registry import Recipient
-from lovhub.runtime import load_materials
-from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings
+from lovhub.runtime import hub_pipeline, load_materials
+from lovhub.settings import KafkaSettings, load_kafka_settings
 
 __all__ = ["redeliver"]
 
@@ -109,15 +108,7 @@ def redeliver(
         return default_recipient_topic(target)
 
     store = default_store()
-    pipeline = HubPipeline(
-        policy=materials.policy,
-        recipients=directory,
-        pseudonymiser=Pseudonymiser(materials.hub_secret),
-        operator_key=materials.operator_key,
-        codec=codec_for(HubSettings()),
-        store=store,
-        recipient_topic=topic_of,
-    )
+    pipeline = hub_pipeline(materials, recipients=directory, store=store, recipient_topic=topic_of)
     if from_time is not None:
         moment = dt.datetime.fromisoformat(from_time)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

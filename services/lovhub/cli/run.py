@@ -11,7 +11,6 @@ import typer
 from lovhub.audit.checkpoints import CheckpointCadence
 from lovhub.cli.console import out, say
 from lovhub.cli.service import load_service_materials, run_until_stopped
-from lovhub.codec import codec_for, default_store
 from lovhub.kafka.aio import aio_client_config
 from lovhub.pipeline import HubPipeline
 from lovhub.pipeline.hub import default_recipient_topic
@@ -23,8 +22,8 @@ from lovhub.provisioning.topology import (
     HUB_STATE_CHANGELOG,
     RECIPIENT_REGISTRY,
 )
-from lovhub.pseudonyms import Pseudonymiser
 from lovhub.registry import Recipient
+from lovhub.runtime import hub_pipeline
 from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings, state_dir
 from lovhub.worker import HubWorker
 from lovhub.worker.runner import Checkpointing, WorkerTopics
@@ -70,13 +69,8 @@ def run(
             return recipient_topic_template.format(id=recipient.id)
         return default_recipient_topic(recipient)
 
-    pipeline = HubPipeline(
-        policy=materials.policy,
-        recipients=materials.recipients,
-        pseudonymiser=Pseudonymiser(materials.hub_secret),
-        operator_key=materials.operator_key,
-        codec=codec_for(HubSettings()),
-        store=default_store(),
+    pipeline = hub_pipeline(
+        materials,
         audit_topic=audit_topic,
         dead_letter_topic=dead_letter_topic,
         recipient_topic=recipient_topic,
