@@ -72,6 +72,16 @@ def _wait(
         time.sleep(0.2)
 
 
+def _lovhub_health(env: dict[str, str], worker_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [LOVHUB, "health", "--worker-dir", str(worker_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_no_audit_write_means_no_delivery_until_it_works_again(
     kafka_broker: TestBroker,
     kafka_admin: KafkaAdminClient,
@@ -136,13 +146,7 @@ def test_no_audit_write_means_no_delivery_until_it_works_again(
             "the worker to fail closed",
             worker_dir,
         )
-        health = subprocess.run(
-            [LOVHUB, "health", "--worker-dir", str(worker_dir)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        health = _lovhub_health(env, worker_dir)
         assert health.returncode == 1
         assert "fail closed: cannot write audit" in health.stdout, health.stdout
         assert "TopicAuthorizationFailed" in health.stdout
@@ -170,13 +174,7 @@ def test_no_audit_write_means_no_delivery_until_it_works_again(
             "the worker to be healthy",
             worker_dir,
         )
-        health = subprocess.run(
-            [LOVHUB, "health", "--worker-dir", str(worker_dir)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        health = _lovhub_health(env, worker_dir)
         assert health.returncode == 0, health.stdout
         assert int(str(_health(worker_dir)["write_failures"])) >= 2
     finally:

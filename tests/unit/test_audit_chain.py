@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import random
-from typing import Any
 
 import pytest
 
 from lovhub.audit import ChainHead, link, verify_chain
-from lovhub.audit.canonical import canonical_audit_encoder
 from lovhub.audit.chain import BreakKind
-from lovhub.codec import default_store
 from lovhub.codec.examples import audit_decision
-
-ENCODE = canonical_audit_encoder(default_store())
-
-
-def _chain(length: int, seed: int = 1) -> list[tuple[int, dict[str, Any]]]:
-    rng = random.Random(seed)
-    head = ChainHead()
-    records = []
-    for offset in range(length):
-        decision, head = link(audit_decision(rng), head, ENCODE)
-        records.append((offset, decision))
-    return records
+from tests.unit.audit.chains import ENCODE, chain
 
 
 def test_an_untouched_chain_verifies() -> None:
-    records = _chain(20)
+    records = chain(20)
     broken, head, count = verify_chain(records, ENCODE)
     assert broken is None
     assert count == 20
@@ -36,7 +22,7 @@ def test_an_untouched_chain_verifies() -> None:
 
 @pytest.mark.parametrize("victim", [0, 7, 19])
 def test_a_modified_field_is_found_at_its_offset(victim: int) -> None:
-    records = _chain(20)
+    records = chain(20)
     offset, decision = records[victim]
     records[victim] = (offset, {**decision, "reason_code": "NOT_ASSIGNED", "outcome": "WITHHELD"})
     broken, _, count = verify_chain(records, ENCODE)
@@ -46,7 +32,7 @@ def test_a_modified_field_is_found_at_its_offset(victim: int) -> None:
 
 
 def test_a_deleted_record_is_found_where_the_gap_is() -> None:
-    records = _chain(20)
+    records = chain(20)
     del records[5]
     broken, _, _ = verify_chain(records, ENCODE)
     assert broken is not None
@@ -54,7 +40,7 @@ def test_a_deleted_record_is_found_where_the_gap_is() -> None:
 
 
 def test_swapped_records_are_found() -> None:
-    records = _chain(20)
+    records = chain(20)
     (a, first), (b, second) = records[3], records[4]
     records[3], records[4] = (a, second), (b, first)
     broken, _, _ = verify_chain(records, ENCODE)
@@ -63,7 +49,7 @@ def test_swapped_records_are_found() -> None:
 
 
 def test_a_forged_insertion_is_found() -> None:
-    records = _chain(20)
+    records = chain(20)
     forged, _ = link(audit_decision(random.Random(99)), ChainHead(), ENCODE)
     records.insert(10, (10, forged))
     broken, _, _ = verify_chain(records, ENCODE)
@@ -73,7 +59,7 @@ def test_a_forged_insertion_is_found() -> None:
 
 
 def test_a_forger_who_recomputes_hashes_still_breaks_the_next_link() -> None:
-    records = _chain(20)
+    records = chain(20)
     offset, decision = records[8]
     previous = records[7][1]
     changed, _ = link(
