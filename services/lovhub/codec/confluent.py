@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,7 +21,12 @@ from fastavro.schema import fingerprint as avro_fingerprint
 from fastavro.schema import parse_schema, to_parsing_canonical_form
 
 from lovhub.codec._avro import DEFAULT_MAX_RECORD_BYTES, check_size, read_body, write_body
-from lovhub.codec.errors import MalformedRecordError, SchemaRegistryError, UnknownSchemaError
+from lovhub.codec.errors import (
+    MalformedRecordError,
+    SchemaNotKnownYetError,
+    SchemaRegistryError,
+    UnknownSchemaError,
+)
 from lovhub.codec.store import SchemaStore, StoredSchema, without_logical_types
 
 __all__ = ["HEADER_SIZE", "MAGIC", "ConfluentCodec", "SchemaRegistryClient", "subject_for"]
@@ -28,8 +34,10 @@ __all__ = ["HEADER_SIZE", "MAGIC", "ConfluentCodec", "SchemaRegistryClient", "su
 MAGIC = b"\x00"
 HEADER_SIZE = 5
 _CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
-# Unknown ids are remembered so that a flood of garbage does not become a flood of requests.
+# Unknown ids are remembered so that a flood of garbage does not become a flood of requests,
+# but only for a while: a schema registered after the record was written becomes readable.
 _MAX_UNKNOWN_IDS = 1024
+_UNKNOWN_ID_SECONDS = 10.0
 
 
 def subject_for(schema: StoredSchema) -> str:
@@ -88,7 +96,8 @@ class SchemaRegistryClient:
                 answer = json.loads(response.read())
         except urllib.error.HTTPError as e:
             if e.code == 404 and path.startswith("/schemas/ids/"):
-                raise UnknownSchemaError(f"registry has no schema {path.rsplit('/', 1)[1]}") from e
+                number = path.rsplit("/", 1)[1]
+                raise SchemaNotKnownYetError(f"registry has no schema {number}") from e
             raise SchemaRegistryError(f"{method} {path}: HTTP {e.code} from registry") from e
         except (OSError, ValueError) as e:
             raise SchemaRegistryError(f"{method} {path}: {type(e).__name__}: {e}") from e
@@ -117,7 +126,8 @@ class ConfluentCodec:
         self._id_by_ref: dict[str, int] = {}
         # id -> (full name, parsed writer schema in this codec's logical_types variant)
         self._writers: dict[int, tuple[str, dict[str, Any]]] = {}
-        self._unknown_ids: set[int] = set()
+        self._unknown_ids: dict[int, float] = {}  # id -> when it was last found unknown
+        self._now = time.monotonic
 
     def schema_id(self, schema: StoredSchema) -> int:
         """The registry id of a stored schema (registered on first use)."""
@@ -161,13 +171,16 @@ class ConfluentCodec:
         cached = self._writers.get(schema_id)
         if cached is not None:
             return cached
-        if schema_id in self._unknown_ids:
-            raise UnknownSchemaError(f"registry has no schema {schema_id}")
+        found_unknown = self._unknown_ids.get(schema_id)
+        if found_unknown is not None:
+            if self._now() - found_unknown < _UNKNOWN_ID_SECONDS:
+                raise SchemaNotKnownYetError(f"registry has no schema {schema_id}")
+            del self._unknown_ids[schema_id]
         try:
             text = self.registry.schema_text(schema_id)
-        except UnknownSchemaError:
+        except SchemaNotKnownYetError:
             if len(self._unknown_ids) < _MAX_UNKNOWN_IDS:
-                self._unknown_ids.add(schema_id)
+                self._unknown_ids[schema_id] = self._now()
             raise
         self._writers[schema_id] = writer = self._parse(schema_id, text)
         return writer

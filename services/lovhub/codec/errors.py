@@ -5,6 +5,7 @@
         ├── MalformedRecordError     wrong magic, truncated, trailing bytes, not Avro
         ├── OversizedRecordError     larger than the configured limit
         ├── UnknownSchemaError       fingerprint / registry id / name we do not know
+        │   └── SchemaNotKnownYetError   no schema with that fingerprint / id (yet)
         ├── InvalidFieldError        a field's value is not acceptable (reason + path)
         ├── SchemaStoreError         the schemas/ directory is missing or inconsistent
         └── SchemaRegistryError      the Schema Registry could not be reached or refused
@@ -26,6 +27,7 @@ __all__ = [
     "InvalidFieldError",
     "MalformedRecordError",
     "OversizedRecordError",
+    "SchemaNotKnownYetError",
     "SchemaRegistryError",
     "SchemaStoreError",
     "UnknownSchemaError",
@@ -59,6 +61,15 @@ class UnknownSchemaError(CodecError):
 
     code = "UNKNOWN_SCHEMA"
     dead_letter_reason = "UNKNOWN_SCHEMA"
+
+
+class SchemaNotKnownYetError(UnknownSchemaError):
+    """No schema with the record's fingerprint or registry id is known (yet).
+
+    Unlike a known schema of the wrong record type, this may pass: the producer deployed a
+    schema before the hub did, or the registry has not got it yet. The hub holds such input
+    on the agency topic instead of rejecting it (lovhub.pipeline.hold).
+    """
 
 
 class SchemaStoreError(CodecError):

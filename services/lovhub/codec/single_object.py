@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lovhub.codec._avro import DEFAULT_MAX_RECORD_BYTES, check_size, read_body, write_body
-from lovhub.codec.errors import MalformedRecordError, UnknownSchemaError
+from lovhub.codec.errors import MalformedRecordError, SchemaNotKnownYetError
 from lovhub.codec.store import SchemaStore, StoredSchema
 
 __all__ = [
@@ -67,7 +67,7 @@ def decode(
     fingerprint = writer_fingerprint(data)
     writer = store.by_fingerprint(fingerprint)
     if writer is None:
-        raise UnknownSchemaError(f"no schema with fingerprint {fingerprint.hex()}")
+        raise SchemaNotKnownYetError(f"no schema with fingerprint {fingerprint.hex()}")
     return read_body(
         data,
         HEADER_SIZE,

@@ -20,6 +20,8 @@ from lovhub.codec import (
     JOBSEEKER_EVENT,
     Codec,
     CodecError,
+    SchemaNotKnownYetError,
+    SchemaRegistryError,
     validate_jobseeker_event,
 )
 from lovhub.codec.store import SchemaStore
@@ -29,6 +31,7 @@ from lovhub.crypto import CryptoError, RecipientPublicKey
 from lovhub.pipeline.audit import audit_decision, delivered_audit
 from lovhub.pipeline.audit_wire import AuditWireEncoder
 from lovhub.pipeline.delivery import build_delivery, minimised_fields
+from lovhub.pipeline.hold import InputHeld
 from lovhub.pipeline.ids import decision_id, delivery_id
 from lovhub.pipeline.keyring import KeyRing
 from lovhub.pipeline.policy_cache import CachedPolicy, recipient_facts
@@ -59,8 +62,12 @@ class HubPipeline:
         audit_topic: str = AUDIT,
         dead_letter_topic: str = DEAD_LETTER,
         recipient_topic: Callable[[Recipient], str] | None = None,
+        hold_unknown_schemas: bool = True,
     ) -> None:
         self.policy = policy
+        # An unknown writer schema on the agency topic is most often a producer that
+        # deployed a new schema before the hub: hold (fail closed) until the hub knows it.
+        self.hold_unknown_schemas = hold_unknown_schemas
         self._decisions_policy = CachedPolicy(policy)
         self._protected_paths = tuple(policy.protected_identity_paths)
         self.use_recipients(recipients)
@@ -99,9 +106,11 @@ class HubPipeline:
         now = dt.datetime.fromtimestamp(seconds, dt.UTC)
         event: dict[str, Any] | None = None
         try:
-            event = self._decode(value)
+            event = self._decode_or_hold(value)
             self._validate(event, key)
             return self._share(event, key, source, state, now)
+        except InputHeld:
+            raise
         except Rejection as rejection:
             return self._rejected(rejection, value, key, source, state, now, seconds, event)
         except (CodecError, CryptoError) as error:
@@ -151,18 +160,27 @@ class HubPipeline:
         deciding, encrypting or publishing anything."""
         event: dict[str, Any] | None = None
         try:
-            event = self._decode(value)
+            event = self._decode_or_hold(value)
             self._validate(event, key)
+        except InputHeld:
+            raise  # the operator's run stops with the reason; nothing is re-sent past it
         except Exception:  # rejected by process() too; only a narrowing event still applies
             return None, _restrict_anyway(state, event, source.offset) or state
         return event, apply_event(state, event, source.offset)
 
     # -- steps -----------------------------------------------------------------------------
 
-    def _decode(self, value: bytes | None) -> dict[str, Any]:
+    def _decode_or_hold(self, value: bytes | None) -> dict[str, Any]:
         if value is None:
             raise Rejection("MALFORMED", "EMPTY_RECORD")
-        return self.codec.decode(value, JOBSEEKER_EVENT)
+        try:
+            return self.codec.decode(value, JOBSEEKER_EVENT)
+        except SchemaRegistryError as error:
+            raise InputHeld("SCHEMA_REGISTRY_UNAVAILABLE", type(error).__name__) from None
+        except SchemaNotKnownYetError as error:
+            if self.hold_unknown_schemas:
+                raise InputHeld("UNKNOWN_SCHEMA", type(error).__name__) from None
+            raise
 
     def _validate(self, event: dict[str, Any], key: bytes | None) -> None:
         validate_jobseeker_event(event)

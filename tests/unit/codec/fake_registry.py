@@ -30,6 +30,8 @@ class FakeSchemaRegistry:
         self.schemas: dict[int, str] = {}
         self.subjects: dict[str, list[int]] = {}
         self.requests: list[tuple[str, str]] = []
+        # While set, every lookup answers 503, as a registry in an outage does.
+        self.unavailable = False
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         # A short poll interval keeps shutdown (and so each test's teardown) fast.
@@ -98,6 +100,9 @@ class FakeSchemaRegistry:
 
             def do_GET(self) -> None:
                 registry.requests.append(("GET", self.path))
+                if registry.unavailable:
+                    self._reply(503, {"error_code": 50301, "message": "Unavailable"})
+                    return
                 match = _BY_ID.match(self.path)
                 text = registry.schemas.get(int(match["id"])) if match else None
                 if text is None:
