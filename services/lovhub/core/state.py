@@ -157,16 +157,20 @@ def _end_assignment(
 ) -> JobseekerState:
     current = state.assignments.get(body["assignment_id"])
     if current is None:
-        # Ended without a start we saw (e.g. started before the hub went live): record it
-        # as already over, so it can never be mistaken for an active basis.
-        current = Assignment(
+        # Ended without a start we saw (started before the hub went live, or out of order):
+        # remember it as over *before* this event, so it is never a basis, not even for the
+        # ending event itself, and a start arriving later cannot reopen it.
+        never = Assignment(
             assignment_id=body["assignment_id"],
             provider_id=body["provider_id"],
             purposes=frozenset(body["purposes"]),
             valid_from=body["valid_from"],
             valid_to=body["valid_to"],
             since=position,
+            ended_at=position - 1,
+            ended_on=body.get("valid_to"),
         )
+        return replace(state, assignments={**state.assignments, never.assignment_id: never})
     if current.since > position or (current.ended_at is not None and current.ended_at <= position):
         return state
     ended = replace(current, ended_at=position, ended_on=body.get("valid_to"))
@@ -177,8 +181,10 @@ def _withdraw_consent(
     state: JobseekerState, body: Mapping[str, Any], position: int
 ) -> JobseekerState:
     current = state.consents.get(body["consent_id"])
-    if current is None or current.recipient_id != body["recipient_id"]:
+    if current is None:
         return state  # nothing we hold to withdraw; the event is still audited
+    # A withdrawal naming the right consent but another recipient still withdraws it:
+    # the person said no to this consent, and a wrong recipient id must not keep it alive.
     if current.since > position:
         return state  # replayed withdrawal from before this consent was given: not its own
     if current.withdrawn_at is not None and current.withdrawn_at <= position:

@@ -40,6 +40,8 @@ def expected_decisions(
         if kind == "ASSIGNMENT_STARTED":
             started.setdefault(body["assignment_id"], body)
         elif kind == "ASSIGNMENT_ENDED":
+            if body["assignment_id"] not in started:
+                ended.add(body["assignment_id"])  # an end without a start: never a basis
             started.setdefault(body["assignment_id"], body)
             if takes_effect:
                 ended.add(body["assignment_id"])
@@ -47,7 +49,7 @@ def expected_decisions(
             consents.setdefault(body["consent_id"], body)
         elif kind == "CONSENT_WITHDRAWN":
             held = consents.get(body["consent_id"])
-            if held is not None and held["recipient_id"] == body["recipient_id"] and takes_effect:
+            if held is not None and takes_effect:  # whatever recipient id it names
                 withdrawn.add(body["consent_id"])
 
     candidates = {a["provider_id"] for a in started.values()} | {

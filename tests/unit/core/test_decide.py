@@ -82,8 +82,7 @@ def test_no_delivery_after_a_withdrawal_or_assignment_end_earlier_in_the_log(
                 withdrawn_before = any(
                     e["event_type"] == "CONSENT_WITHDRAWN"
                     and e["body"][1]["consent_id"] == decision.consent_id
-                    and e["body"][1]["recipient_id"] == decision.recipient_id
-                    for e in log[:i]
+                    for e in log[:i]  # whichever recipient id the withdrawal names
                 )
                 assert not withdrawn_before
             else:
@@ -92,14 +91,23 @@ def test_no_delivery_after_a_withdrawal_or_assignment_end_earlier_in_the_log(
                     for e in log[:i]
                     if e["event_type"] == "ASSIGNMENT_ENDED"
                 }
-                # The basis: an assignment seen (started, or ending right now) and not
-                # ended before this event.
+
+                # The basis: an assignment started (before any end of it) and not ended
+                # before this event; an end without a start is never a basis.
+                def started_first(at: int, assignment: str) -> bool:
+                    return not any(
+                        e["event_type"] == "ASSIGNMENT_ENDED"
+                        and e["body"][1]["assignment_id"] == assignment
+                        for e in log[:at]
+                    )
+
                 live_starts = [
                     e
-                    for e in log[: i + 1]
-                    if e["event_type"] in ("ASSIGNMENT_STARTED", "ASSIGNMENT_ENDED")
+                    for at, e in enumerate(log[: i + 1])
+                    if e["event_type"] == "ASSIGNMENT_STARTED"
                     and e["body"][1]["provider_id"] == decision.recipient_id
                     and e["body"][1]["assignment_id"] not in ended_ids
+                    and started_first(at, e["body"][1]["assignment_id"])
                 ]
                 assert live_starts
 
