@@ -19,6 +19,7 @@ from lovhub.errors import ConfigurationError, LovhubError
 from lovhub.identity import is_valid_personal_id
 from lovhub.kafka import consumer
 from lovhub.kafka.aio import aio_client_config
+from lovhub.kafka.reading import poll_assigned
 from lovhub.operators.decisions import AuditedDecision, Place, jobseeker_ids_for
 from lovhub.policy import Policy, load_policy
 from lovhub.provisioning.topology import AUDIT, REDELIVERY_AUDIT, REPORT_AUDIT
@@ -75,7 +76,7 @@ def stream_topic(
                 reader.assign([tp])
                 reader.seek(tp, begin[tp])
                 while reader.position(tp) < ends[tp]:
-                    for batch in reader.poll(timeout_ms=500, max_records=2000).values():
+                    for batch in poll_assigned(reader, timeout_ms=500, max_records=2000).values():
                         for record in batch:
                             if record.offset < ends[tp]:
                                 yield record

@@ -29,6 +29,7 @@ from lovhub.core.outputs import SourcePosition
 from lovhub.errors import ConfigurationError
 from lovhub.kafka import consumer
 from lovhub.kafka.aio import aio_client_config
+from lovhub.kafka.unreadable import UnreadableTopicError
 from lovhub.operators.redelivery import RedeliveryError, RedeliveryPlanner, RedeliveryStep
 from lovhub.pipeline import HubPipeline
 from lovhub.pipeline.hub import default_recipient_topic
@@ -157,8 +158,8 @@ def redeliver(
                     checkpoint_topic=checkpoint_topic,
                 )
             )
-        except (ConfigurationError, RedeliveryError):
-            raise
+        except (ConfigurationError, RedeliveryError, UnreadableTopicError):
+            raise  # an unreadable agency batch is named as such: no traceback
         except Exception as error:
             # Stop at once: records already published without their audit decision are
             # listed by `lovhub audit reconcile`; run it before retrying.

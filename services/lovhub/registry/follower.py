@@ -12,6 +12,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from lovhub.kafka.unreadable import UNREADABLE_BATCH_ERRORS, UnreadableTopicError
 from lovhub.policy import Policy
 from lovhub.provisioning.topology import RECIPIENT_REGISTRY
 from lovhub.registry.directory import RecipientDirectory
@@ -80,7 +81,13 @@ class RegistryFollower:
 
     async def _fetch(self, *, timeout_ms: int) -> bool:
         assert self._consumer is not None
-        batch = await self._consumer.getmany(*self._partitions, timeout_ms=timeout_ms)
+        try:
+            batch = await self._consumer.getmany(*self._partitions, timeout_ms=timeout_ms)
+        except UNREADABLE_BATCH_ERRORS as error:
+            # Fail closed: no change applies past a batch this client cannot decode (a
+            # suspension may be in it); the position stays before it and the next poll
+            # tries again.
+            raise UnreadableTopicError(self.topic, self._partitions[0].partition, error) from error
         records = sorted(
             (record for chunk in batch.values() for record in chunk),
             key=lambda r: (r.partition, r.offset),

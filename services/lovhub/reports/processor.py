@@ -15,6 +15,7 @@ interleave the chain and ``lovhub audit verify`` would report the break.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from lovhub.audit.writer import ChainedRecordWriter
 from lovhub.codec import Codec
 from lovhub.codec.store import SchemaStore
 from lovhub.core.outputs import SourcePosition
+from lovhub.kafka.unreadable import READ_FAILURES, cannot_read_reason, rewind_to_committed
 from lovhub.provisioning.topology import (
     AGENCY_REPORTS,
     AUDIT_CHECKPOINTS,
@@ -43,6 +45,8 @@ __all__ = ["ReportCounts", "ReportProcessor", "ReportTopics"]
 log = logging.getLogger(__name__)
 
 _JOIN_GRACE_S = 30.0
+_RETRY_FIRST_S = 0.5
+_RETRY_MAX_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ class ReportProcessor:
         self._stopping: asyncio.Event | None = None
         self._registry = registry  # polled between batches; the caller stops it
         self._signing_key = signing_key
+        # Why the processor holds, while it cannot read a batch (None when it reads).
+        self.unreadable: str | None = None
 
     def stop(self) -> None:
         if self._stopping is not None:
@@ -132,8 +138,26 @@ class ReportProcessor:
             # Idle time counts from the group's first assignment (joining takes a moment),
             # or after a grace period when no report topic matches the pattern.
             idle_since: float | None = None
+            read_delay = _RETRY_FIRST_S
             while not self._stopping.is_set():
-                batch = await consumer.getmany(timeout_ms=200, max_records=self._max_batch)
+                try:
+                    batch = await self._read(consumer, changelog)
+                except READ_FAILURES as error:
+                    # A report batch (or changelog, registry) it cannot decode: hold every
+                    # report and retry, never crash (one provider must not stop the others'
+                    # reports for good, nor be skipped).
+                    self.unreadable = cannot_read_reason(
+                        self.topics.reports_pattern, error, read_delay
+                    )
+                    log.error("%s", self.unreadable)
+                    await rewind_to_committed(consumer)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stopping.wait(), read_delay)
+                    read_delay = min(read_delay * 2, _RETRY_MAX_S)
+                    continue
+                if self.unreadable is not None:
+                    log.warning("report topics read again: the report processor continues")
+                    self.unreadable = None
                 now = time.monotonic()
                 if not batch:
                     if idle_since is None and (
@@ -141,15 +165,11 @@ class ReportProcessor:
                     ):
                         idle_since = now
                     idle_for = 0.0 if idle_since is None else now - idle_since
+                    read_delay = _RETRY_FIRST_S
                     if idle_exit_after and idle_for > idle_exit_after:
                         break
                     continue
                 idle_since = now
-                await changelog.catch_up()
-                if self._registry is not None:
-                    directory = await self._registry.poll()
-                    if directory is not None:
-                        self.core.use_recipients(directory.as_mapping())
                 await self._process_batch(consumer, producer, writer, batch)
         except Exception as error:
             log.error("report processor stopped without committing: %s", type(error).__name__)
@@ -161,6 +181,19 @@ class ReportProcessor:
                 await producer.stop()
             await writer.stop()
             await changelog.stop()
+
+    async def _read(
+        self, consumer: AIOKafkaConsumer, changelog: _ChangelogFollower
+    ) -> dict[TopicPartition, list[Any]]:
+        """The next batch, with the pseudonym index and the recipients brought up to date."""
+        batch = await consumer.getmany(timeout_ms=200, max_records=self._max_batch)
+        if batch:
+            await changelog.catch_up()
+            if self._registry is not None:
+                directory = await self._registry.poll()
+                if directory is not None:
+                    self.core.use_recipients(directory.as_mapping())
+        return batch
 
     async def _process_batch(
         self,
