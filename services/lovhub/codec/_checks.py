@@ -37,6 +37,15 @@ __all__ = [
 
 _EPOCH_DAY = datetime.date(1970, 1, 1)
 
+#: Bounds on what one agency record may carry (issue 10, findings 9 and 17): far above any
+#: real record, far below what would make its deliveries exceed Kafka's request limit.
+MAX_TEXT_CHARS = 500
+MAX_LONG_TEXT_CHARS = 4000
+MAX_ITEMS = 100
+#: Dates outside these years are input errors, never history or plans the agency keeps.
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2100
+
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # Catalogue ids (purposes, data categories, codes) are identifiers, never prose.
 CATALOGUE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
@@ -63,13 +72,19 @@ def items(record: Fields, key: str, base: str) -> list[tuple[str, Fields]]:
     path = join(base, key)
     if not isinstance(values, list | tuple):
         raise fail(FieldProblem.SCHEMA_MISMATCH, path)
+    bounded(values, path)
     for index, value in enumerate(values):
         if not isinstance(value, Mapping):
             raise fail(FieldProblem.SCHEMA_MISMATCH, f"{path}[{index}]")
     return [(f"{path}[{index}]", value) for index, value in enumerate(values)]
 
 
-def text(record: Fields, key: str, base: str = "") -> str:
+def bounded(values: list[object] | tuple[object, ...], path: str) -> None:
+    if len(values) > MAX_ITEMS:
+        raise fail(FieldProblem.TOO_MANY_ITEMS, path)
+
+
+def text(record: Fields, key: str, base: str = "", *, max_chars: int = MAX_TEXT_CHARS) -> str:
     value = record.get(key)
     if not isinstance(value, str):
         raise fail(
@@ -78,11 +93,34 @@ def text(record: Fields, key: str, base: str = "") -> str:
         )
     if not value.strip():
         raise fail(FieldProblem.EMPTY, join(base, key))
+    if len(value) > max_chars:
+        raise fail(FieldProblem.TOO_LONG, join(base, key))
     return value
 
 
-def optional_text(record: Fields, key: str, base: str = "") -> str | None:
-    return None if record.get(key) is None else text(record, key, base)
+def optional_text(
+    record: Fields, key: str, base: str = "", *, max_chars: int = MAX_TEXT_CHARS
+) -> str | None:
+    return None if record.get(key) is None else text(record, key, base, max_chars=max_chars)
+
+
+def plausible_day(value: object, path: str) -> None:
+    """A ``date`` field (either in-memory form), if set, inside the plausible years."""
+    day = as_date(value)
+    if day is not None and not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise fail(FieldProblem.IMPLAUSIBLE_DATE, path)
+
+
+def plausible_instant(value: object, path: str) -> None:
+    """A ``timestamp-millis`` field (datetime, or int millis without logical types)."""
+    if isinstance(value, datetime.datetime):
+        year = value.year
+    elif isinstance(value, int) and not isinstance(value, bool):
+        year = 1970 + value // 31_556_952_000  # millis in a mean Gregorian year
+    else:
+        return
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise fail(FieldProblem.IMPLAUSIBLE_DATE, path)
 
 
 def matching(
@@ -110,6 +148,7 @@ def catalogue_ids(record: Fields, key: str, base: str) -> None:
         raise fail(FieldProblem.SCHEMA_MISMATCH, path)
     if not values:
         raise fail(FieldProblem.MISSING, path)
+    bounded(values, path)
     for index, value in enumerate(values):
         if not isinstance(value, str) or CATALOGUE_ID.fullmatch(value) is None:
             raise fail(FieldProblem.BAD_CATALOGUE_ID, f"{path}[{index}]")
@@ -139,6 +178,8 @@ def as_date(value: object) -> datetime.date | None:
 
 
 def ordered(record: Fields, first: str, last: str, base: str) -> None:
+    plausible_day(record.get(first), join(base, first))
+    plausible_day(record.get(last), join(base, last))
     start, end = as_date(record.get(first)), as_date(record.get(last))
     if start is not None and end is not None and end < start:
         raise fail(FieldProblem.BAD_RANGE, join(base, last))

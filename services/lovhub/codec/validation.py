@@ -16,12 +16,14 @@ from lovhub.codec._checks import (
     CATALOGUE_ID,
     EMAIL,
     LANGUAGE,
+    MAX_LONG_TEXT_CHARS,
     MUNICIPALITY_CODE,
     PHONE,
     POSTAL_CODE,
     Fields,
     as_date,
     body_of,
+    bounded,
     catalogue_ids,
     fail,
     int_in,
@@ -30,6 +32,7 @@ from lovhub.codec._checks import (
     matching,
     optional_text,
     ordered,
+    plausible_instant,
     recipient_id,
     text,
     uuid_field,
@@ -98,6 +101,7 @@ def _registration(body: Fields, base: str) -> None:
     languages = body.get("languages") or []
     if not isinstance(languages, list | tuple):
         raise fail(FieldProblem.SCHEMA_MISMATCH, f"{base}.languages")
+    bounded(languages, f"{base}.languages")
     for index, language in enumerate(languages):
         if not isinstance(language, str) or LANGUAGE.fullmatch(language) is None:
             raise fail(FieldProblem.BAD_LANGUAGE_CODE, f"{base}.languages[{index}]")
@@ -116,7 +120,7 @@ def _assessment(body: Fields, base: str) -> None:
         raise fail(FieldProblem.MISSING, join(base, "reasons"))
     for path, reason in items(body, "reasons", base):
         matching(reason, "code", path, CATALOGUE_ID, FieldProblem.BAD_CATALOGUE_ID)
-        text(reason, "text", path)
+        text(reason, "text", path, max_chars=MAX_LONG_TEXT_CHARS)
 
 
 def _assignment(body: Fields, base: str) -> None:
@@ -161,6 +165,7 @@ def _consent_given(body: Fields, base: str) -> None:
     recipient_id(body, "recipient_id", base)
     catalogue_ids(body, "purposes", base)
     catalogue_ids(body, "data_categories", base)
+    plausible_instant(body.get("valid_until"), join(base, "valid_until"))
     _consent_recorder(body, base)
 
 
@@ -190,8 +195,27 @@ _EVENT_CHECKS: Mapping[str, Callable[[Fields, str], None]] = {
 }
 
 
+def _bounded_everywhere(value: object, path: str) -> None:
+    """No string or list anywhere in the record beyond the bounds, whatever field it is:
+    the per-field checks above are tighter where they know the field."""
+    if isinstance(value, str):
+        if len(value) > MAX_LONG_TEXT_CHARS:
+            raise fail(FieldProblem.TOO_LONG, path or "<record>")
+    elif isinstance(value, list | tuple):
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
+            _bounded_everywhere(value[1], path)  # a union branch: (record name, record)
+            return
+        bounded(value, path)
+        for index, item in enumerate(value):
+            _bounded_everywhere(item, f"{path}[{index}]")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _bounded_everywhere(item, join(path, str(key)))
+
+
 def validate_jobseeker_event(record: Fields) -> None:
     """Raise :class:`InvalidFieldError` for the first problem in a ``JobseekerEvent``."""
+    _bounded_everywhere(record, "")
     uuid_field(record, "event_id")
     text(record, "producing_system")
     jobseeker_id = text(record, "jobseeker_id")
@@ -199,6 +223,7 @@ def validate_jobseeker_event(record: Fields) -> None:
         # The key of the topic must stay opaque; a personal id there would leak everywhere.
         raise fail(FieldProblem.PERSONAL_ID_NOT_ALLOWED, "jobseeker_id")
     int_in(record, "schema_version", "", 1, 2**31 - 1)
+    plausible_instant(record.get("occurred_at"), "occurred_at")
     if record.get("trace_id") is not None:
         text(record, "trace_id")
     name, body = body_of(record, EVENT_BODY_TYPES, "event_type")

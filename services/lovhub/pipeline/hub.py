@@ -20,6 +20,7 @@ from lovhub.codec import (
     JOBSEEKER_EVENT,
     Codec,
     CodecError,
+    FieldProblem,
     SchemaNotKnownYetError,
     SchemaRegistryError,
     validate_jobseeker_event,
@@ -46,6 +47,10 @@ __all__ = ["HubPipeline"]
 _PROVIDER_EVENTS = ("ASSIGNMENT_STARTED", "ASSIGNMENT_ENDED")
 _CONSENT_EVENTS = ("CONSENT_GIVEN", "CONSENT_WITHDRAWN")
 _RESTRICTING_EVENTS = ("CONSENT_WITHDRAWN", "ASSIGNMENT_ENDED", "PROTECTED_IDENTITY_SET")
+# Field problems audited under their own reason (implausible input, not a malformed field).
+_OWN_AUDIT_REASON = frozenset(
+    {FieldProblem.TOO_LONG, FieldProblem.TOO_MANY_ITEMS, FieldProblem.IMPLAUSIBLE_DATE}
+)
 
 
 class HubPipeline:
@@ -116,7 +121,10 @@ class HubPipeline:
         except (CodecError, CryptoError) as error:
             reason = getattr(error, "dead_letter_reason", "OTHER")
             path = getattr(error, "path", None)
-            wrapped = Rejection(reason, error.code, path)
+            problem = getattr(error, "reason", None)
+            audit_reason = problem.value if problem in _OWN_AUDIT_REASON else None
+            code = audit_reason or error.code
+            wrapped = Rejection(reason, code, path, audit_reason=audit_reason)
             return self._rejected(wrapped, value, key, source, state, now, seconds, event)
         except Exception as error:  # a bug must not stop the stream or lose the event
             internal = Rejection("OTHER", f"INTERNAL_{type(error).__name__}")
@@ -194,6 +202,24 @@ class HubPipeline:
                 raise Rejection("UNKNOWN_RECIPIENT", "UNKNOWN_PROVIDER", "body.provider_id")
         if event["event_type"] in _CONSENT_EVENTS and body["recipient_id"] not in self._by_id:
             raise Rejection("UNKNOWN_RECIPIENT", "UNKNOWN_RECIPIENT", "body.recipient_id")
+        if event["event_type"] in ("ASSIGNMENT_STARTED", "CONSENT_GIVEN"):
+            self._check_catalogue(body)
+
+    def _check_catalogue(self, body: dict[str, Any]) -> None:
+        """A basis may only name purposes and categories the policy's catalogue has: an
+        assignment "for marketing" or a consent to "everything" is refused at the door."""
+        for index, purpose in enumerate(body["purposes"]):
+            if self.policy.purpose(purpose) is None:
+                path = f"body.purposes[{index}]"
+                raise Rejection(
+                    "INVALID_FIELD", "UNKNOWN_PURPOSE", path, audit_reason="UNKNOWN_PURPOSE"
+                )
+        for index, category in enumerate(body.get("data_categories") or ()):
+            if self.policy.category(category) is None:
+                path = f"body.data_categories[{index}]"
+                raise Rejection(
+                    "INVALID_FIELD", "UNKNOWN_CATEGORY", path, audit_reason="UNKNOWN_CATEGORY"
+                )
 
     def _share(
         self,

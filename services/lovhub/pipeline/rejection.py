@@ -32,11 +32,21 @@ class Rejection(Exception):
     ``error_code`` and ``field_path`` are safe: codes and paths, never values.
     """
 
-    def __init__(self, reason: str, error_code: str, field_path: str | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        error_code: str,
+        field_path: str | None = None,
+        *,
+        audit_reason: str | None = None,
+    ) -> None:
         super().__init__(error_code)
         self.reason = reason if reason in _SAFE_DETAIL else "OTHER"
         self.error_code = error_code
         self.field_path = field_path
+        # The audit's reason where it says more than the dead letter's enum symbol can
+        # (e.g. TOO_LONG, EVENT_ID_REUSED); the dead letter keeps it as its error code.
+        self.audit_reason = audit_reason or self.reason
 
 
 def dead_letter_record(
@@ -109,7 +119,7 @@ def reject(
         decision_key=event_id or letter_id,
         recipient_id=None,
         outcome="REJECTED",
-        reason=rejection.reason,
+        reason=rejection.audit_reason,
         event=known_event,
         audit_pseudonym=audit_pseudonym,
         policy_version=None,
