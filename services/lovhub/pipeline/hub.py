@@ -47,6 +47,9 @@ __all__ = ["HubPipeline"]
 _PROVIDER_EVENTS = ("ASSIGNMENT_STARTED", "ASSIGNMENT_ENDED")
 _CONSENT_EVENTS = ("CONSENT_GIVEN", "CONSENT_WITHDRAWN")
 _RESTRICTING_EVENTS = ("CONSENT_WITHDRAWN", "ASSIGNMENT_ENDED", "PROTECTED_IDENTITY_SET")
+#: The largest delivery the hub writes: below Kafka's default 1 MiB request limit with room
+#: for the batch framing, so an accepted event can always be written (never retried for ever).
+MAX_DELIVERY_BYTES = 900_000
 # Field problems audited under their own reason (implausible input, not a malformed field).
 _OWN_AUDIT_REASON = frozenset(
     {FieldProblem.TOO_LONG, FieldProblem.TOO_MANY_ITEMS, FieldProblem.IMPLAUSIBLE_DATE}
@@ -264,6 +267,8 @@ class HubPipeline:
                     )
                 )
                 continue
+            if len(built.record.value) > MAX_DELIVERY_BYTES:
+                raise Rejection("OVERSIZED", "OUTPUT_TOO_LARGE", audit_reason="OUTPUT_TOO_LARGE")
             deliveries.append(built.record)
             audits.append(
                 PendingAudit(

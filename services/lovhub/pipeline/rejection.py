@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from typing import Any
 
 from lovhub.codec import DEAD_LETTER_RECORD, Codec
@@ -11,7 +13,11 @@ from lovhub.crypto import RecipientPublicKey, seal_for_operators
 from lovhub.pipeline.audit import audit_decision
 from lovhub.pipeline.ids import dead_letter_id
 
-__all__ = ["Rejection", "dead_letter_record", "reject"]
+__all__ = ["MAX_DEAD_LETTER_PAYLOAD", "Rejection", "dead_letter_record", "reject"]
+
+#: A payload larger than this is not kept in its dead letter (the letter would exceed
+#: Kafka's request limit and stall the writer): only its SHA-256 and length are sealed.
+MAX_DEAD_LETTER_PAYLOAD = 512 * 1024
 
 _SAFE_DETAIL = {
     "MALFORMED": "the bytes are not a record in a known framing",
@@ -63,8 +69,14 @@ def dead_letter_record(
     """The dead letter (payload sealed to the operators, nothing personal in clear) and its
     id, derived from the source position so a replay gives the same id."""
     letter_id = dead_letter_id(source.topic, source.partition, source.offset)
+    kept, detail = payload or b"", _SAFE_DETAIL[rejection.reason]
+    if len(kept) > MAX_DEAD_LETTER_PAYLOAD:
+        kept = json.dumps(
+            {"payload_sha256": hashlib.sha256(kept).hexdigest(), "payload_bytes": len(kept)}
+        ).encode()
+        detail += "; too large to keep: only its SHA-256 and length are sealed"
     sealed = seal_for_operators(
-        payload or b"",
+        kept,
         dead_letter_id=letter_id,
         operator_key=operator_key,
         clock=lambda: clock_seconds,
@@ -78,7 +90,7 @@ def dead_letter_record(
         "reason": rejection.reason,
         "error_code": rejection.error_code,
         "field_path": rejection.field_path,
-        "detail": _SAFE_DETAIL[rejection.reason],
+        "detail": detail,
         "operator_key_id": sealed.key_id,
         "encrypted_payload": sealed.sealed,
     }
