@@ -19,6 +19,7 @@ fixed cadence (lovhub.audit.checkpoints; docs/audit-evidence.md).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ from lovhub.audit.checkpoints import CheckpointCadence, CheckpointSchedule
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
 from lovhub.kafka.tail import read_last_record
+from lovhub.kafka.unreadable import READ_FAILURES, cannot_read_reason, rewind_to_committed
 from lovhub.registry.follower import RegistryFollower
 from lovhub.worker.batch import BatchWork, WriteFailed
 from lovhub.worker.evidence import CheckpointPublisher, hold_batch, write_batch
@@ -151,14 +153,31 @@ class HubWorker:
         consumer.subscribe([self.topics.source], listener=_Restore(self))
         idle_since = time.monotonic()
         last_health = 0.0
+        read_delay = RETRY_FIRST_SECONDS
         try:
             while not self._stopping.is_set():
                 if self.health_file and time.monotonic() - last_health > 1.0:
                     self.health.write(self.health_file)
                     last_health = time.monotonic()
-                await self._follow_registry()
-                batch = await consumer.getmany(timeout_ms=200, max_records=self.max_batch)
+                try:
+                    await self._follow_registry()
+                    batch = await consumer.getmany(timeout_ms=200, max_records=self.max_batch)
+                except READ_FAILURES as error:
+                    # A batch it cannot decode (codec, corruption) or an unreadable registry:
+                    # held and retried in the group, never a crash loop (lovhub.kafka.unreadable).
+                    self.health.fail(cannot_read_reason(self.topics.source, error, read_delay))
+                    log.error("%s", self.health.reason)
+                    if self.health_file:
+                        self.health.write(self.health_file)
+                    await rewind_to_committed(consumer)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stopping.wait(), read_delay)
+                    read_delay = min(read_delay * 2, RETRY_MAX_SECONDS)
+                    continue
+                if self.health.reason.startswith("fail closed: cannot read"):
+                    self.health.recover()  # read again; the backoff resets once caught up
                 if not batch:
+                    read_delay = RETRY_FIRST_SECONDS
                     await self._checkpoint_when_idle()
                     if idle_exit_after and time.monotonic() - idle_since > idle_exit_after:
                         break
