@@ -22,6 +22,7 @@ from typing import Any
 from lovhub.audit.chain import ChainHead, check_link
 from lovhub.audit.checkpoints import signature_valid
 from lovhub.audit.signing import VerifyingKeys
+from lovhub.errors import LovhubError
 
 __all__ = ["REFUSED_REASON", "ResumeRefused", "resume_head"]
 
@@ -29,8 +30,10 @@ Encode = Callable[[Mapping[str, Any]], bytes]
 REFUSED_REASON = "audit tail does not extend the last checkpoint"
 
 
-class ResumeRefused(Exception):
+class ResumeRefused(LovhubError):
     """The chain's tail does not extend its last signed checkpoint; do not append."""
+
+    code = "RESUME_REFUSED"
 
     def __init__(self, topic: str, partition: int, detail: str) -> None:
         super().__init__(f"{REFUSED_REASON}: {topic}[{partition}]: {detail}")

@@ -2,7 +2,9 @@
 
 The hub workers chain ``lov.hub.audit.v1`` themselves, one chain per agency partition. Every
 other writer of evidence owns a whole single-partition topic and appends through this class:
-it reads the partition's last record to learn where the chain continues, links each new
+it reads the partition's last record to learn where the chain continues (with a signing
+key: only once the records since the chain's newest checkpoint signed with that key link up
+to the tail, lovhub.audit.resume; a forged tail is ResumeRefused), links each new
 record onto it and waits for the broker's acknowledgement before returning the offsets.
 
 Exactly one writer may append to a chain at a time; a second concurrent writer would
@@ -27,7 +29,7 @@ from lovhub.audit.checkpoints import build_checkpoint
 from lovhub.audit.signing import SigningKey
 from lovhub.codec import AUDIT_CHECKPOINT, AUDIT_DECISION, Codec
 from lovhub.codec.store import SchemaStore
-from lovhub.kafka.tail import read_last_record
+from lovhub.kafka.tail import read_last_record, verified_tail
 from lovhub.provisioning.topology import AUDIT_CHECKPOINTS
 
 __all__ = ["ChainedRecordWriter", "head_after"]
@@ -73,8 +75,21 @@ class ChainedRecordWriter:
         self.checkpoints_written = 0
 
     async def start(self) -> None:
-        last = await read_last_record(self._client_config, self.topic, 0)
-        self.head = head_after(None if last is None else self._codec.decode(last, self._schema))
+        """Resume where the chain ends; with a signing key, only after checking that its tail
+        extends the newest checkpoint signed with that key (ResumeRefused otherwise)."""
+        if self._signing_key is None:
+            last = await read_last_record(self._client_config, self.topic, 0)
+            self.head = head_after(None if last is None else self._codec.decode(last, self._schema))
+        else:
+            _, self.head = await verified_tail(
+                self._client_config,
+                topic=self.topic,
+                partition=0,
+                checkpoint_topic=self._checkpoint_topic,
+                keys=self._signing_key.verifying_keys(),
+                decode_record=lambda value: self._codec.decode(value, self._schema),
+                record_encode=self._canonical,
+            )
         self._producer = AIOKafkaProducer(
             **self._client_config, acks="all", enable_idempotence=True
         )

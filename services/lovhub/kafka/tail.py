@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-__all__ = ["read_last_record"]
+from lovhub.audit.canonical import canonical_encoder
+from lovhub.audit.chain import ChainHead
+from lovhub.audit.resume import ResumeRefused, resume_head
+from lovhub.audit.signing import VerifyingKeys
+from lovhub.codec import AUDIT_CHECKPOINT, SingleObjectCodec
+from lovhub.codec.errors import SchemaRegistryError
+from lovhub.codec.store import default_store
+from lovhub.errors import LovhubError
+
+__all__ = ["newest_checkpoint", "read_last_record", "read_records_from", "verified_tail"]
 
 
 async def read_last_record(
@@ -40,3 +50,116 @@ async def read_last_record(
         return last
     finally:
         await reader.stop()
+
+
+async def read_records_from(
+    client_config: dict[str, Any], topic: str, partition: int, start: int
+) -> tuple[list[tuple[int, bytes]], int]:
+    """Every ``(offset, value)`` of one partition from ``start`` (clamped to the log start)
+    to its end as of now, and that end offset."""
+    reader = AIOKafkaConsumer(**client_config, enable_auto_commit=False)
+    await reader.start()
+    try:
+        tp = TopicPartition(topic, partition)
+        reader.assign([tp])
+        end = (await reader.end_offsets([tp]))[tp]
+        first = (await reader.beginning_offsets([tp]))[tp]
+        out: list[tuple[int, bytes]] = []
+        if end <= max(start, first):
+            return out, end
+        reader.seek(tp, max(start, first))
+        empty_polls = 0
+        while await reader.position(tp) < end and empty_polls < 10:
+            records = (await reader.getmany(tp, timeout_ms=1000)).get(tp, [])
+            empty_polls = 0 if records else empty_polls + 1
+            out.extend((r.offset, r.value) for r in records if r.offset < end)
+        return out, end
+    finally:
+        await reader.stop()
+
+
+async def newest_checkpoint(
+    client_config: dict[str, Any],
+    checkpoint_topic: str,
+    chain: tuple[str, int],
+    decode: Callable[[bytes], Mapping[str, Any]],
+    *,
+    window: int = 500,
+) -> Mapping[str, Any] | None:
+    """The newest checkpoint of ``chain`` (audit topic, partition) in the single-partition
+    checkpoint topic, read backwards in windows; None when the chain has none."""
+    reader = AIOKafkaConsumer(**client_config, enable_auto_commit=False)
+    await reader.start()
+    try:
+        tp = TopicPartition(checkpoint_topic, 0)
+        reader.assign([tp])
+        end = (await reader.end_offsets([tp]))[tp]
+        first = (await reader.beginning_offsets([tp]))[tp]
+        key = f"{chain[0]}/{chain[1]}".encode()
+        upper = end
+        while upper > first:
+            lower = max(first, upper - window)
+            reader.seek(tp, lower)
+            found: Mapping[str, Any] | None = None
+            empty_polls = 0
+            while await reader.position(tp) < upper and empty_polls < 10:
+                records = (await reader.getmany(tp, timeout_ms=1000)).get(tp, [])
+                empty_polls = 0 if records else empty_polls + 1
+                for record in records:
+                    if record.offset < upper and record.key == key and record.value:
+                        found = decode(record.value)
+            if found is not None:
+                return found
+            upper = lower
+        return None
+    finally:
+        await reader.stop()
+
+
+async def verified_tail(
+    client_config: dict[str, Any],
+    *,
+    topic: str,
+    partition: int,
+    checkpoint_topic: str,
+    keys: VerifyingKeys,
+    decode_record: Callable[[bytes], Mapping[str, Any]],
+    record_encode: Callable[[Mapping[str, Any]], bytes],
+) -> tuple[bytes | None, ChainHead]:
+    """The last record of a chain and the head after it, only when the tail extends the
+    chain's newest checkpoint signed with ``keys`` (lovhub.audit.resume); otherwise
+    :class:`ResumeRefused`, and the writer must not append."""
+    codec = SingleObjectCodec(default_store())
+
+    def refused(detail: str) -> ResumeRefused:
+        return ResumeRefused(topic, partition, detail)
+
+    try:
+        checkpoint = await newest_checkpoint(
+            client_config,
+            checkpoint_topic,
+            (topic, partition),
+            lambda value: codec.decode(value, AUDIT_CHECKPOINT),
+        )
+    except LovhubError as error:
+        raise refused(f"unreadable checkpoint ({type(error).__name__})") from error
+    start = 0 if checkpoint is None else int(checkpoint["offset"])
+    raw, _ = await read_records_from(client_config, topic, partition, start)
+    decoded = []
+    for offset, value in raw:
+        try:
+            decoded.append((offset, decode_record(value)))
+        except SchemaRegistryError:
+            raise  # transient: the caller holds and retries
+        except LovhubError as error:
+            raise refused(f"unreadable record at offset {offset}") from error
+    head = resume_head(
+        topic=topic,
+        partition=partition,
+        checkpoint=checkpoint,
+        records=decoded,
+        keys=keys,
+        checkpoint_encode=canonical_encoder(default_store(), AUDIT_CHECKPOINT),
+        record_encode=record_encode,
+    )
+    return (raw[-1][1] if raw else None), head

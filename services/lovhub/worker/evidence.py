@@ -5,22 +5,33 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from lovhub.audit.canonical import canonical_encoder
+from lovhub.audit.canonical import canonical_audit_encoder, canonical_encoder
 from lovhub.audit.checkpoints import build_checkpoint
-from lovhub.codec import AUDIT_CHECKPOINT, codec_for, default_store
+from lovhub.audit.resume import REFUSED_REASON, ResumeRefused
+from lovhub.codec import AUDIT_CHECKPOINT, AUDIT_DECISION, codec_for, default_store
 from lovhub.core import state_to_bytes
+from lovhub.kafka.tail import read_last_record, verified_tail
 from lovhub.worker.batch import BatchWork, WriteFailed
 
 if TYPE_CHECKING:
     from lovhub.worker.runner import HubWorker
 
-__all__ = ["CheckpointPublisher", "hold_batch", "write_batch"]
+__all__ = [
+    "CheckpointPublisher",
+    "TailRefused",
+    "hold_batch",
+    "verified_audit_tail",
+    "write_batch",
+]
+
+log = logging.getLogger(__name__)
 
 
 async def _acked(stage: str, sends: list[Any]) -> list[Any]:
@@ -294,3 +305,42 @@ async def hold_batch(worker: HubWorker, consumer: AIOKafkaConsumer, seconds: flo
     finally:
         consumer.resume(*consumer.assignment())
     return not worker.stopping
+
+
+class TailRefused(WriteFailed):
+    """An audit partition's tail does not extend its last checkpoint: the worker holds the
+    batch (nothing delivered or committed) and reports it, as for a failed write."""
+
+    def __init__(self, refused: ResumeRefused) -> None:
+        super().__init__("audit records", refused)
+        self.cause_name = REFUSED_REASON
+        self.refused = refused
+
+
+async def verified_audit_tail(worker: HubWorker, partition: int) -> bytes | None:
+    """The last record of ``worker``'s audit partition, once its tail is proven to extend
+    the newest checkpoint signed with the worker's key (lovhub.audit.resume).
+
+    Without a signing key (checkpoints off) there is nothing to check against: the plain
+    tail. A refusal raises :class:`TailRefused`; the worker's retry loop holds the batch and
+    reports ``fail closed: ... (audit tail does not extend the last checkpoint)``.
+    """
+    config = worker._client_config
+    topic = worker.topics.audit
+    if worker.checkpointing is None:
+        return await read_last_record(config, topic, partition)
+    codec = worker.pipeline.codec  # type: ignore[attr-defined]
+    try:
+        tail, _ = await verified_tail(
+            config,
+            topic=topic,
+            partition=partition,
+            checkpoint_topic=worker.checkpointing.topic,
+            keys=worker.checkpointing.key.verifying_keys(),
+            decode_record=lambda value: codec.decode(value, AUDIT_DECISION),
+            record_encode=canonical_audit_encoder(default_store()),
+        )
+    except ResumeRefused as refused:
+        log.error("fail closed: %s", refused)
+        raise TailRefused(refused) from refused
+    return tail

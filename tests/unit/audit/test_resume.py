@@ -72,7 +72,9 @@ def test_any_modified_record_after_the_checkpoint_is_refused(
     at = data.draw(st.integers(0, length - 2))
     victim = data.draw(st.integers(at, length - 1))
     field = data.draw(
-        st.sampled_from(["hash", "prev_hash", "sequence", "policy_version", "recipient_id", "event_id"])
+        st.sampled_from(
+            ["hash", "prev_hash", "sequence", "policy_version", "recipient_id", "event_id"]
+        )
     )
     decision = dict(records[victim][1])
     if field == "sequence":
