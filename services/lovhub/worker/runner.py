@@ -35,11 +35,15 @@ from lovhub.audit import ChainHead
 from lovhub.audit.checkpoints import CheckpointCadence, CheckpointSchedule
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
-from lovhub.kafka.tail import read_last_record
 from lovhub.kafka.unreadable import READ_FAILURES, cannot_read_reason, rewind_to_committed
 from lovhub.registry.follower import RegistryFollower
 from lovhub.worker.batch import BatchWork, WriteFailed
-from lovhub.worker.evidence import CheckpointPublisher, hold_batch, write_batch
+from lovhub.worker.evidence import (
+    CheckpointPublisher,
+    hold_batch,
+    verified_audit_tail,
+    write_batch,
+)
 from lovhub.worker.health import Checkpointing, WorkerHealth
 from lovhub.worker.store import StateStore
 
@@ -210,7 +214,7 @@ class HubWorker:
         """Bring the local store up to the changelog's end for newly assigned partitions,
         and find where their audit chains continue."""
         for partition in partitions:
-            tail = await read_last_record(self._client_config, self.topics.audit, partition)
+            tail = await verified_audit_tail(self, partition)
             self.chain_heads[partition] = self.pipeline.chain_head_of(tail)
         reader = AIOKafkaConsumer(**self._client_config, enable_auto_commit=False)
         await reader.start()
@@ -302,7 +306,7 @@ class HubWorker:
         # worker: its part of the batch is stale; its records come again from the commit.
         work.keep_partitions(assigned & self.restored)
         for partition in list(work.audits):
-            tail = await read_last_record(self._client_config, self.topics.audit, partition)
+            tail = await verified_audit_tail(self, partition)
             self.chain_heads[partition] = head = self.pipeline.chain_head_of(tail)
             work.resume_after_tail(partition, head.hash if tail else None)
         return work
