@@ -19,6 +19,10 @@ the reason (so every withheld decision has exactly one, reproducible reason):
    names an addressee (an assignment event goes only to the provider it names), the
    recipient is that addressee (``NOTHING_ALLOWED``).
 
+After the recipient checks (1.), consent and protected-identity events only change the hub's state and are never shared: each
+candidate's decision names what the event is (``CONSENT_RECORDED``,
+``CONSENT_WITHDRAWAL_RECORDED``, ``PROTECTION_RECORDED``), not a basis that seems to lapse.
+
 Encryption keys are checked later by the pipeline (``NO_KEY``), once it knows whether any
 delivered field is personal. Candidates are the recipients with any assignment or consent
 in the jobseeker's state at this point, so withheld decisions name the lapsed bases too.
@@ -111,6 +115,14 @@ def decide_event(
     ]
 
 
+_STATE_ONLY: Mapping[str, Reason] = {
+    "CONSENT_GIVEN": Reason.CONSENT_RECORDED,
+    "CONSENT_WITHDRAWN": Reason.CONSENT_WITHDRAWAL_RECORDED,
+    "PROTECTED_IDENTITY_SET": Reason.PROTECTION_RECORDED,
+    "PROTECTED_IDENTITY_CLEARED": Reason.PROTECTION_RECORDED,
+}
+
+
 def _consent_reason(consents: Iterable[Consent], position: int, when: dt.datetime) -> Reason:
     held = list(consents)
     if any(c.withdrawn(position) for c in held):
@@ -139,6 +151,9 @@ def _decide_for(
         insured_until = recipient.insurance_valid_until
         if insured_until is None or insured_until < when.date():
             return Decision.withheld(recipient_id, Reason.RECIPIENT_SUSPENDED)
+    recorded = _STATE_ONLY.get(event["event_type"])
+    if recorded is not None:
+        return Decision.withheld(recipient_id, recorded)
 
     event_type: str = event["event_type"]
     category = policy.category_of(event_type)

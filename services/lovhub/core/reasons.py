@@ -32,3 +32,8 @@ class Reason(StrEnum):
     PURPOSE_UNKNOWN = "PURPOSE_UNKNOWN"
     NOTHING_ALLOWED = "NOTHING_ALLOWED"
     NO_KEY = "NO_KEY"
+    # Events that only change what the hub knows; nothing of them is ever shared, and their
+    # audit says what they are instead of a lapsed basis (issue 10, finding 18).
+    CONSENT_RECORDED = "CONSENT_RECORDED"
+    CONSENT_WITHDRAWAL_RECORDED = "CONSENT_WITHDRAWAL_RECORDED"
+    PROTECTION_RECORDED = "PROTECTION_RECORDED"

@@ -76,6 +76,18 @@ REASON_TEXT: Final[dict[str, dict[Language, str]]] = {
         "sv": "Mottagaren saknade en giltig krypteringsnyckel, så inget skickades.",
         "en": "The recipient had no valid encryption key, so nothing was sent.",
     },
+    "CONSENT_RECORDED": {
+        "sv": "Ditt samtycke registrerades; själva händelsen lämnas aldrig ut.",
+        "en": "Your consent was recorded; the event itself is never shared.",
+    },
+    "CONSENT_WITHDRAWAL_RECORDED": {
+        "sv": "Ditt återkallande av samtycket registrerades; inget lämnas ut med stöd av det.",
+        "en": "Your withdrawal of consent was recorded; nothing is shared on that consent.",
+    },
+    "PROTECTION_RECORDED": {
+        "sv": "Ändringen av skyddade personuppgifter registrerades och lämnades inte ut.",
+        "en": "The change to your protected identity was recorded and not shared.",
+    },
     # Rejection reasons (lovhub.pipeline.rejection).
     "MALFORMED": {
         "sv": "Uppgiften kunde inte läsas och lämnades inte ut.",

@@ -94,6 +94,14 @@ def _one(
         recipient.insurance_valid_until is None or day > recipient.insurance_valid_until
     ):
         return withheld("RECIPIENT_SUSPENDED")  # insurance expiry suspends automatically
+    state_only = {
+        "CONSENT_GIVEN": "CONSENT_RECORDED",
+        "CONSENT_WITHDRAWN": "CONSENT_WITHDRAWAL_RECORDED",
+        "PROTECTED_IDENTITY_SET": "PROTECTION_RECORDED",
+        "PROTECTED_IDENTITY_CLEARED": "PROTECTION_RECORDED",
+    }
+    if event["event_type"] in state_only:  # never shared: audited as what it is
+        return withheld(state_only[event["event_type"]])
     mine = {cid: c for cid, c in consents.items() if c["recipient_id"] == rid}
     live = {
         cid: c
