@@ -96,3 +96,50 @@ def test_worker_holds_unhealthy_on_an_undecodable_batch_and_resumes_without_loss
     assert worker.health.events == len(scenario.records)
     counted, _ = audit_outcomes(settings, topics)
     assert counted == oracle_outcomes(world, topics, read_all(settings, topics.source))
+
+
+def test_audit_reconcile_stops_with_one_line_on_an_undecodable_batch(
+    kafka_broker: TestBroker,
+    kafka_admin: KafkaAdminClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import sys
+
+    import kafka.codec
+
+    from lovhub.cli.main import run
+    from tests.support.hubrun import lovhub_env
+
+    settings = kafka_broker.admin_settings
+    world = build_world()
+    topics = HubTopics.fresh()
+    topics.create(kafka_admin, world)
+    scenario = generate_scenario(world, codec_for(None), jobseekers=5, seed=9, invalid_rate=0.0)
+    produce_compressed(settings, topics.source, scenario.records, "snappy")
+    for name, value in lovhub_env(settings, world, tmp_path).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(kafka.codec, "snappy", None)  # kafka-python: no snappy here
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        [
+            "lovhub",
+            "audit",
+            "reconcile",
+            "--agency-topic",
+            topics.source,
+            "--audit-topic",
+            topics.audit,
+            "--recipients",
+            "file",
+        ],
+    )
+    with pytest.raises(SystemExit) as stopped:
+        run()
+    assert stopped.value.code == 1
+    said = capsys.readouterr().err
+    assert "Traceback" not in said
+    assert f"cannot read {topics.source} partition" in said
+    assert "UnsupportedCodecError" in said
