@@ -186,7 +186,9 @@ class ReportProcessor:
         self, consumer: AIOKafkaConsumer, changelog: _ChangelogFollower
     ) -> dict[TopicPartition, list[Any]]:
         """The next batch, with the pseudonym index and the recipients brought up to date."""
-        batch = await consumer.getmany(timeout_ms=200, max_records=self._max_batch)
+        batch: dict[TopicPartition, list[Any]] = await consumer.getmany(
+            timeout_ms=200, max_records=self._max_batch
+        )
         if batch:
             await changelog.catch_up()
             if self._registry is not None:
