@@ -106,8 +106,19 @@ def test_report_lists_exactly_the_predicted_deliveries(
     assert page.returncode == 0, page.stderr
     html = html_file.read_text(encoding="utf-8")
     assert '<html lang="sv">' in html
-    # The personal id from stdin, as an operator should pass it (not in shell history).
-    text = _report(env, topics, "--jobseeker", "-", "--format", "text", stdin=personal_id).stdout
+    # The personal id from stdin, as an operator should pass it (not in shell history); and
+    # read-only tools need no signing key (only writers load it): the file is not even there.
+    readonly = {**env, "LOVHUB_AUDIT_SIGNING_KEY_FILE": str(tmp_path / "no-such.key")}
+    told = _report(readonly, topics, "--jobseeker", "-", "--format", "text", stdin=personal_id)
+    assert told.returncode == 0, told.stderr
+    text = told.stdout
+    replayed = run_lovhub(
+        readonly, "audit", "replay", "--audit-topic", topics.audit, "--jobseeker-id", chosen
+    )
+    assert replayed.returncode == 0, replayed.stderr
+    lines = [json.loads(line) for line in replayed.stdout.splitlines() if line.strip()]
+    assert lines
+    assert all(d["jobseeker_audit_pseudonym"] == pseudonym for d in lines)
     for rendering in (html, text, result.stdout):
         assert not any(j in rendering for j in others)
         assert not any(pid in rendering for pid in others_pids)

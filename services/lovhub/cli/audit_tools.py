@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Mapping
@@ -41,7 +42,7 @@ from lovhub.pipeline.hub import default_recipient_topic
 from lovhub.pipeline.ids import dead_letter_id
 from lovhub.provisioning.topology import AGENCY_EVENTS
 from lovhub.pseudonyms import Pseudonymiser
-from lovhub.runtime import load_materials
+from lovhub.runtime import MIN_SECRET_BYTES
 from lovhub.settings import HubSettings, load_kafka_settings
 
 __all__ = ["PersonNotFoundError", "reconcile", "replay", "report"]
@@ -90,8 +91,24 @@ def _audit_pseudonyms(
                 "if it may have aged out, ask the agency for the jobseeker id and use "
                 "--jobseeker-id"
             )
-    pseudonymiser = Pseudonymiser(load_materials().hub_secret)
+    pseudonymiser = Pseudonymiser(_hub_secret())
     return frozenset(pseudonymiser.for_audit(i) for i in ids)
+
+
+def _hub_secret() -> bytes:
+    """Only the pseudonym secret: read-only tools never load the hub's signing key (only
+    writers do), nor its other start-up files."""
+    variable = "LOVHUB_HUB_SECRET_FILE"
+    path = os.environ.get(variable)
+    if not path:
+        raise ConfigurationError(f"{variable} is not set")
+    try:
+        secret = bytes.fromhex(Path(path).expanduser().read_text(encoding="utf-8").strip())
+    except (OSError, ValueError) as error:
+        raise ConfigurationError(f"cannot load the pseudonym secret: {error}") from error
+    if len(secret) < MIN_SECRET_BYTES:
+        raise ConfigurationError(f"{path} must hold at least {MIN_SECRET_BYTES} bytes (hex)")
+    return secret
 
 
 def replay(
