@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 from kafka import KafkaAdminClient
 
 from lovhub.audit import ChainHead, link
 from lovhub.audit.canonical import canonical_audit_encoder
-from lovhub.audit.signing import load_signing_key
+from lovhub.audit.signing import SigningKey, load_signing_key
 from lovhub.codec import AUDIT_DECISION, codec_for, default_store
 from lovhub.kafka import producer
 from tests.support.broker import TestBroker
@@ -109,3 +110,37 @@ def test_verify_without_a_public_key_refuses(kafka_broker: TestBroker, tmp_path:
     )
     assert result.returncode != 0
     assert "public key" in (result.stdout + result.stderr)
+
+
+def test_verify_fails_when_a_chained_topic_is_missing(
+    kafka_broker: TestBroker, tmp_path: Path
+) -> None:
+    """Deleting a whole audit topic (and with it every record) is lost evidence: verify
+    must fail, not report a clean run over what is left."""
+    settings = kafka_broker.admin_settings
+    assert settings.sasl_password is not None
+    key = SigningKey.generate()
+    public = tmp_path / "hub.key.pub"
+    public.write_text(key.public_pem(), encoding="ascii")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "COLUMNS": "250",
+        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "LOVHUB_KAFKA_SASL_USERNAME": settings.sasl_username or "",
+        "LOVHUB_KAFKA_SASL_PASSWORD": settings.sasl_password.get_secret_value(),
+        "LOVHUB_STATE_DIR": str(tmp_path / "state"),
+        "LOVHUB_AUDIT_PUBLIC_KEY_FILE": str(public),
+    }
+    missing = f"test.{uuid.uuid4().hex[:8]}.gone-audit"
+    result = subprocess.run(
+        [LOVHUB, "audit", "verify", "--topic", missing, "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    assert report["absent_topics"] == [missing]

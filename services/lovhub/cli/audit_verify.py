@@ -229,7 +229,7 @@ def verify(
 
     Reports, per partition, the first break (MODIFIED, BROKEN_LINK, SEQUENCE,
     CHECKPOINT_FORGED, CHECKPOINT_MISMATCH, TRUNCATED, UNREADABLE) at its exact offset;
-    exits 1 on any break.
+    exits 1 on any break and when a chained topic is missing.
     """
     settings = load_kafka_settings()
     keys = _public_keys(public_key)
@@ -262,7 +262,7 @@ def verify(
         out.print_json(json.dumps(_as_json(results, unreadable, absent)))
     else:
         _print_table(results, unreadable, absent)
-    if breaks:
+    if breaks or absent:  # a chained topic that is gone is lost evidence, not a pass
         raise typer.Exit(1)
 
 
@@ -303,7 +303,7 @@ def _as_json(
         for r in results
     ]
     return {
-        "ok": not unreadable and all(r.first_break is None for r in results),
+        "ok": not unreadable and not absent and all(r.first_break is None for r in results),
         "partitions": partitions,
         "unreadable_checkpoints": [finding(f) for f in unreadable],
         "absent_topics": absent,
@@ -339,14 +339,14 @@ def _print_table(
             f"[red]unreadable checkpoint at offset {f.offset}[/red]",
         )
     for name in absent:
-        table.add_row(name, "-", "-", "-", "-", "[yellow]topic absent[/yellow]")
+        table.add_row(name, "-", "-", "-", "-", "[red]topic absent: evidence missing[/red]")
     out.print(table)
     total = sum(r.records for r in results)
     broken_count = sum(1 for r in results if r.first_break) + len(unreadable)
     verdict = (
         "[green]all verify[/green]"
-        if not broken_count
-        else f"[red]{broken_count} with a break[/red]"
+        if not broken_count and not absent
+        else f"[red]{broken_count} with a break, {len(absent)} topics absent[/red]"
     )
     out.print(
         f"{len(results)} partitions, {total} records, "
