@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,11 +63,17 @@ class _FirstCall:
         self.first: float | None = None
 
     def process(
-        self, value: bytes | None, key: bytes | None, source: SourcePosition, state: JobseekerState
+        self,
+        value: bytes | None,
+        key: bytes | None,
+        source: SourcePosition,
+        state: JobseekerState,
+        *,
+        seen_event: Callable[[str], bytes | None] | None = None,
     ) -> EventResult:
         if self.first is None:
             self.first = time.perf_counter()
-        return self._pipeline.process(value, key, source, state)
+        return self._pipeline.process(value, key, source, state, seen_event=seen_event)
 
     def finish_audit(
         self, pending: PendingAudit, delivery: tuple[str, int, int] | None, head: ChainHead

@@ -19,9 +19,10 @@ the reason (so every withheld decision has exactly one, reproducible reason):
    names an addressee (an assignment event goes only to the provider it names), the
    recipient is that addressee (``NOTHING_ALLOWED``).
 
-After the recipient checks (1.), consent and protected-identity events only change the hub's state and are never shared: each
-candidate's decision names what the event is (``CONSENT_RECORDED``,
-``CONSENT_WITHDRAWAL_RECORDED``, ``PROTECTION_RECORDED``), not a basis that seems to lapse.
+After the recipient checks (1.), consent and protected-identity events only change the hub's
+state and are never shared: each candidate's decision names what the event is
+(``CONSENT_RECORDED``, ``CONSENT_WITHDRAWAL_RECORDED``, ``PROTECTION_RECORDED``), not a basis
+that seems to lapse.
 
 Encryption keys are checked later by the pipeline (``NO_KEY``), once it knows whether any
 delivered field is personal. Candidates are the recipients with any assignment or consent

@@ -47,3 +47,6 @@ class EventResult:
     deliveries: tuple[OutboundRecord, ...] = ()
     audits: tuple[PendingAudit, ...] = ()
     dead_letters: tuple[OutboundRecord, ...] = field(default=())
+    # (event id, content digest) of an event id decided for the first time: the shell keeps
+    # it so that a later, different event under the same id is recognised (EVENT_ID_REUSED).
+    new_event_id: tuple[str, bytes] | None = None

@@ -8,7 +8,12 @@ from typing import Any
 
 from lovhub.core.state import Assignment, Consent, JobseekerState
 
-__all__ = ["state_from_bytes", "state_to_bytes"]
+__all__ = ["EVENT_ID_KEY_PREFIX", "state_from_bytes", "state_to_bytes"]
+
+#: Changelog keys of the hub's per-partition event-id index (event id -> digest of the event
+#: decided under it), which shares the state changelog. No jobseeker key starts so: 0xFF never
+#: occurs in UTF-8 text.
+EVENT_ID_KEY_PREFIX = b"\xffevent\x1f"
 
 
 def _date(value: str | None) -> dt.date | None:

@@ -8,8 +8,11 @@ REJECTED audit decision, and the jobseeker's state is left as it was.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from lovhub.audit import ChainHead
@@ -33,7 +36,7 @@ from lovhub.pipeline.audit import audit_decision, delivered_audit
 from lovhub.pipeline.audit_wire import AuditWireEncoder
 from lovhub.pipeline.delivery import build_delivery, minimised_fields
 from lovhub.pipeline.hold import InputHeld
-from lovhub.pipeline.ids import decision_id, delivery_id
+from lovhub.pipeline.ids import decision_id, delivery_id, event_key
 from lovhub.pipeline.keyring import KeyRing
 from lovhub.pipeline.policy_cache import CachedPolicy, recipient_facts
 from lovhub.pipeline.rejection import Rejection, reject
@@ -109,14 +112,20 @@ class HubPipeline:
         key: bytes | None,
         source: SourcePosition,
         state: JobseekerState,
+        *,
+        seen_event: Callable[[str], bytes | None] | None = None,
     ) -> EventResult:
+        """Decide one record. ``seen_event`` tells the digest of the event already decided
+        under an event id (None if none): the shell's index of its partition's event ids."""
         seconds = self.clock()
         now = dt.datetime.fromtimestamp(seconds, dt.UTC)
         event: dict[str, Any] | None = None
         try:
             event = self._decode_or_hold(value)
             self._validate(event, key)
-            return self._share(event, key, source, state, now)
+            new_id = None if seen_event is None else self._first_use(event, seen_event)
+            result = self._share(event, key, source, state, now)
+            return result if new_id is None else replace(result, new_event_id=new_id)
         except InputHeld:
             raise
         except Rejection as rejection:
@@ -208,6 +217,22 @@ class HubPipeline:
         if event["event_type"] in ("ASSIGNMENT_STARTED", "CONSENT_GIVEN"):
             self._check_catalogue(body)
 
+    @staticmethod
+    def _first_use(
+        event: dict[str, Any], seen_event: Callable[[str], bytes | None]
+    ) -> tuple[str, bytes] | None:
+        """(id, digest) when the event id is new; None for a true re-send (same content);
+        a Rejection when the id was used before for another event (issue 10, finding 5)."""
+        digest = event_digest(event)
+        known = seen_event(event["event_id"])
+        if known is None:
+            return event["event_id"], digest
+        if known != digest:
+            raise Rejection(
+                "INVALID_FIELD", "EVENT_ID_REUSED", "event_id", audit_reason="EVENT_ID_REUSED"
+            )
+        return None
+
     def _check_catalogue(self, body: dict[str, Any]) -> None:
         """A basis may only name purposes and categories the policy's catalogue has: an
         assignment "for marketing" or a consent to "everything" is refused at the door."""
@@ -242,7 +267,7 @@ class HubPipeline:
         policy_version = self._decisions_policy.version
         deliveries: list[OutboundRecord] = []
         audits: list[PendingAudit] = []
-        event_id = event["event_id"]
+        event_id = event_key(event["event_id"], event["jobseeker_id"])
         for decision in decisions:
             ident = decision_id(event_id, decision.recipient_id)
             decision, built = self._deliver(decision, event, protected, now, ident)
@@ -316,7 +341,9 @@ class HubPipeline:
             jobseeker_pseudonym=self.pseudonymiser.for_recipient(
                 recipient.id, event["jobseeker_id"]
             ),
-            delivery_id=delivery_id(event["event_id"], recipient.id),
+            delivery_id=delivery_id(
+                event_key(event["event_id"], event["jobseeker_id"]), recipient.id
+            ),
             decision_id=ident,
             policy_version=self._decisions_policy.version,
             encryptor=encryptor,
@@ -356,6 +383,13 @@ class HubPipeline:
             dead_letters=(letter,),
             audits=(audit,),
         )
+
+
+def event_digest(event: dict[str, Any]) -> bytes:
+    """SHA-256 over the decoded event, independent of its framing (a re-send through the
+    other wire format has the same digest)."""
+    text = json.dumps(event, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).digest()[:16]
 
 
 def default_recipient_topic(recipient: Recipient) -> str:

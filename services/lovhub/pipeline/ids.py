@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-__all__ = ["dead_letter_id", "decision_id", "delivery_id", "uuid5_text"]
+__all__ = ["dead_letter_id", "decision_id", "delivery_id", "event_key", "uuid5_text"]
 
 _NAMESPACE = uuid.UUID("6f1c3f0e-5b7a-4a53-9d0c-2b1f1a9e7c41")
 _NAMESPACE_BYTES = _NAMESPACE.bytes
@@ -20,6 +20,13 @@ def uuid5_text(name: str) -> str:
     raw[8] = (raw[8] & 0x3F) | 0x80
     h = raw[:16].hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def event_key(event_id: str, jobseeker_id: str) -> str:
+    """What decision and delivery ids derive from: the event id *and* the jobseeker, so two
+    jobseekers' events that (wrongly) share an event id never merge into one decision or
+    delivery (issue 10, finding 5); one partition's reuse is caught by the worker's index."""
+    return f"{event_id}\x1e{jobseeker_id}"
 
 
 def decision_id(event_id: str, recipient_id: str | None) -> str:

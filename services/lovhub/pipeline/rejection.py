@@ -127,6 +127,8 @@ def reject(
         clock_seconds=clock_seconds,
     )
     event_id = known_event["event_id"] if known_event else None
+    if rejection.audit_reason == "EVENT_ID_REUSED":
+        event_id = None  # the id belongs to the event decided first: never derive from it
     audit = audit_decision(
         decision_key=event_id or letter_id,
         recipient_id=None,

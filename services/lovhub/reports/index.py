@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from lovhub.core.state import Assignment
-from lovhub.core.state_codec import state_from_bytes
+from lovhub.core.state_codec import EVENT_ID_KEY_PREFIX, state_from_bytes
 from lovhub.pseudonyms import PseudonymError, Pseudonymiser
 
 __all__ = ["AssignedJobseeker", "AssignmentPeriod", "PseudonymIndex"]
@@ -63,6 +63,8 @@ class PseudonymIndex:
         if not key:
             self.unreadable += 1
             return
+        if key.startswith(EVENT_ID_KEY_PREFIX):
+            return  # the hub's event-id index shares the changelog; not a jobseeker
         try:
             jobseeker_id = key.decode("utf-8")
         except UnicodeDecodeError:

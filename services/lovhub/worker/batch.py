@@ -51,6 +51,8 @@ class BatchWork:
     commits: dict[int, int]  # source partition -> next offset to commit
     results: list[EventResult]
     states: dict[tuple[int, bytes], JobseekerState]
+    # (partition, event id) -> digest of event ids decided for the first time in this batch
+    event_ids: dict[tuple[int, str], bytes] = field(default_factory=dict)
     placed: list[list[Place | None]] = field(default_factory=list)
     audits: dict[int, list[AuditSlot]] = field(default_factory=dict)
     audits_done: bool = False
@@ -107,4 +109,5 @@ class BatchWork:
         self.placed = [self.placed[i] for i in keep]
         self.commits = {p: o for p, o in self.commits.items() if p in assigned}
         self.states = {k: s for k, s in self.states.items() if k[0] in assigned}
+        self.event_ids = {k: d for k, d in self.event_ids.items() if k[0] in assigned}
         self.audits = {p: s for p, s in self.audits.items() if p in assigned}

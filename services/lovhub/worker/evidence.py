@@ -19,6 +19,7 @@ from lovhub.codec import AUDIT_CHECKPOINT, AUDIT_DECISION, codec_for, default_st
 from lovhub.core import state_to_bytes
 from lovhub.kafka.tail import read_last_record, verified_tail
 from lovhub.worker.batch import BatchWork, WriteFailed
+from lovhub.worker.store import event_id_key
 
 if TYPE_CHECKING:
     from lovhub.worker.runner import HubWorker
@@ -127,6 +128,8 @@ async def _write_changelog(worker: HubWorker, producer: AIOKafkaProducer, work: 
     by_partition: dict[int, list[Entry]] = {}
     for (partition, key), state in work.states.items():
         by_partition.setdefault(partition, []).append((key, state_to_bytes(state), []))
+    for (partition, event_id), digest in work.event_ids.items():
+        by_partition.setdefault(partition, []).append((event_id_key(event_id), digest, []))
     sends: list[Any] = []
     failure: WriteFailed | None = None
     for partition, entries in by_partition.items():

@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,6 +36,7 @@ from lovhub.audit.checkpoints import CheckpointCadence, CheckpointSchedule
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
 from lovhub.kafka.unreadable import READ_FAILURES, cannot_read_reason, rewind_to_committed
+from lovhub.pipeline.hold import InputHeld
 from lovhub.registry.follower import RegistryFollower
 from lovhub.worker.batch import BatchWork, WriteFailed
 from lovhub.worker.evidence import (
@@ -63,6 +64,8 @@ class Pipeline(Protocol):
         key: bytes | None,
         source: SourcePosition,
         state: JobseekerState,
+        *,
+        seen_event: Callable[[str], bytes | None] | None = None,
     ) -> EventResult: ...
 
     def finish_audit(
@@ -126,6 +129,9 @@ class HubWorker:
         self.restored: set[int] = set()
         # Where each audit partition's hash chain continues; read from its tail on restore.
         self.chain_heads: dict[int, ChainHead] = {}
+        # Source partitions held at a record the pipeline cannot decide yet (InputHeld):
+        # partition -> (held offset, reason, when to try again, current backoff).
+        self.held: dict[int, tuple[int, str, float, float]] = {}
         self._stopping: asyncio.Event | None = None
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
@@ -165,6 +171,7 @@ class HubWorker:
                     last_health = time.monotonic()
                 try:
                     await self._follow_registry()
+                    self._release_holds(consumer)
                     batch = await consumer.getmany(timeout_ms=200, max_records=self.max_batch)
                 except READ_FAILURES as error:
                     # A batch it cannot decode (codec, corruption) or an unreadable registry:
@@ -271,10 +278,18 @@ class HubWorker:
                 if not await hold_batch(self, consumer, delay):
                     return  # stopping: leave the batch uncommitted for the next owner
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
-        if failed or not self.health.healthy:
-            self.health.recover()
+        if failed:
             log.warning("writes work again: the worker continues")
-        self.store.put_many((p, k, s) for (p, k), s in work.states.items())
+        if self.held:
+            self._pause_held(consumer)
+        elif failed or not self.health.healthy:
+            self.health.recover()
+        self.store.put_many(
+            ((p, k, s) for (p, k), s in work.states.items()),
+            ((p, event_id, digest) for (p, event_id), digest in work.event_ids.items()),
+        )
+        if not work.commits:  # every partition of the batch is held at its first record
+            return
         try:
             await consumer.commit(
                 {
@@ -319,19 +334,89 @@ class HubWorker:
             self.restored.update(stale)
         results: list[EventResult] = []
         states: dict[tuple[int, bytes], JobseekerState] = {}
+        commits: dict[int, int] = {}
+        event_ids: dict[tuple[int, str], bytes] = {}
         for tp, records in batch.items():
+
+            def seen_event(event_id: str, partition: int = tp.partition) -> bytes | None:
+                known = event_ids.get((partition, event_id))
+                return known if known is not None else self.store.event_digest(partition, event_id)
+
             for record in records:
                 key = record.key or b""
                 current = states.get((tp.partition, key))
                 if current is None:
                     current = self.store.get(tp.partition, key)
                 source = SourcePosition(tp.topic, tp.partition, record.offset)
-                result = self.pipeline.process(record.value, record.key, source, current)
+                try:
+                    result = self.pipeline.process(
+                        record.value, record.key, source, current, seen_event=seen_event
+                    )
+                except InputHeld as held:
+                    # Nothing at or after this record is decided: the partition waits here.
+                    self._hold_partition(tp.partition, record.offset, held)
+                    break
                 if result.state is not None:
                     states[(tp.partition, key)] = result.state
+                if result.new_event_id is not None:
+                    event_id, digest = result.new_event_id
+                    event_ids[(tp.partition, event_id)] = digest
                 results.append(result)
-        commits = {tp.partition: records[-1].offset + 1 for tp, records in batch.items() if records}
-        return BatchWork(commits, results, states)
+                commits[tp.partition] = record.offset + 1
+            else:
+                self._clear_hold(tp.partition)
+        return BatchWork(commits, results, states, event_ids)
+
+    def _hold_partition(self, partition: int, offset: int, held: InputHeld) -> None:
+        previous = self.held.get(partition)
+        backoff = RETRY_FIRST_SECONDS if previous is None else min(previous[3] * 2, 30.0)
+        self.held[partition] = (offset, held.reason, time.monotonic() + backoff, backoff)
+        self.health.fail(
+            f"fail closed: holding {self.topics.source}[{partition}] at offset {offset}: "
+            f"{held.reason} ({held.cause_name}); nothing there is decided or committed; "
+            f"retry in {backoff:.1f}s"
+        )
+        log.error(
+            "holding %s[%d] at %d: %s (%s)",
+            self.topics.source,
+            partition,
+            offset,
+            held.reason,
+            held.cause_name,
+        )
+
+    def _clear_hold(self, partition: int) -> None:
+        if self.held.pop(partition, None) is not None:
+            log.warning("%s[%d] decodes again: no longer held", self.topics.source, partition)
+            if not self.held and self.health.reason.startswith("fail closed: holding"):
+                self.health.recover()
+
+    def _pause_held(self, consumer: AIOKafkaConsumer) -> None:
+        """Back to the held record: later records of its partition were fetched, not decided."""
+        for tp in consumer.assignment():
+            hold = self.held.get(tp.partition)
+            if hold is not None:
+                consumer.seek(tp, hold[0])
+                consumer.pause(tp)
+
+    def _release_holds(self, consumer: AIOKafkaConsumer) -> None:
+        """Held partitions are paused at their held record until their retry time."""
+        if not self.held:
+            return
+        assigned = {tp.partition: tp for tp in consumer.assignment()}
+        now = time.monotonic()
+        for partition, (offset, _, retry_at, _) in list(self.held.items()):
+            tp = assigned.get(partition)
+            if tp is None:  # revoked: its next owner starts from the commit, before it
+                del self.held[partition]
+                continue
+            if now >= retry_at:
+                consumer.seek(tp, offset)
+                consumer.resume(tp)
+            else:
+                consumer.pause(tp)
+        if not self.held and self.health.reason.startswith("fail closed: holding"):
+            self.health.recover()
 
     async def _renew_producer(self) -> None:
         """A fresh idempotent producer: the old one's sequence state is unreliable after

@@ -14,8 +14,10 @@ from pathlib import Path
 from rocksdict import Rdict, WriteBatch
 
 from lovhub.core import JobseekerState, state_from_bytes, state_to_bytes
+from lovhub.core.state_codec import EVENT_ID_KEY_PREFIX
 
-__all__ = ["StateStore"]
+__all__ = ["EVENT_ID_KEY_PREFIX", "StateStore", "event_id_key"]
+
 
 _STATE = b"s:"
 _CHECKPOINT = b"c:"
@@ -30,11 +32,22 @@ class StateStore:
         raw = self._db.get(self._state_key(partition, key))
         return state_from_bytes(raw if isinstance(raw, bytes) else None)
 
-    def put_many(self, items: Iterable[tuple[int, bytes, JobseekerState]]) -> None:
+    def put_many(
+        self,
+        items: Iterable[tuple[int, bytes, JobseekerState]],
+        event_ids: Iterable[tuple[int, str, bytes]] = (),
+    ) -> None:
         batch = WriteBatch()
         for partition, key, state in items:
             batch.put(self._state_key(partition, key), state_to_bytes(state))
+        for partition, event_id, digest in event_ids:
+            batch.put(self._state_key(partition, event_id_key(event_id)), digest)
         self._db.write(batch)
+
+    def event_digest(self, partition: int, event_id: str) -> bytes | None:
+        """The digest of the event decided under ``event_id`` on ``partition``, if any."""
+        raw = self._db.get(self._state_key(partition, event_id_key(event_id)))
+        return raw if isinstance(raw, bytes) else None
 
     def apply_changelog(
         self, partition: int, records: Iterable[tuple[bytes, bytes | None]], last_offset: int
@@ -65,3 +78,7 @@ class StateStore:
     @staticmethod
     def _checkpoint_key(partition: int) -> bytes:
         return _CHECKPOINT + partition.to_bytes(4, "big")
+
+
+def event_id_key(event_id: str) -> bytes:
+    return EVENT_ID_KEY_PREFIX + event_id.encode()

@@ -124,9 +124,11 @@ def test_assignment_based_data_is_resent_marked_with_new_ids(world: World) -> No
 
 
 def _original_delivery_ids(world: World, story: Story, recipient: str) -> set[str]:
-    from lovhub.pipeline.ids import delivery_id
+    from lovhub.pipeline.ids import delivery_id, event_key
 
-    return {delivery_id(e["event_id"], recipient) for e in story.events}
+    return {
+        delivery_id(event_key(e["event_id"], e["jobseeker_id"]), recipient) for e in story.events
+    }
 
 
 def test_the_start_point_bounds_the_run(world: World) -> None:
