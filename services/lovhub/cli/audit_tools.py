@@ -38,7 +38,7 @@ from lovhub.operators.ledger import (
     reconcile as balance,
 )
 from lovhub.operators.report_render import render_html, render_json, render_text
-from lovhub.pipeline.hub import default_recipient_topic
+from lovhub.pipeline.hub import default_recipient_topic, event_digest
 from lovhub.pipeline.ids import dead_letter_id
 from lovhub.provisioning.topology import AGENCY_EVENTS
 from lovhub.pseudonyms import Pseudonymiser
@@ -294,11 +294,14 @@ def _ledger_decision(place: Place, d: Mapping[str, Any]) -> LedgerDecision:
 def _inputs(settings: Any, codec: Any, topic: str) -> list[InputRecord]:
     inputs = []
     for record in stream_topic(settings, topic):
+        digest = None
         try:
-            event_id = codec.decode(record.value, JOBSEEKER_EVENT)["event_id"]
+            event = codec.decode(record.value, JOBSEEKER_EVENT)
+            event_id, digest = event["event_id"], event_digest(event)
         except (CodecError, TypeError):
             event_id = None
-        inputs.append(InputRecord(Place(record.topic, record.partition, record.offset), event_id))
+        place = Place(record.topic, record.partition, record.offset)
+        inputs.append(InputRecord(place, event_id, digest))
     return inputs
 
 
@@ -329,7 +332,8 @@ def _print_ledger(ledger: Ledger, show: int) -> None:
     ):
         table.add_row(name, str(count))
     for name, count in ledger.problems().items():
-        colour = "green" if count == 0 else ("yellow" if "duplicate" in name else "red")
+        benign = "duplicate" in name or "re-sent" in name or "reused" in name
+        colour = "green" if count == 0 else ("yellow" if benign else "red")
         table.add_row(name, f"[{colour}]{count}[/{colour}]")
     out.print(table)
     listed: list[tuple[str, str]] = []
@@ -353,6 +357,13 @@ def _print_ledger(ledger: Ledger, show: int) -> None:
     listed += [
         (f"duplicate delivery {k}", ", ".join(map(str, v)))
         for k, v in ledger.duplicate_deliveries.items()
+    ]
+    listed += [
+        (f"re-sent event {k}", ", ".join(map(str, v))) for k, v in ledger.resent_events.items()
+    ]
+    listed += [
+        (f"reused event id {k} (different events)", ", ".join(map(str, v)))
+        for k, v in ledger.event_id_collisions.items()
     ]
     shown: Counter[str] = Counter()
     for kind, where in listed:

@@ -33,6 +33,9 @@ class InputRecord:
 
     place: Place
     event_id: str | None
+    #: Digest of the decoded event (lovhub.pipeline.hub.event_digest); tells a true re-send
+    #: (same digest) from a reused event id (another digest).
+    digest: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,12 @@ class Ledger:
     records_without_decision: list[RecipientRecordRef] = field(default_factory=list)
     duplicate_decisions: dict[str, list[Place]] = field(default_factory=dict)
     duplicate_deliveries: dict[str, list[Place]] = field(default_factory=dict)
+    #: Event ids on the agency topic more than once with the same content: re-sends.
+    resent_events: dict[str, list[Place]] = field(default_factory=dict)
+    #: Event ids on the agency topic for different events: a producer reused an id. The hub
+    #: rejects a reuse within a partition (EVENT_ID_REUSED) and keeps other jobseekers'
+    #: events apart by their ids; either way the producer must be told.
+    event_id_collisions: dict[str, list[Place]] = field(default_factory=dict)
 
     @property
     def balanced(self) -> bool:
@@ -98,6 +107,8 @@ class Ledger:
             "recipient records without a decision": len(self.records_without_decision),
             "duplicate decisions": len(self.duplicate_decisions),
             "duplicate deliveries": len(self.duplicate_deliveries),
+            "re-sent events": len(self.resent_events),
+            "event ids reused for different events": len(self.event_id_collisions),
         }
 
 
@@ -128,8 +139,11 @@ def reconcile(
 
     seen_events: set[str] = set()
     seen_letters: set[str] = set()
+    copies: dict[str, list[InputRecord]] = defaultdict(list)
     for record in inputs:
         ledger.inputs += 1
+        if record.event_id is not None:
+            copies[record.event_id].append(record)
         letter = dead_letter_id_of(record.place)
         seen_letters.add(letter)
         own = list(by_letter.get(letter, ()))
@@ -176,6 +190,15 @@ def reconcile(
             continue
         if ref.delivery_id is None or ref.delivery_id not in claimed_ids:
             ledger.records_without_decision.append(ref)
+
+    for event_id, same_id in copies.items():
+        if len(same_id) < 2:
+            continue
+        places = sorted(r.place for r in same_id)
+        if len({r.digest for r in same_id}) > 1:
+            ledger.event_id_collisions[event_id] = places
+        else:
+            ledger.resent_events[event_id] = places
 
     ledger.duplicate_decisions = {
         key: sorted(places) for key, places in places_of_decision.items() if len(places) > 1

@@ -210,3 +210,22 @@ def test_a_deleted_record_is_missing() -> None:
     ledger = reconcile(inputs, [decision], [], dead_letter_id_of=letter_of)
     assert not ledger.balanced
     assert ledger.deliveries_missing == [decision]
+
+
+def test_a_re_send_is_told_from_a_reused_event_id() -> None:
+    """Same id and content twice is a re-send; same id, other content, a collision."""
+    inputs = [
+        InputRecord(Place("agency", 0, 0), "e-1", b"same"),
+        InputRecord(Place("agency", 1, 5), "e-1", b"same"),
+        InputRecord(Place("agency", 0, 1), "e-2", b"first"),
+        InputRecord(Place("agency", 2, 3), "e-2", b"other"),
+        InputRecord(Place("agency", 0, 2), "e-3", b"alone"),
+    ]
+    decisions = [
+        LedgerDecision(Place("audit", 0, n), f"d-{n}", event_id, None, "WITHHELD")
+        for n, event_id in enumerate(("e-1", "e-2", "e-3"))
+    ]
+    ledger = reconcile(inputs, decisions, [], dead_letter_id_of=letter_of)
+    assert ledger.resent_events == {"e-1": [Place("agency", 0, 0), Place("agency", 1, 5)]}
+    assert ledger.event_id_collisions == {"e-2": [Place("agency", 0, 1), Place("agency", 2, 3)]}
+    assert ledger.problems()["event ids reused for different events"] == 1
