@@ -20,6 +20,7 @@ RELEASED = {
     "se.lovhub.audit.AuditDecision@1": "c723fbff1f9f5a96",
     "se.lovhub.deadletter.DeadLetterRecord@1": "ba885a5cba27acda",
     "se.lovhub.recipient.RecipientRecord@1": "70c0ed8e55ba3353",
+    "se.lovhub.recipient.RecipientRecord@2": "89c21d3ff68f1d1b",
     "se.lovhub.registry.RecipientChange@1": "ca633285f1f090bd",
     "se.lovhub.report.AgencyProviderReport@1": "93d4b537445dda04",
     "se.lovhub.report.ProviderReport@1": "014cf0e3ecaaf54c",

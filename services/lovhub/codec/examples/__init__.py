@@ -44,6 +44,10 @@ _EXAMPLES: dict[str, Callable[[random.Random], Record]] = {
     f"{names.JOBSEEKER_EVENT}@1": lambda rng: jobseeker_event("REGISTRATION", rng, version=1),
     f"{names.JOBSEEKER_EVENT}@2": lambda rng: jobseeker_event("REGISTRATION", rng, version=2),
     f"{names.RECIPIENT_RECORD}@1": recipient_record,
+    f"{names.RECIPIENT_RECORD}@2": lambda rng: {
+        **recipient_record(rng),
+        "binding": rng.randbytes(32),
+    },
     f"{names.PROVIDER_REPORT}@1": lambda rng: provider_report(rng, report_type="OUTCOME"),
     f"{names.AGENCY_PROVIDER_REPORT}@1": agency_provider_report,
     f"{names.AUDIT_DECISION}@1": audit_decision,
