@@ -20,14 +20,16 @@ class KeyRing:
         self._clock = clock
         self._max_records = max_records
         self._max_age = max_age
-        self._encryptors: dict[tuple[str, str], RecordEncryptor] = {}
+        # Keyed by the key's bytes too: a registry record that reuses a key id for other key
+        # material (an error or an attack on the registry) must never get the old encryptor.
+        self._encryptors: dict[tuple[str, str, str], RecordEncryptor] = {}
 
     def encryptor_for(self, recipient: Recipient, at: dt.datetime) -> RecordEncryptor | None:
         """The encryptor for the recipient's key valid at ``at``; None when it has none."""
         entry = recipient.current_key(at)
         if entry is None:
             return None
-        cache_key = (recipient.id, entry.key_id)
+        cache_key = (recipient.id, entry.key_id, entry.public_key)
         encryptor = self._encryptors.get(cache_key)
         if encryptor is None:
             encryptor = RecordEncryptor(
