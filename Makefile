@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit integration bench clean
+.PHONY: demo test lint typecheck unit integration bench fuzz clean
 
 demo: $(STAMP)
 	$(BIN)/lovhub demo
@@ -28,6 +28,12 @@ typecheck: $(STAMP)
 # benchmarks/README.md. BENCH_ARGS=--quick for the two-minute version.
 bench: $(STAMP)
 	$(BIN)/lovhub bench $(BENCH_ARGS)
+
+# The dedicated fuzz run (issue 10): FUZZ_EXAMPLES cases per target, five targets. `make test`
+# runs the same targets with a few hundred cases each.
+FUZZ_EXAMPLES ?= 25000
+fuzz: $(STAMP)
+	LOVHUB_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/fuzz -p no:cacheprovider -o timeout=0
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
