@@ -40,6 +40,7 @@ from lovhub.operators.ledger import (
 from lovhub.operators.report_render import render_html, render_json, render_text
 from lovhub.pipeline.hub import default_recipient_topic, event_digest
 from lovhub.pipeline.ids import dead_letter_id
+from lovhub.private_files import write_private
 from lovhub.provisioning.topology import AGENCY_EVENTS
 from lovhub.pseudonyms import Pseudonymiser
 from lovhub.runtime import MIN_SECRET_BYTES
@@ -223,7 +224,7 @@ def report(
     else:
         text = render_text(built)
     if out_file is not None:
-        out_file.write_text(text, encoding="utf-8")
+        write_private(out_file, text)  # an access report is personal data: 0600
     else:
         out.file.write(text)
     err.print(
