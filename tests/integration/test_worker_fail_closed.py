@@ -47,6 +47,7 @@ def _acls(user: str, topics: HubTopics, world: World, group: str) -> list[AclSpe
         AclSpec(user, topic, topics.audit, lit, op.READ),
         AclSpec(user, topic, topics.audit, lit, op.WRITE),
         AclSpec(user, topic, topics.checkpoints, lit, op.WRITE),
+        AclSpec(user, topic, topics.checkpoints, lit, op.READ),
         AclSpec(user, topic, topics.dead_letter, lit, op.WRITE),
         AclSpec(user, topic, topics.changelog, lit, op.READ),
         AclSpec(user, topic, topics.changelog, lit, op.WRITE),

@@ -217,6 +217,8 @@ def hub_acls(hub_principal: str) -> tuple[AclSpec, ...]:
         AclSpec(user, topic, AUDIT, lit, op.WRITE),
         AclSpec(user, topic, AUDIT, lit, op.READ),  # to resume the hash chain from its tail
         AclSpec(user, topic, AUDIT_CHECKPOINTS, lit, op.WRITE),
+        # to resume a chain only where its last signed checkpoint says (lovhub.audit.resume)
+        AclSpec(user, topic, AUDIT_CHECKPOINTS, lit, op.READ),
         # The report processor runs as the hub too and owns the report audit chain.
         AclSpec(user, topic, REPORT_AUDIT, lit, op.WRITE),
         AclSpec(user, topic, REPORT_AUDIT, lit, op.READ),
