@@ -52,13 +52,20 @@ def run(
         RECIPIENT_REGISTRY, envvar="LOVHUB_REGISTRY_TOPIC", help="The recipient registry topic."
     ),
     engine: str = typer.Option(
-        "batch", help="'batch' (aiokafka, the default) or 'faust' (a per-event Faust agent)."
+        "batch",
+        help="'batch' (aiokafka, the default) or 'faust': the benchmark's per-event baseline "
+        "only; refused (exit 2) on the batch engine's group or topics (agency, audit, "
+        "dead-letter, real recipient topics).",
     ),
     checkpoint_topic: str = typer.Option(
         AUDIT_CHECKPOINTS, help="Where the signed audit checkpoints go (docs/audit-evidence.md)."
     ),
 ) -> None:
     """Run a hub worker against the configured broker until stopped (SIGTERM, Ctrl-C)."""
+    if engine == "faust":
+        _refuse_faust_on_batch_resources(
+            group, source_topic, audit_topic, dead_letter_topic, recipient_topic_template
+        )
     settings = load_kafka_settings()
     materials, follower = load_service_materials(settings, registry_topic)
     directory = worker_dir or state_dir() / "worker"
@@ -110,6 +117,27 @@ def run(
         f"stopped: {h.events} events, {h.deliveries} deliveries, {h.audits} audit decisions, "
         f"{h.dead_letters} dead letters"
     )
+
+
+def _refuse_faust_on_batch_resources(
+    group: str, source: str, audit: str, dead_letter: str, recipient_template: str
+) -> None:
+    from lovhub.worker.faust_engine import batch_engine_collisions
+
+    found = batch_engine_collisions(
+        group=group,
+        source=source,
+        audit=audit,
+        dead_letter=dead_letter,
+        recipient_template=recipient_template,
+    )
+    if found:
+        say(
+            "refused: the faust engine is a benchmark baseline only (no registry follower, "
+            "no checkpoints, its own state changelog) and never runs on the batch engine's "
+            "group or topics: " + "; ".join(found)
+        )
+        raise typer.Exit(2)
 
 
 def _run_faust(

@@ -1,7 +1,10 @@
 """The same pipeline as a faust-streaming agent: per event, with a Faust table for state.
 
-Kept as an alternative engine (``lovhub run --engine faust``) and as the benchmark's
-"naive per-event Faust agent" baseline. It gives the same decisions as the batch worker
+Kept ONLY as the benchmark's "naive per-event Faust agent" baseline
+(``lovhub run --engine faust``): it reads recipients only at start, writes no signed
+checkpoints and keeps its state in its own changelog, so it must never run on the batch
+engine's consumer group or topics (:func:`batch_engine_collisions`; ``lovhub run`` refuses).
+It gives the same decisions as the batch worker
 (same pure pipeline, same position semantics) but processes one event at a time, which is
 why :mod:`lovhub.worker.runner` is the default. Faust acknowledges an event only after the
 agent's loop body has finished with it, i.e. after its deliveries and audit records were
@@ -22,10 +25,39 @@ from lovhub.core import state_from_bytes, state_to_bytes
 from lovhub.core.outputs import SourcePosition
 from lovhub.kafka.aio import aio_client_config
 from lovhub.kafka.tail import read_last_record
+from lovhub.provisioning.topology import (
+    AGENCY_EVENTS,
+    AUDIT_CHECKPOINTS,
+    CHAINED_AUDIT_TOPICS,
+    DEAD_LETTER,
+    HUB_STATE_CHANGELOG,
+    RECIPIENT_TOPIC_PREFIXES,
+)
 from lovhub.settings import KafkaSettings
 from lovhub.worker.runner import Pipeline
 
-__all__ = ["FaustTopics", "build_faust_app"]
+__all__ = ["FaustTopics", "batch_engine_collisions", "build_faust_app"]
+
+#: The batch engine's default consumer group (``lovhub run``).
+BATCH_ENGINE_GROUP = "lovhub-hub"
+
+
+def batch_engine_collisions(
+    *, group: str, source: str, audit: str, dead_letter: str, recipient_template: str
+) -> list[str]:
+    """Why a Faust run on these names would share a group or topic with the batch engine."""
+    found = []
+    if group == BATCH_ENGINE_GROUP or group.startswith(f"{BATCH_ENGINE_GROUP}."):
+        found.append(f"consumer group {group!r} is the batch engine's")
+    if source == AGENCY_EVENTS:
+        found.append(f"source topic {source!r} is the agency topic the batch engine reads")
+    if audit in CHAINED_AUDIT_TOPICS or audit in (AUDIT_CHECKPOINTS, HUB_STATE_CHANGELOG):
+        found.append(f"audit topic {audit!r} is one of the hub's evidence topics")
+    if dead_letter == DEAD_LETTER:
+        found.append(f"dead-letter topic {dead_letter!r} is the hub's")
+    if not recipient_template or recipient_template.startswith(RECIPIENT_TOPIC_PREFIXES):
+        found.append("recipient topics would be the real ones (give --recipient-topic-template)")
+    return found
 
 
 @dataclass(frozen=True)
