@@ -5,7 +5,8 @@ a pseudonym is HMAC-SHA256 under that key of the source path and value, truncate
 bits and written as ``ps_`` + 32 lower-case hex digits. So a recipient always sees the same
 pseudonym for the same jobseeker, two recipients see unrelated ones (they cannot join their
 data on it), and without the hub secret a pseudonym reveals nothing. The audit pseudonym
-(``au_``) uses its own derived key.
+(``au_``) and the recipients' event references (:meth:`Pseudonymiser.event_reference`)
+use their own derived keys.
 
 Performance: this runs per event per recipient. Derived keys are cached as the two SHA-256
 states HMAC starts from (RFC 2104: key xor ipad, key xor opad), so a pseudonym costs two
@@ -66,7 +67,7 @@ def _derive(secret: bytes, info: bytes) -> _Mac:
 class Pseudonymiser:
     """Keyed, per-recipient pseudonyms. Safe to share between threads."""
 
-    __slots__ = ("__audit", "__macs", "__secret")
+    __slots__ = ("__audit", "__events", "__macs", "__secret")
 
     def __init__(self, hub_secret: bytes) -> None:
         if not isinstance(hub_secret, bytes) or len(hub_secret) < MIN_SECRET_BYTES:
@@ -74,6 +75,7 @@ class Pseudonymiser:
         self.__secret = hub_secret
         self.__macs: dict[str, _Mac] = {}
         self.__audit = _derive(hub_secret, b"audit")
+        self.__events = _derive(hub_secret, b"event-reference")
 
     def __repr__(self) -> str:
         return "Pseudonymiser(<secret>)"
@@ -99,6 +101,22 @@ class Pseudonymiser:
         :func:`lovhub.minimise.minimise`: ``functools.partial(p.for_field, recipient_id)``."""
         message = path.encode("utf-8") + b"\x00" + value.encode("utf-8")
         return "ps_" + self._mac(recipient_id).hex(message)
+
+    def event_reference(self, recipient_id: str, event_id: str) -> str:
+        """The recipient's own reference for an agency event, UUID-formatted (RFC 9562
+        version 8): HMAC-SHA256 under the hub secret's ``event-reference`` key of
+        ``recipient id, 0x00, event id``, first 128 bits, version and variant bits set. Two
+        recipients of one event get unrelated references; only the hub can map one back
+        (recompute it from the audit decision's real event id)."""
+        if not is_valid_recipient_id(recipient_id):
+            raise PseudonymError("not a recipient id")
+        raw = bytearray.fromhex(
+            self.__events.hex(recipient_id.encode("ascii") + b"\x00" + event_id.encode("utf-8"))
+        )
+        raw[6] = (raw[6] & 0x0F) | 0x80
+        raw[8] = (raw[8] & 0x3F) | 0x80
+        h = raw.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def for_audit(self, jobseeker_id: str) -> str:
         """The audit stream's pseudonym for a jobseeker (``au_``), unrelated to any

@@ -9,8 +9,10 @@ Kafka or the terminal. Each record becomes exactly one of
   record's content, which may be forged or belong to someone else), or
 - ``None``: a duplicate of a delivery already opened (same ``delivery_id``).
 
-A record is opened as a whole or not at all: one field that fails to authenticate makes the
-whole record a problem, so nothing half-verified is ever shown as valid.
+A record is opened as a whole or not at all: its binding (a MAC over the whole record under
+a key derived from its data key, docs/envelope.md "Record binding") must verify before any
+field is decrypted, else it is ``RECORD_FORGED``; one field that fails to authenticate
+makes the whole record a problem, so nothing half-verified is ever shown as valid.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from lovhub.crypto import (
     Value,
     WrappedDataKey,
 )
+from lovhub.crypto.binding import verify
 
 __all__ = [
     "DeliveryOpener",
@@ -55,6 +58,7 @@ class ProblemReason(StrEnum):
     UNKNOWN_KEY = "UNKNOWN_KEY"  # wrapped to a key id none of our key files holds
     DECRYPTION_FAILED = "DECRYPTION_FAILED"  # a data key or field does not open here
     INCONSISTENT_RECORD = "INCONSISTENT_RECORD"  # e.g. a field both clear and encrypted
+    RECORD_FORGED = "RECORD_FORGED"  # the record's binding is missing or does not verify
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -209,12 +213,12 @@ class DeliveryOpener:
                 raise _Refused(ProblemReason.INCONSISTENT_RECORD, "field both clear and encrypted")
         encrypted = [f for f in fields if f["encrypted"] is not None]
         wrapped_avro = record["data_key"]
-        if wrapped_avro is None:
-            if encrypted:
-                raise _Refused(ProblemReason.INCONSISTENT_RECORD, "encrypted fields, no data key")
-            return tuple(OpenedField(f["path"], f["value"], False) for f in fields)
+        if wrapped_avro is None or record.get("binding") is None:
+            raise _Refused(ProblemReason.RECORD_FORGED, "record not bound")
         try:
             wrapped = WrappedDataKey.from_avro(wrapped_avro)
+            if not verify(self._decryptor.binding_key(wrapped), record, topic):
+                raise _Refused(ProblemReason.RECORD_FORGED, "record binding does not verify")
             opened = self._decryptor.open_record(
                 SealedRecord(wrapped, [bytes(f["encrypted"]) for f in encrypted]),
                 topic=topic,

@@ -29,6 +29,7 @@ from lovhub.crypto._wire import (
     envelope_header,
     field_aad_prefix,
 )
+from lovhub.crypto.binding import binding_key
 from lovhub.crypto.errors import CryptoError, DecryptionError, MissingKeyError
 from lovhub.crypto.keys import RecipientPrivateKey, RecipientPublicKey
 from lovhub.identity.recipient_id import is_valid_recipient_id
@@ -142,6 +143,7 @@ class DataKey:
     aead: AESGCM  # built once per key: constructing AESGCM per field costs as much as sealing
     header: bytes  # version | suite | data key id: the first 18 bytes of every envelope
     aad_prefix: bytes
+    binding_key: bytes  # keys the record binding (lovhub.crypto.binding)
     created_at: float
     records: int = 0
     fields: int = 0
@@ -218,5 +220,6 @@ class DataKeyProvider:
             aad_prefix=field_aad_prefix(
                 number, data_key_id, self.recipient_id, self.public_key.key_id
             ),
+            binding_key=binding_key(data_key),
             created_at=now,
         )

@@ -37,6 +37,7 @@ from lovhub.crypto._wire import (
     field_aad_prefix,
     lp_str,
 )
+from lovhub.crypto.binding import binding_key
 from lovhub.crypto.data_keys import (
     DEFAULT_MAX_AGE,
     DEFAULT_MAX_RECORDS,
@@ -62,11 +63,13 @@ _LP_CACHE_SIZE = 4096
 class SealedRecord:
     """A record's encrypted fields, in input order, and the data key they need.
 
-    ``wrapped_key`` is ``None`` only when there was nothing to encrypt (Avro ``data_key`` null).
+    ``wrapped_key`` is ``None`` only in version-1 records with nothing encrypted (Avro
+    ``data_key`` null); the encryptor always uses a key, which also keys the record binding.
     """
 
     wrapped_key: WrappedDataKey | None
     envelopes: list[bytes]
+    binding_key: bytes | None = None
 
 
 class RecordEncryptor:
@@ -98,8 +101,6 @@ class RecordEncryptor:
         Raises :class:`MissingKeyError` if the recipient's key is not valid now and
         :class:`CryptoError` for a value that cannot be encoded: reject the event then.
         """
-        if not fields:
-            return SealedRecord(None, [])
         key = self._provider.for_record(len(fields))
         record_aad = key.aad_prefix + self._lp(topic) + lp_str(event_id)
         encrypt, header, lp_path = key.aead.encrypt, key.header, self._lp
@@ -112,7 +113,7 @@ class RecordEncryptor:
             start += NONCE_LEN
             sealed = encrypt(nonce, encode_value(value), record_aad + lp_path(path))
             envelopes.append(header + nonce + sealed)
-        return SealedRecord(key.wrapped, envelopes)
+        return SealedRecord(key.wrapped, envelopes, key.binding_key)
 
     def _lp(self, text: str) -> bytes:
         """``lp_str`` memoised: topics and field paths come from a small, fixed set."""
@@ -129,6 +130,7 @@ class _OpenedKey:
     aead: AESGCM
     header: bytes
     aad_prefix: bytes
+    binding_key: bytes
 
 
 class RecordDecryptor:
@@ -193,6 +195,10 @@ class RecordDecryptor:
             for path, envelope in zip(paths, sealed.envelopes, strict=True)
         ]
 
+    def binding_key(self, wrapped: WrappedDataKey) -> bytes:
+        """The record-binding key of a wrapped data key (unwrapped once, cached)."""
+        return self._opened_key(wrapped).binding_key
+
     def _opened_key(self, wrapped: WrappedDataKey) -> _OpenedKey:
         cached = self._cache.get(wrapped)
         if cached is not None:
@@ -209,6 +215,7 @@ class RecordDecryptor:
             aead=AESGCM(data_key),
             header=envelope_header(number, data_key_id),
             aad_prefix=field_aad_prefix(number, data_key_id, self.recipient_id, wrapped.key_id),
+            binding_key=binding_key(data_key),
         )
         self._cache[wrapped] = opened
         if len(self._cache) > self._cache_size:

@@ -195,7 +195,7 @@ class RedeliveryPlanner:
             encryptor = pipeline.keys.encryptor_for(recipient, self.now)
             if not fields:
                 reason = Reason.NOTHING_ALLOWED
-            elif encryptor is None and any(f.personal for f in fields):
+            elif encryptor is None:  # every delivery is bound under a wrapped data key
                 reason = Reason.NO_KEY
         if reason is not None or decision.outcome is not Outcome.DELIVERED:
             audit = audit_decision(
@@ -212,6 +212,7 @@ class RedeliveryPlanner:
             jobseeker_pseudonym=pipeline.pseudonymiser.for_recipient(
                 recipient.id, event["jobseeker_id"]
             ),
+            event_reference=pipeline.pseudonymiser.event_reference(recipient.id, event["event_id"]),
             delivery_id=delivery_id(key, recipient.id),
             decision_id=decision_id(key, recipient.id),
             policy_version=pipeline.policy.version,

@@ -1,7 +1,17 @@
-"""Building one recipient's record: minimise, pseudonymise, encrypt, encode."""
+"""Building one recipient's record: minimise, pseudonymise, encrypt, bind, encode.
+
+What a recipient could join on with another recipient is kept apart (issue 10, finding 7):
+the record's ``event_id`` is the recipient's own event reference
+(:meth:`lovhub.pseudonyms.Pseudonymiser.event_reference`), ``occurred_at`` is truncated to
+its UTC day (:data:`OCCURRED_AT_PRECISION`; no rule of the policy depends on the time of
+day), and the agency's trace id stays in the hub (the ``trace_id`` header carries the event
+reference). The whole record is bound by a MAC (:mod:`lovhub.crypto.binding`, finding 8), so
+every delivery needs the recipient's key: a data key is wrapped even when nothing is
+encrypted."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -12,10 +22,15 @@ from lovhub.codec import RECIPIENT_RECORD, Codec
 from lovhub.core import Decision
 from lovhub.core.outputs import OutboundRecord
 from lovhub.crypto import RecordEncryptor
+from lovhub.crypto.binding import bind
 from lovhub.minimise import MinimisedField, minimise
 from lovhub.pseudonyms import Pseudonymiser
 
-__all__ = ["BuiltDelivery", "build_delivery"]
+__all__ = ["OCCURRED_AT_PRECISION", "BuiltDelivery", "build_delivery", "coarse_occurred_at"]
+
+#: How precisely a recipient learns when an event happened: its UTC day.
+OCCURRED_AT_PRECISION = "day"
+_DAY_MILLIS = 86_400_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +51,14 @@ def _clear_value(value: Any) -> str | int | bool | None:
     if value is None or isinstance(value, str | int | bool):
         return value
     return str(value)
+
+
+def coarse_occurred_at(value: Any) -> Any:
+    """``occurred_at`` truncated to the start of its UTC day (datetime or epoch millis)."""
+    if isinstance(value, dt.datetime):
+        utc = value.astimezone(dt.UTC)
+        return dt.datetime(utc.year, utc.month, utc.day, tzinfo=dt.UTC)
+    return value - value % _DAY_MILLIS
 
 
 def minimised_fields(
@@ -71,6 +94,7 @@ def build_delivery(
     fields: Sequence[MinimisedField],
     topic: str,
     jobseeker_pseudonym: str,
+    event_reference: str,
     delivery_id: str,
     decision_id: str,
     policy_version: str,
@@ -79,27 +103,29 @@ def build_delivery(
     schema_fingerprint: bytes,
     redelivery: bool = False,
 ) -> BuiltDelivery:
-    """The encoded record. ``encryptor`` must be given when any field is personal."""
+    """The encoded, bound record. ``encryptor`` is required: every record carries a wrapped
+    data key, whose derived key binds the record; ``event_reference`` is the recipient's
+    own reference for the event (it replaces the agency's event id on the record)."""
+    if encryptor is None:
+        raise ValueError("a delivery needs the recipient's key")  # caller checks first
     personal = [(f.path, f.value) for f in fields if f.personal]
-    sealed = None
-    if personal:
-        if encryptor is None:
-            raise ValueError("personal fields without an encryptor")  # caller checks first
-        sealed = encryptor.seal_record(topic, event["event_id"], personal)
-    envelopes = iter(sealed.envelopes if sealed else ())
+    sealed = encryptor.seal_record(topic, event_reference, personal)
+    envelopes = iter(sealed.envelopes)
     delivered = [
         {"path": f.path, "value": None, "encrypted": next(envelopes)}
         if f.personal
         else {"path": f.path, "value": _clear_value(f.value), "encrypted": None}
         for f in fields
     ]
-    wrapped = sealed.wrapped_key if sealed else None
+    wrapped = sealed.wrapped_key
+    assert wrapped is not None
+    assert sealed.binding_key is not None
     record = {
         "delivery_id": delivery_id,
         "decision_id": decision_id,
-        "event_id": event["event_id"],
+        "event_id": event_reference,
         "event_type": event["event_type"],
-        "occurred_at": event["occurred_at"],
+        "occurred_at": coarse_occurred_at(event["occurred_at"]),
         "recipient_id": decision.recipient_id,
         "jobseeker_pseudonym": jobseeker_pseudonym,
         "purposes": list(decision.purposes),
@@ -107,15 +133,17 @@ def build_delivery(
         "policy_version": policy_version,
         "redelivery": redelivery,
         "fields": delivered,
-        "data_key": wrapped.to_avro() if wrapped else None,
+        "data_key": wrapped.to_avro(),
+        "binding": None,
     }
+    record["binding"] = bind(sealed.binding_key, record, topic)
     headers = (
         ("event_type", str(event["event_type"]).encode()),
         ("schema_fingerprint", schema_fingerprint.hex().encode()),
         ("policy_version", policy_version.encode()),
         ("decision_id", decision_id.encode()),
         ("delivery_id", delivery_id.encode()),
-        ("trace_id", str(event.get("trace_id") or event["event_id"]).encode()),
+        ("trace_id", event_reference.encode()),
     )
     return BuiltDelivery(
         record=OutboundRecord(
@@ -126,5 +154,5 @@ def build_delivery(
         ),
         delivery_id=delivery_id,
         field_paths=tuple(f.path for f in fields),
-        key_id=wrapped.key_id if wrapped else None,
+        key_id=wrapped.key_id,
     )

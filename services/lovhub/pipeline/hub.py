@@ -330,7 +330,7 @@ class HubPipeline:
         if not fields:
             return Decision.withheld(decision.recipient_id, Reason.NOTHING_ALLOWED), None
         encryptor = self.keys.encryptor_for(recipient, now)
-        if encryptor is None and any(f.personal for f in fields):
+        if encryptor is None:  # every delivery is bound under a wrapped data key
             return Decision.withheld(decision.recipient_id, Reason.NO_KEY), None
         topic = self.recipient_topic(recipient)
         built = build_delivery(
@@ -341,6 +341,7 @@ class HubPipeline:
             jobseeker_pseudonym=self.pseudonymiser.for_recipient(
                 recipient.id, event["jobseeker_id"]
             ),
+            event_reference=self.pseudonymiser.event_reference(recipient.id, event["event_id"]),
             delivery_id=delivery_id(
                 event_key(event["event_id"], event["jobseeker_id"]), recipient.id
             ),

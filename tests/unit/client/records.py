@@ -8,6 +8,7 @@ from typing import Any
 
 from lovhub.codec import RECIPIENT_RECORD, codec_for
 from lovhub.crypto import X25519, RecipientPrivateKey, RecordEncryptor, Value, generate_key_pair
+from lovhub.crypto.binding import bind
 
 RECIPIENT = "jobbcoach-syd"
 TOPIC = "lov.provider.jobbcoach-syd.v1"
@@ -42,7 +43,7 @@ def record(
     fields = [{"path": p, "value": v, "encrypted": None} for p, v in CLEAR] + [
         {"path": p, "value": None, "encrypted": next(envelopes)} for p, _ in personal
     ]
-    return {
+    built = {
         "delivery_id": delivery_id or str(uuid.uuid4()),
         "decision_id": str(uuid.uuid4()),
         "event_id": event_id,
@@ -56,7 +57,11 @@ def record(
         "redelivery": False,
         "fields": fields,
         "data_key": sealed.wrapped_key.to_avro() if sealed.wrapped_key else None,
+        "binding": None,
     }
+    assert sealed.binding_key is not None
+    built["binding"] = bind(sealed.binding_key, built, topic)
+    return built
 
 
 def encode(value: dict[str, Any]) -> bytes:

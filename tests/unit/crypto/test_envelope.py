@@ -74,10 +74,13 @@ def test_every_value_round_trips_with_its_type(value: Value, clock: FakeClock) -
     assert type(opened) is type(value)
 
 
-def test_empty_record_needs_no_data_key(clock: FakeClock) -> None:
+def test_empty_record_still_gets_a_data_key_for_its_binding(clock: FakeClock) -> None:
     encryptor = RecordEncryptor(RECIPIENT, key_for(X25519).public_key(), clock=clock)
-    assert encryptor.seal_record(TOPIC, EVENT, []) == SealedRecord(None, [])
-    assert encryptor.provider.keys_created == 0
+    sealed = encryptor.seal_record(TOPIC, EVENT, [])
+    assert sealed.envelopes == []
+    assert sealed.wrapped_key is not None
+    assert sealed.binding_key is not None and len(sealed.binding_key) == 32
+    assert encryptor.provider.keys_created == 1
 
 
 @pytest.mark.parametrize(
