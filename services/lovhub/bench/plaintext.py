@@ -45,7 +45,7 @@ class _ClearKeyRing(KeyRing):
         entry = recipient.current_key(at)
         if entry is None:
             return None
-        cache_key = (recipient.id, entry.key_id)
+        cache_key = (recipient.id, entry.key_id, entry.public_key)
         sealer = self._encryptors.get(cache_key)
         if sealer is None:
             sealer = _ClearSealer(recipient.id, parse_public_key(entry.public_key))
