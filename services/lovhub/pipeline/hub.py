@@ -271,7 +271,7 @@ class HubPipeline:
         for decision in decisions:
             ident = decision_id(event_id, decision.recipient_id)
             decision, built = self._deliver(decision, event, protected, now, ident)
-            common = {
+            common: dict[str, Any] = {
                 "known_decision_id": ident,
                 "decision_key": event_id,
                 "recipient_id": decision.recipient_id,
