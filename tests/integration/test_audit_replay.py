@@ -19,7 +19,9 @@ from tests.support.hubrun import (
 )
 
 
-def _replay(env: dict[str, str], topics: HubTopics, *args: str) -> tuple[list[dict[str, Any]], str]:
+def _replay(
+    env: dict[str, str], topics: HubTopics, *args: str, stdin: str | None = None
+) -> tuple[list[dict[str, Any]], str]:
     result = run_lovhub(
         env,
         "audit",
@@ -29,6 +31,7 @@ def _replay(env: dict[str, str], topics: HubTopics, *args: str) -> tuple[list[di
         "--agency-topic",
         topics.source,
         *args,
+        stdin=stdin,
     )
     assert result.returncode == 0, result.stderr
     return [json.loads(line) for line in result.stdout.splitlines() if line], result.stderr
@@ -67,7 +70,9 @@ def test_replay_filters(
     person = registration["jobseeker_id"]
     pseudonym = world.pseudonymiser().for_audit(person)
     own = [d for d in decisions if d["jobseeker_audit_pseudonym"] == pseudonym]
-    by_number, summary = _replay(env, topics, "--jobseeker", registration["body"][1]["personal_id"])
+    by_number, summary = _replay(
+        env, topics, "--jobseeker", "-", stdin=registration["body"][1]["personal_id"]
+    )
     assert own
     assert sorted(d["decision_id"] for d in by_number) == sorted(d["decision_id"] for d in own)
     assert registration["body"][1]["personal_id"] not in summary
@@ -89,7 +94,8 @@ def test_replay_filters(
         "--agency-topic",
         topics.source,
         "--jobseeker",
-        stranger,
+        "-",
+        stdin=stranger,
     )
     assert missing.returncode == 1
     assert "PERSON_NOT_FOUND" in missing.stderr

@@ -64,7 +64,9 @@ def test_report_lists_exactly_the_predicted_deliveries(
     personal_id = people[chosen][0]
     events = {e["event_id"]: e for e in scenario.events if e is not None}
 
-    result = _report(env, topics, "--jobseeker", personal_id, "--format", "json", "--lang", "en")
+    result = _report(
+        env, topics, "--jobseeker", "-", "--format", "json", "--lang", "en", stdin=personal_id
+    )
     assert result.returncode == 0, result.stderr
     assert personal_id not in result.stderr
     report = json.loads(result.stdout)

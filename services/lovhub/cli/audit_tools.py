@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Mapping
@@ -68,12 +69,32 @@ def _time(value: str | None) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+_PERSONAL_ID_LIKE = re.compile(r"[0-9]{10}|[0-9]{12}|[0-9]{6,8}[-+][0-9]{4}")
+
+
+def jobseeker_argument(value: str, agency_id: str | None) -> str:
+    """A ``--jobseeker`` value other than '-': the agency id it names, never a personal id."""
+    if _PERSONAL_ID_LIKE.fullmatch(value.strip()) or ("-" in value and value.strip()[:1].isdigit()):
+        raise typer.BadParameter(
+            "looks like a personal identity number: never give one on the command line "
+            "(shell history, process list); use '--jobseeker -' and write it on stdin",
+            param_hint="--jobseeker",
+        )
+    if agency_id is not None and agency_id != value:
+        raise typer.BadParameter("--jobseeker and --jobseeker-id name different agency ids")
+    return value
+
+
 def _audit_pseudonyms(
     settings: Any, codec: Any, agency_topic: str, personal_id: str | None, agency_id: str | None
 ) -> frozenset[str] | None:
     """The person's audit pseudonyms; the personal id is kept in memory only."""
     if personal_id is None and agency_id is None:
         return None
+    if personal_id is not None and personal_id != "-":
+        # --jobseeker takes '-' (the personal id from stdin) or an agency id, never a
+        # personal id on the command line (shell history, the process list).
+        agency_id, personal_id = jobseeker_argument(personal_id, agency_id), None
     if personal_id == "-":
         # From stdin: a personal id on the command line stays in shell history and ps.
         personal_id = sys.stdin.readline().strip()
@@ -120,7 +141,9 @@ def replay(
     outcome: str | None = typer.Option(None, help="delivered, withheld or rejected."),
     reason: str | None = typer.Option(None, help="Reason code, e.g. CONSENT_WITHDRAWN."),
     jobseeker: str | None = typer.Option(
-        None, help="The person's personal identity number; '-' reads it from stdin (safer)."
+        None,
+        help="'-': read the person's personal identity number from stdin; otherwise an "
+        "agency jobseeker id (like --jobseeker-id). A personal id here is refused.",
     ),
     jobseeker_id: str | None = typer.Option(None, help="The agency's internal jobseeker id."),
     output: str = typer.Option("jsonl", "--format", help="jsonl or table."),
@@ -128,6 +151,8 @@ def replay(
     agency_topic: str = typer.Option(AGENCY_EVENTS, help="Where to look the person up."),
 ) -> None:
     """Stream the audit decisions that match every filter given, then a summary."""
+    if jobseeker not in (None, "-"):
+        jobseeker_argument(jobseeker, jobseeker_id)  # refused before anything is read
     if output not in ("jsonl", "table"):
         raise typer.BadParameter("--format must be jsonl or table")
     if outcome is not None and outcome.upper() not in ("DELIVERED", "WITHHELD", "REJECTED"):
@@ -178,7 +203,9 @@ def replay(
 
 def report(
     jobseeker: str | None = typer.Option(
-        None, help="The person's personal identity number; '-' reads it from stdin (safer)."
+        None,
+        help="'-': read the person's personal identity number from stdin; otherwise an "
+        "agency jobseeker id (like --jobseeker-id). A personal id here is refused.",
     ),
     jobseeker_id: str | None = typer.Option(None, help="The agency's internal jobseeker id."),
     output: str = typer.Option("text", "--format", help="text, json or html."),
@@ -189,6 +216,8 @@ def report(
     recipients: str = typer.Option("auto", help="Recipient names from: auto, registry, file."),
 ) -> None:
     """The access report (GDPR art. 15) for one person: who received what, when and why."""
+    if jobseeker not in (None, "-"):
+        jobseeker_argument(jobseeker, jobseeker_id)  # refused before anything is read
     if output not in ("text", "json", "html"):
         raise typer.BadParameter("--format must be text, json or html")
     if lang not in ("sv", "en"):

@@ -99,13 +99,19 @@ def send_reports(
 
 
 def show_command(
-    args: Sequence[str], env: Mapping[str, str], *, shown: str, must_succeed: bool = True
+    args: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    shown: str,
+    must_succeed: bool = True,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``lovhub ARGS`` as a user would, print what it printed; exit 1 if it failed."""
     out.print(f"\n[bold]$ lovhub {shown}[/bold]", highlight=False)
     result = subprocess.run(
         [LOVHUB, *args],
         env={**env, "COLUMNS": "120"},
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=600,
@@ -163,9 +169,10 @@ def second_act(
         return
     person = f"<personal id of {chosen.jobseeker_id}>"
     show_command(
-        ["audit", "report", "--jobseeker", chosen.personal_id, "--lang", "en"],
+        ["audit", "report", "--jobseeker", "-", "--lang", "en"],
         admin_env,
-        shown=f"audit report --jobseeker {person} --lang en",
+        stdin=chosen.personal_id,
+        shown=f"audit report --jobseeker - --lang en   # stdin: {person}",
     )
     page = state_dir() / "demo" / "access-report.html"
     show_command(
@@ -173,12 +180,13 @@ def second_act(
             "audit",
             "report",
             "--jobseeker",
-            chosen.personal_id,
+            "-",
             "--format",
             "html",
             "--out",
             str(page),
         ],
         admin_env,
-        shown=f"audit report --jobseeker {person} --format html --out {page}",
+        stdin=chosen.personal_id,
+        shown=f"audit report --jobseeker - --format html --out {page}   # stdin: {person}",
     )
