@@ -75,6 +75,8 @@ class BreakKind(StrEnum):
     CHECKPOINT_MISMATCH = "CHECKPOINT_MISMATCH"  # a signed checkpoint disagrees with the chain
     TRUNCATED = "TRUNCATED"  # the log ends before records a checkpoint covers
     UNREADABLE = "UNREADABLE"  # a record that does not decode under the chain's schema
+    # Found with anchors (lovhub.audit.anchors): the log no longer extends an anchored head.
+    ANCHOR_NOT_EXTENDED = "ANCHOR_NOT_EXTENDED"
 
 
 @dataclass(frozen=True, slots=True)

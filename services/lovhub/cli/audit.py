@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from lovhub.cli import audit_tools
-from lovhub.cli.audit_verify import verify
+from lovhub.cli.audit_verify import anchor, verify
 
 __all__ = ["app"]
 
@@ -17,3 +17,5 @@ app.command("reconcile")(audit_tools.reconcile)
 
 # `lovhub audit verify`: chain and checkpoint verification (lovhub.cli.audit_verify).
 app.command()(verify)
+# `lovhub audit anchor`: checkpoint heads to keep outside Kafka (lovhub.audit.anchors).
+app.command()(anchor)

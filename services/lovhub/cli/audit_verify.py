@@ -12,6 +12,7 @@ import json
 import os
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,13 @@ from kafka.errors import KafkaError
 from rich.progress import Progress
 from rich.table import Table
 
+from lovhub.audit.anchors import (
+    ANCHOR_POSITION,
+    AnchorFileError,
+    anchors_document,
+    newest_per_chain,
+    parse_anchors,
+)
 from lovhub.audit.canonical import canonical_encoder
 from lovhub.audit.chain import BreakKind
 from lovhub.audit.signing import VerifyingKeys, load_verifying_keys
@@ -224,6 +232,12 @@ def verify(
         None, help="The --topic is a copy (mirror, backup) of this topic: use its checkpoints."
     ),
     as_json: bool = typer.Option(False, "--json", help="One JSON document instead of a table."),
+    anchors: Path | None = typer.Option(
+        None,
+        "--anchors",
+        help="An anchor file from `lovhub audit anchor`: the log must still extend every "
+        "anchored checkpoint (ANCHOR_NOT_EXTENDED otherwise).",
+    ),
 ) -> None:
     """Recompute every audit chain and check it against the signed checkpoints.
 
@@ -243,6 +257,9 @@ def verify(
     try:
         with Progress(console=err, transient=True) as progress:
             checkpoints, unreadable = _read_checkpoints(settings, checkpoint_topic, codec, progress)
+            if anchors is not None:
+                for chain, anchored in parse_anchors(_read_json(anchors)):
+                    checkpoints[chain].append((ANCHOR_POSITION, anchored))
             existing = _existing_topics(settings)
             for name in topics:
                 original = copy_of or name
@@ -257,6 +274,8 @@ def verify(
             f"cannot read the audit topics ({type(error).__name__}): the verifier needs READ "
             f"on every audit topic and on {checkpoint_topic}"
         ) from error
+    for result in results:
+        result.findings = [_anchor_finding(f) for f in result.findings]
     breaks = [r.first_break for r in results if r.first_break] + unreadable
     if as_json:
         out.print_json(json.dumps(_as_json(results, unreadable, absent)))
@@ -352,3 +371,46 @@ def _print_table(
         f"{len(results)} partitions, {total} records, "
         f"{sum(r.checkpoints for r in results)} checkpoints: {verdict}"
     )
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise AnchorFileError(f"cannot read anchors {path}: {type(error).__name__}") from None
+
+
+def _anchor_finding(finding: Finding) -> Finding:
+    """A break at an anchored checkpoint: the log no longer extends what was anchored."""
+    if finding.checkpoint_offset != ANCHOR_POSITION or finding.kind not in (
+        BreakKind.CHECKPOINT_MISMATCH,
+        BreakKind.TRUNCATED,
+    ):
+        return finding
+    return replace(
+        finding,
+        kind=BreakKind.ANCHOR_NOT_EXTENDED,
+        detail=f"the log does not extend an anchored checkpoint: {finding.detail}",
+    )
+
+
+def anchor(
+    out_file: Path = typer.Option(..., "--out", help="The anchor file to write (JSON)."),
+    checkpoint_topic: str = typer.Option(AUDIT_CHECKPOINTS, help="The checkpoint topic."),
+    force: bool = typer.Option(False, help="Replace an existing anchor file."),
+) -> None:
+    """Export the newest signed checkpoint of every audit partition to a file kept outside
+    Kafka; `lovhub audit verify --anchors FILE` later proves the log still extends them."""
+    if out_file.exists() and not force:
+        raise typer.BadParameter(f"{out_file} exists (--force replaces it)")
+    settings = load_kafka_settings()
+    codec = codec_for(HubSettings())
+    with Progress(console=err, transient=True) as progress:
+        checkpoints, _ = _read_checkpoints(settings, checkpoint_topic, codec, progress)
+    newest = newest_per_chain(checkpoints)
+    if not newest:
+        err.print(f"no checkpoints on {checkpoint_topic}: nothing to anchor")
+        raise typer.Exit(1)
+    document = anchors_document(newest, dt.datetime.now(dt.UTC))
+    out_file.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    err.print(f"anchored {len(newest)} audit partitions in {out_file}")
