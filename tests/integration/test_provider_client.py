@@ -189,9 +189,13 @@ def test_offsets_are_committed_so_the_next_run_starts_where_the_last_ended(
     assert f"{len(printed(first))} deliveries, 0 duplicates" in table.stderr
 
 
-def test_a_tampered_record_is_reported_and_a_duplicate_printed_once(
+def test_tampered_records_are_reported_and_a_duplicate_printed_once(
     kafka_broker: TestBroker, hub_runs: dict[str, HubRun], tmp_path: Path
 ) -> None:
+    """A principal with WRITE on the topic (here the admin) re-writes genuine records: one
+    with a flipped ciphertext byte, one moved onto another person's pseudonym. The record
+    binding (docs/envelope.md) makes both RECORD_FORGED; before it, the moved record was
+    shown as genuine data about the other person."""
     hub_run = hub_runs["framtidsvagen"]  # hybrid ML-KEM-768 + X25519 keys
     topic = provider_topic(hub_run.provider)
     genuine = read_all(kafka_broker.admin_settings, topic)
@@ -200,16 +204,24 @@ def test_a_tampered_record_is_reported_and_a_duplicate_printed_once(
         for r in genuine
         if any(f["encrypted"] for f in CODEC.decode(r.value, RECIPIENT_RECORD)["fields"])
     )
-    tampered = CODEC.decode(with_secret.value, RECIPIENT_RECORD)
-    field = next(f for f in tampered["fields"] if f["encrypted"])
+    flipped_record = CODEC.decode(with_secret.value, RECIPIENT_RECORD)
+    field = next(f for f in flipped_record["fields"] if f["encrypted"])
     flipped = bytearray(field["encrypted"])
     flipped[-1] ^= 0x01
     field["encrypted"] = bytes(flipped)
+    moved = CODEC.decode(with_secret.value, RECIPIENT_RECORD)
+    others = {CODEC.decode(r.value, RECIPIENT_RECORD)["jobseeker_pseudonym"] for r in genuine}
+    others.discard(moved["jobseeker_pseudonym"])
+    assert others, "the provider knows more than one person"
+    moved["jobseeker_pseudonym"] = sorted(others)[0]
     writer = producer(kafka_broker.admin_settings)
     try:
-        bad = writer.send(
-            topic, key=with_secret.key, value=CODEC.encode(RECIPIENT_RECORD, tampered)
-        ).get(timeout=30)
+        bad = [
+            writer.send(topic, key=with_secret.key, value=CODEC.encode(RECIPIENT_RECORD, r)).get(
+                timeout=30
+            )
+            for r in (flipped_record, moved)
+        ]
         writer.send(topic, key=genuine[0].key, value=genuine[0].value).get(timeout=30)
     finally:
         writer.close()
@@ -219,13 +231,15 @@ def test_a_tampered_record_is_reported_and_a_duplicate_printed_once(
     lines = printed(result)
     ids = [line["delivery_id"] for line in lines]
     assert len(ids) == len(set(ids)) == len(genuine)  # the re-sent copy is not printed again
-    assert all((line["partition"], line["offset"]) != (bad.partition, bad.offset) for line in lines)
+    shown = {(line["partition"], line["offset"]) for line in lines}
     stderr = " ".join(result.stderr.split())
-    assert (
-        f"problem: topic={topic} partition={bad.partition} offset={bad.offset} "
-        "reason=DECRYPTION_FAILED" in stderr
-    )
-    assert "1 duplicates dropped, 1 records not shown (problems)" in stderr
+    for forged in bad:
+        assert (forged.partition, forged.offset) not in shown
+        assert (
+            f"problem: topic={topic} partition={forged.partition} offset={forged.offset} "
+            "reason=RECORD_FORGED" in stderr
+        )
+    assert "1 duplicates dropped, 2 records not shown (problems)" in stderr
 
 
 def test_a_key_that_is_not_the_providers_shows_nothing(hub_run: HubRun, tmp_path: Path) -> None:

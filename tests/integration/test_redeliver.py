@@ -98,13 +98,20 @@ def test_redelivery_respects_todays_consents(
     assert {b["jobseeker_pseudonym"] for b in resent} == {
         pseudonymiser.for_recipient(THIRD_PARTY, story.consenting)
     }, "nothing is re-sent about the person who withdrew consent"
-    assert {b["event_id"] for b in resent} < before[THIRD_PARTY]
+
+    # Records carry each recipient's own event reference, not the agency's event id.
+    def references(recipient: str, event_ids: set[str]) -> set[str]:
+        return {pseudonymiser.event_reference(recipient, e) for e in event_ids}
+
+    assert {b["event_id"] for b in resent} < references(THIRD_PARTY, before[THIRD_PARTY])
     assert len(read_all(settings, third_topic)) == third_before + len(resent)
 
     redeliver(PROVIDER, "run-provider")
     provider_records = _decoded(settings, provider_topic, RECIPIENT_RECORD)
     again = [body for _, body in provider_records if body["redelivery"]]
-    assert {b["event_id"] for b in again} == before[PROVIDER], "assignment-based data is re-sent"
+    assert {b["event_id"] for b in again} == references(PROVIDER, before[PROVIDER]), (
+        "assignment-based data is re-sent"
+    )
     assert len(provider_records) == provider_before + len(again)
     originals = {body["delivery_id"] for _, body in provider_records if not body["redelivery"]}
     assert originals.isdisjoint(b["delivery_id"] for b in again), "new delivery ids"

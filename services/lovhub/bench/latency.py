@@ -2,9 +2,10 @@
 
 Latency of a delivery = the moment this process reads it from a recipient topic minus the
 moment this process handed its source event to the producer (one clock, one process). Each
-delivered record is a sample; it is matched to its event by the ``trace_id`` header the hub
-copies from the event. The worker is a ``lovhub run`` subprocess that has already joined
-its group; every rate gets fresh jobseekers' events.
+delivered record is a sample; it is matched to its event by the ``trace_id`` header, which
+carries the recipient's own event reference (docs/envelope.md): ``references_of`` gives the
+references every recipient would get for an event id. The worker is a ``lovhub run``
+subprocess that has already joined its group; every rate gets fresh jobseekers' events.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ async def measure_latency(
     rates: Sequence[int],
     seconds: float,
     *,
+    references_of: Callable[[str], Sequence[str]],
     progress: Callable[[str], None] = lambda _: None,
     quiet_after: float = 1.5,
     max_drain: float = 60.0,
@@ -107,7 +109,9 @@ async def measure_latency(
         for rate in rates:
             phase = RatePhase(rate, seconds)
             progress(f"latency: {rate:,} events/s for {seconds:g}s")
-            cursor = await _produce_at_rate(producer, stream, cursor, phase, sent_at, source)
+            cursor = await _produce_at_rate(
+                producer, stream, cursor, phase, sent_at, source, references_of
+            )
             await _wait_quiet(phase, quiet_after, max_drain)
             phases.append(phase)
     finally:
@@ -125,8 +129,15 @@ async def _produce_at_rate(
     phase: RatePhase,
     sent_at: SentAt,
     source: str,
+    references_of: Callable[[str], Sequence[str]],
 ) -> int:
-    records, traces = stream.records, stream.trace_ids
+    records, event_ids = stream.records, stream.event_ids
+    # Computed before the clock starts for each record: HMACs must not count as latency.
+    references = [
+        references_of(event_id) if event_id is not None else ()
+        for event_id in event_ids[cursor : cursor + round(phase.rate * phase.seconds)]
+    ]
+    first = cursor
     total = min(len(records) - cursor, round(phase.rate * phase.seconds))
     if total <= 0:
         raise RuntimeError("the latency stream is too short for the configured rates")
@@ -137,9 +148,9 @@ async def _produce_at_rate(
         due = min(total, int((time.perf_counter() - start) * phase.rate) + 1)
         while sent < due:
             key, value = records[cursor]
-            trace = traces[cursor]
-            if trace is not None:
-                sent_at[trace] = (phase, time.perf_counter())
+            handed_over = time.perf_counter()
+            for reference in references[cursor - first]:
+                sent_at[reference] = (phase, handed_over)
             futures.append(await producer.send(source, value, key=key))
             cursor += 1
             sent += 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from lovhub.bench.scaleout import measure_workers
 from lovhub.bench.state import restart_probe, synthetic_states
 from lovhub.bench.workload import Workload
 from lovhub.settings import KafkaSettings
+from lovhub.synthetic import World
 
 __all__ = ["Context"]
 
@@ -198,6 +199,7 @@ class Context:
                     config.partitions,
                     config.latency_rates,
                     config.latency_seconds,
+                    references_of=_references_of(world),
                     progress=self.say,
                 )
             )
@@ -259,3 +261,14 @@ class Context:
             partitions=self.config.partitions,
             complete={str(n): r.complete for n, r in runs.items()},
         )
+
+
+def _references_of(world: World) -> Callable[[str], Sequence[str]]:
+    """Every recipient's reference for an event id (what its deliveries' trace_id carries)."""
+    pseudonymiser = world.pseudonymiser()
+    ids = [r.id for r in (*world.recipients.providers(), *world.recipients.third_parties())]
+
+    def references(event_id: str) -> Sequence[str]:
+        return [pseudonymiser.event_reference(rid, event_id) for rid in ids]
+
+    return references

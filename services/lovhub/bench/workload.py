@@ -22,12 +22,13 @@ Record = tuple[bytes | None, bytes]
 
 @dataclass(frozen=True)
 class EventStream:
-    """Records ready to produce, and the trace id each valid one will carry downstream."""
+    """Records ready to produce, and the event id of each valid one (the hub hands each
+    recipient its own reference of it: ``World.pseudonymiser().event_reference``)."""
 
     name: str
     jobseekers: int
     records: list[Record]
-    trace_ids: list[str | None]  # None for the invalid records
+    event_ids: list[str | None]  # None for the invalid records
     invalid: int
 
     @property
@@ -62,13 +63,6 @@ class Workload:
         }
 
 
-def _trace_id(event: dict[str, Any] | None) -> str | None:
-    # The hub copies this into the recipient record's trace_id header (pipeline.delivery).
-    if event is None:
-        return None
-    return str(event.get("trace_id") or event["event_id"])
-
-
 def build_workload(
     *,
     streams: dict[str, int],
@@ -96,7 +90,9 @@ def build_workload(
             name=name,
             jobseekers=jobseekers,
             records=scenario.records,
-            trace_ids=[_trace_id(event) for event in scenario.events],
+            event_ids=[
+                None if event is None else str(event["event_id"]) for event in scenario.events
+            ],
             invalid=sum(scenario.invalid.values()),
         )
     return workload
