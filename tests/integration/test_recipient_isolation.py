@@ -102,7 +102,7 @@ def test_a_provider_reads_its_own_topic_and_writes_its_own_reports(
     provider = recipients["prov-a"]
     name = provider.sasl_username or ""
     _write(kafka_broker.admin_settings, provider_topic(name))
-    assert _read(provider, provider_topic(name), f"{name}-reader") == [b"probe"]
+    assert _read(provider, provider_topic(name), f"{name}.reader") == [b"probe"]
     _write(provider, provider_report_topic(name))
 
 
@@ -149,7 +149,7 @@ def test_a_provider_cannot_read_anything_else(
         _write(kafka_broker.admin_settings, topic)
     with caplog.at_level(logging.WARNING, logger="kafka"):
         try:
-            stolen = _fetch(provider, topic, f"{name}-reader")
+            stolen = _fetch(provider, topic, f"{name}.reader")
         except TopicAuthorizationFailedError:
             # A topic the principal may describe (its own report topic: WRITE implies
             # DESCRIBE) gets past metadata; the fetch itself is then refused.
@@ -204,7 +204,7 @@ def test_a_recipient_cannot_use_another_recipients_consumer_group(
     other = recipients["prov-b"].sasl_username or ""
     _write(kafka_broker.admin_settings, provider_topic(name))
     with pytest.raises(GroupAuthorizationFailedError):
-        _read(provider, provider_topic(name), f"{other}-reader")
+        _read(provider, provider_topic(name), f"{other}.reader")
 
 
 def test_a_third_party_has_no_report_topic_to_write(

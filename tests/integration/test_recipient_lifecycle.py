@@ -288,7 +288,7 @@ def test_add_provisions_exactly_its_access_and_terminate_revokes_it(
 
     async def connect() -> None:
         reader = AIOKafkaConsumer(provider_topic(rid), **aio_client_config(login),
-                                  request_timeout_ms=10_000, group_id=f"{rid}-check")  # fmt: skip
+                                  request_timeout_ms=10_000, group_id=f"{rid}.check")  # fmt: skip
         try:
             await reader.start()
         finally:

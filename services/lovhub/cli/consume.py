@@ -93,7 +93,7 @@ def consume(
         False, "--follow", help="Keep waiting for new deliveries (else stop at the end)."
     ),
     output_format: OutputFormat = typer.Option(OutputFormat.JSONL, "--format"),
-    group: str = typer.Option("consume", "--group", help="Consumer group suffix: <id>-SUFFIX."),
+    group: str = typer.Option("consume", "--group", help="Consumer group suffix: <id>.SUFFIX."),
     third_party: bool = typer.Option(
         False, "--third-party", help="Read lov.thirdparty.<id>.v1 instead of the provider topic."
     ),

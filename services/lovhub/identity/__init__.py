@@ -20,7 +20,7 @@ from lovhub.identity.personal_id import (
     parse_personal_id,
     synthetic_personal_id,
 )
-from lovhub.identity.recipient_id import RECIPIENT_ID_PATTERN, is_valid_recipient_id
+from lovhub.identity.recipient_id import RECIPIENT_ID_PATTERN, is_reserved_id, is_valid_recipient_id
 
 __all__ = [
     "COORDINATION_DAY_OFFSET",
@@ -29,6 +29,7 @@ __all__ = [
     "InvalidOrganisationNumberError",
     "InvalidPersonalIdError",
     "PersonalId",
+    "is_reserved_id",
     "is_valid_organisation_number",
     "is_valid_personal_id",
     "is_valid_recipient_id",

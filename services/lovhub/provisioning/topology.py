@@ -19,7 +19,6 @@ __all__ = [
     "DEAD_LETTER",
     "HUB_CONSUMER_GROUP_PREFIX",
     "HUB_STATE_CHANGELOG",
-    "HUB_TRANSACTIONAL_ID_PREFIX",
     "RECIPIENT_CHANGES",
     "RECIPIENT_REGISTRY",
     "RECIPIENT_TOPIC_PREFIXES",
@@ -59,7 +58,6 @@ PROVIDER_TOPIC_PREFIX = "lov.provider."
 THIRDPARTY_TOPIC_PREFIX = "lov.thirdparty."
 RECIPIENT_TOPIC_PREFIXES = (PROVIDER_TOPIC_PREFIX, THIRDPARTY_TOPIC_PREFIX)
 HUB_CONSUMER_GROUP_PREFIX = "lovhub-"
-HUB_TRANSACTIONAL_ID_PREFIX = "lovhub-"
 
 DAY_MS = 24 * 60 * 60 * 1000
 FOREVER = -1
@@ -229,7 +227,6 @@ def hub_acls(hub_principal: str) -> tuple[AclSpec, ...]:
         AclSpec(user, topic, HUB_CONSUMER_GROUP_PREFIX, pre, op.READ),
         AclSpec(user, topic, HUB_CONSUMER_GROUP_PREFIX, pre, op.WRITE),
         AclSpec(user, topic, HUB_CONSUMER_GROUP_PREFIX, pre, op.DESCRIBE_CONFIGS),
-        AclSpec(user, ResourceKind.TRANSACTIONAL_ID, HUB_TRANSACTIONAL_ID_PREFIX, pre, op.WRITE),
     ]
     rules += [AclSpec(user, topic, prefix, pre, op.WRITE) for prefix in RECIPIENT_TOPIC_PREFIXES]
     # Provider report topics live under the provider prefix; the hub reads them. Third
@@ -239,8 +236,11 @@ def hub_acls(hub_principal: str) -> tuple[AclSpec, ...]:
 
 
 def recipient_group_prefix(recipient_id: str) -> str:
-    """A recipient's consumer groups must start with its id (``<id>-...``)."""
-    return f"{recipient_id}-"
+    """A recipient's consumer groups must start with its id and a dot (``<id>.<suffix>``).
+
+    No id contains a dot, so no recipient's prefix covers another's groups (with ``-``,
+    ``jobbcoach-`` covered ``jobbcoach-syd-...``: issue 10, finding 3)."""
+    return f"{recipient_id}."
 
 
 def recipient_acls(recipient_id: str, *, provider: bool) -> tuple[AclSpec, ...]:

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from lovhub.identity import is_valid_organisation_number, is_valid_recipient_id
+from lovhub.identity import is_reserved_id, is_valid_organisation_number, is_valid_recipient_id
 from lovhub.policy import RecipientKind, describe_validation_error
 from lovhub.registry.errors import RegistryError
 
@@ -31,6 +31,8 @@ _STRICT = ConfigDict(frozen=True, extra="forbid")
 
 
 def _recipient_id(value: str) -> str:
+    if isinstance(value, str) and is_reserved_id(value):
+        raise ValueError("a reserved name: ids starting 'lovhub' are the hub's own principals")
     if not is_valid_recipient_id(value):
         raise ValueError("not a recipient id (1-48 lower-case letters, digits and inner hyphens)")
     return value

@@ -79,7 +79,8 @@ def test_empty_record_still_gets_a_data_key_for_its_binding(clock: FakeClock) ->
     sealed = encryptor.seal_record(TOPIC, EVENT, [])
     assert sealed.envelopes == []
     assert sealed.wrapped_key is not None
-    assert sealed.binding_key is not None and len(sealed.binding_key) == 32
+    assert sealed.binding_key is not None
+    assert len(sealed.binding_key) == 32
     assert encryptor.provider.keys_created == 1
 
 
