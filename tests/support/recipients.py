@@ -65,6 +65,7 @@ def provisioned(
         password=password,
         partitions=1,
         replication_factor=1,
+        replace_existing_credential=True,  # tests re-provision the world's recipients
     )
     try:
         yield broker.settings_for(recipient_id, password)

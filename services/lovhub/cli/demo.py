@@ -135,6 +135,7 @@ def demo(
                 password=password,
                 partitions=hub.partitions,
                 replication_factor=hub.replication_factor,
+                replace_existing_credential=True,  # the demo's own synthetic recipients
             )
             logins[recipient.id] = admin_settings.with_credentials(recipient.id, password)
     finally:

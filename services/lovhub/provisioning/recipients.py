@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from kafka.admin import KafkaAdminClient
 
-from lovhub.provisioning.apply import ensure_acls, ensure_scram_user, ensure_topics
+from lovhub.provisioning.apply import (
+    ensure_acls,
+    ensure_scram_user,
+    ensure_topics,
+    scram_user_exists,
+)
+from lovhub.provisioning.errors import ProvisioningError
 from lovhub.provisioning.topology import (
     DAY_MS,
     TopicSpec,
@@ -36,8 +42,18 @@ def provision_recipient(
     password: str,
     partitions: int,
     replication_factor: int,
+    replace_existing_credential: bool = False,
 ) -> None:
-    """Topics, principal (``User:<recipient id>``) and exactly its ACLs. Idempotent."""
+    """Topics, principal (``User:<recipient id>``) and exactly its ACLs.
+
+    An existing principal of that name is never modified (its password and ACLs stay as
+    they are, :class:`ProvisioningError`) unless ``replace_existing_credential``: the demo
+    and the tests re-provision their own synthetic recipients (issue 10, finding 3)."""
+    if not replace_existing_credential and scram_user_exists(admin, recipient_id):
+        raise ProvisioningError(
+            f"a principal {recipient_id} already exists: recipient add never changes an "
+            "existing principal (terminate the recipient first, or choose another id)"
+        )
     ensure_topics(
         admin,
         recipient_topics(recipient_id, provider=provider, partitions=partitions),
