@@ -14,19 +14,7 @@ from tests.support.hubrun import HubTopics, lovhub_env, read_all, run_worker_unt
 
 
 def _reconcile(env: dict[str, str], topics: HubTopics) -> tuple[int, str]:
-    result = run_lovhub(
-        env,
-        "audit",
-        "reconcile",
-        "--agency-topic",
-        topics.source,
-        "--audit-topic",
-        topics.audit,
-        "--recipient-topic-template",
-        f"test.{topics.run}.recipient.{{id}}",
-        "--recipients",
-        "file",
-    )
+    result = run_lovhub(env, *topics.reconcile_args())
     return result.returncode, result.stdout + result.stderr
 
 

@@ -259,18 +259,6 @@ def test_hostile_input_is_rejected_class_by_class_and_good_input_flows(
     assert {e["event_id"] for e in good} <= delivered, "every good record reaches the provider"
 
     env = lovhub_env(settings, world, tmp_path)
-    result = run_lovhub(
-        env,
-        "audit",
-        "reconcile",
-        "--agency-topic",
-        topics.source,
-        "--audit-topic",
-        topics.audit,
-        "--recipient-topic-template",
-        f"test.{topics.run}.recipient.{{id}}",
-        "--recipients",
-        "file",
-    )
+    result = run_lovhub(env, *topics.reconcile_args())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "books: balanced" in result.stdout

@@ -150,19 +150,5 @@ def test_redelivery_respects_todays_consents(
     assert "checkpoint" in verified.stdout.lower()
 
     # The books still balance with the re-deliveries in them.
-    reconciled = run_lovhub(
-        env,
-        "audit",
-        "reconcile",
-        "--agency-topic",
-        topics.source,
-        "--audit-topic",
-        topics.audit,
-        "--audit-topic",
-        redelivery_audit,
-        "--recipient-topic-template",
-        f"test.{topics.run}.recipient.{{id}}",
-        "--recipients",
-        "file",
-    )
+    reconciled = run_lovhub(env, *topics.reconcile_args(redelivery_audit))
     assert reconciled.returncode == 0, reconciled.stdout + reconciled.stderr

@@ -124,17 +124,7 @@ def test_audit_reconcile_stops_with_one_line_on_an_undecodable_batch(
     monkeypatch.setattr(
         sys,
         "argv",
-        [
-            "lovhub",
-            "audit",
-            "reconcile",
-            "--agency-topic",
-            topics.source,
-            "--audit-topic",
-            topics.audit,
-            "--recipients",
-            "file",
-        ],
+        ["lovhub", *topics.reconcile_args()],
     )
     with pytest.raises(SystemExit) as stopped:
         run()

@@ -92,6 +92,23 @@ class HubTopics:
             "--json",
         ]
 
+    def reconcile_args(self, *more_audit_topics: str) -> list[str]:
+        """``lovhub audit reconcile`` of this run's topics (recipients from the world file)."""
+        audits = [
+            arg for topic in (self.audit, *more_audit_topics) for arg in ("--audit-topic", topic)
+        ]
+        return [
+            "audit",
+            "reconcile",
+            "--agency-topic",
+            self.source,
+            *audits,
+            "--recipient-topic-template",
+            f"test.{self.run}.recipient.{{id}}",
+            "--recipients",
+            "file",
+        ]
+
     def all_topics(self, world: World) -> list[str]:
         recipients = (*world.recipients.providers(), *world.recipients.third_parties())
         return [
