@@ -31,12 +31,13 @@ class _ClearSealer(RecordEncryptor):
     def seal_record(
         self, topic: str, event_id: str, fields: Sequence[tuple[str, Value]]
     ) -> SealedRecord:
-        if not fields:
-            return SealedRecord(None, [])
+        # Like the real encryptor: a data key for every record, which also keys its binding.
         key = self.provider.for_record(len(fields))
         head = key.header + _ZERO_NONCE
         return SealedRecord(
-            key.wrapped, [head + encode_value(value) + _ZERO_TAG for _, value in fields]
+            key.wrapped,
+            [head + encode_value(value) + _ZERO_TAG for _, value in fields],
+            key.binding_key,
         )
 
 
