@@ -34,10 +34,10 @@ from lovhub.devbroker.process import (
     terminate_group,
 )
 from lovhub.devbroker.tools import find_java
-from lovhub.private_files import write_private
+from lovhub.private_files import create_private, write_private
 from lovhub.settings import KafkaSettings, SecurityProtocol, cache_dir, state_dir
 
-__all__ = ["BrokerStatus", "LocalBroker", "UpResult"]
+__all__ = ["BrokerStatus", "LocalBroker", "UpResult", "storage_format_invocation"]
 
 DEFAULT_CLIENT_PORT = 19092
 _READY_LINE = "Kafka Server started"
@@ -69,6 +69,45 @@ def _kafka_cluster_id() -> str:
         candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
         if not candidate.startswith("-"):
             return candidate
+
+
+def _argfile_quote(argument: str) -> str:
+    if any(char in argument for char in "\n\r\0"):
+        raise BrokerError("a broker command argument contains a line break or NUL")
+    return '"' + argument.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def storage_format_invocation(
+    java_command: list[str],
+    *,
+    cluster_id: str,
+    server_properties: Path,
+    credentials: BrokerCredentials,
+    argfile: Path,
+) -> tuple[list[str], str]:
+    """The storage-format step's argv and the text of the java argument file it reads.
+
+    ``--add-scram`` takes the admin's SCRAM credential only as an argument, and a process's
+    arguments are readable by every local user (``ps``, ``/proc/<pid>/cmdline``). So
+    everything after the ``java`` executable goes into an argument file (the java launcher
+    expands ``@file`` itself, before the JVM starts), which the caller writes 0600 and
+    deletes after the run: the argv holds the file's path, never the password.
+    """
+    java, *java_arguments = java_command
+    scram = f"SCRAM-SHA-512=[name={credentials.admin_user},password={credentials.admin_password}]"
+    arguments = [
+        *java_arguments,
+        "format",
+        "--cluster-id",
+        cluster_id,
+        "--config",
+        str(server_properties),
+        "--standalone",
+        "--add-scram",
+        scram,
+    ]
+    text = "\n".join(_argfile_quote(argument) for argument in arguments) + "\n"
+    return [java, f"@{argfile}"], text
 
 
 class LocalBroker:
@@ -210,21 +249,20 @@ class LocalBroker:
 
     def _format_storage(self, java: Path, jars: Path, credentials: BrokerCredentials) -> None:
         self.progress("formatting broker storage (first start)")
-        scram = (
-            f"SCRAM-SHA-512=[name={credentials.admin_user},password={credentials.admin_password}]"
+        argfile = self.layout.root / "storage-format.args"
+        argfile.unlink(missing_ok=True)  # a leftover from a crashed format; create_private refuses
+        command, argfile_text = storage_format_invocation(
+            self._java_command(java, jars, "kafka.tools.StorageTool"),
+            cluster_id=_kafka_cluster_id(),
+            server_properties=self.layout.server_properties,
+            credentials=credentials,
+            argfile=argfile,
         )
-        command = [
-            *self._java_command(java, jars, "kafka.tools.StorageTool"),
-            "format",
-            "--cluster-id",
-            _kafka_cluster_id(),
-            "--config",
-            str(self.layout.server_properties),
-            "--standalone",
-            "--add-scram",
-            scram,
-        ]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        create_private(argfile, argfile_text)
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, check=False)
+        finally:
+            argfile.unlink(missing_ok=True)
         if result.returncode != 0:
             # The tool echoes its arguments on some errors; keep the password out of ours.
             output = (result.stdout + result.stderr).replace(credentials.admin_password, "***")
