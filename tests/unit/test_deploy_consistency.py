@@ -130,8 +130,19 @@ def _strimzi_value(value: object) -> str:
 
 
 def _interpolate(value: str) -> str:
-    """Compose's ``${VAR:-default}`` with none of the variables set: the defaults."""
-    return re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-([^}]*))?\}", lambda m: m[1] or "", value)
+    """Compose's interpolation with only the required (``${VAR:?message}``) variables set.
+
+    A required variable (every password) gets a synthetic value naming it; any other
+    ``${VAR:-default}`` takes its default.
+    """
+
+    def one(match: re.Match[str]) -> str:
+        name, operator, rest = match[1], match[2], match[3]
+        if operator in (":?", "?"):
+            return f"synthetic-{name.lower().replace('_', '-')}"
+        return rest or ""
+
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}", one, value)
 
 
 def _read_properties(path: Path) -> dict[str, str]:
@@ -469,8 +480,8 @@ def test_compose_broker_has_single_node_replication(broker_properties: dict[str,
 
 
 def _password_ref(value: str) -> str:
-    """``${LOVHUB_X_PASSWORD:-default}`` -> ``LOVHUB_X_PASSWORD``."""
-    match = re.fullmatch(r"\$\{([A-Z0-9_]+)(:?-[^}]*)?\}", value)
+    """``${LOVHUB_X_PASSWORD:?message}`` -> ``LOVHUB_X_PASSWORD``."""
+    match = re.fullmatch(r"\$\{([A-Z0-9_]+)(:?[-?][^}]*)?\}", value)
     assert match, f"{value!r} is not taken from an environment variable"
     return match[1]
 
@@ -489,6 +500,21 @@ def _client_env(compose: dict[str, Any], props: dict[str, str], service: str) ->
     assert _protocol_map(props["listener.security.protocol.map"])[name] == "SASL_PLAINTEXT"
     assert f"listener.name.{name.lower()}.scram-sha-512.sasl.jaas.config" in props
     return env
+
+
+def test_compose_passwords_are_required_and_have_no_defaults(compose: dict[str, Any]) -> None:
+    # Issue 10, finding 14b: a fallback password in the compose file is a password everyone
+    # who reads the repository knows; compose must refuse to start until each one is set.
+    references = re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)([^}]*)\}", COMPOSE_FILE.read_text())
+    passwords = [(name, rest) for name, rest in references if "PASSWORD" in name]
+    assert passwords, "the compose file takes no password from the environment"
+    assert [name for name, rest in passwords if not rest.startswith(":?")] == []
+    for service_name, service in compose["services"].items():
+        for key, value in _env(service).items():
+            if "PASSWORD" in key:
+                assert re.fullmatch(r"\$\{[A-Z0-9_]*PASSWORD:\?[^}]+\}", value), (
+                    f"{service_name}: {key} is not a required variable"
+                )
 
 
 def test_compose_init_runs_admin_init_as_the_admin(
