@@ -6,6 +6,7 @@ operators' logs and must never carry personal data; each error also has a short,
 
     LovhubError
     ├── ConfigurationError          settings missing or inconsistent
+    ├── BrokerUnreachableError      a service cannot log in to Kafka at start
     ├── codec.CodecError            bytes or records the codec cannot accept
     │   ├── MalformedRecordError    not Avro of a known framing
     │   ├── OversizedRecordError
@@ -35,3 +36,9 @@ class ConfigurationError(LovhubError):
     """Settings are missing or contradict each other."""
 
     code = "CONFIGURATION_ERROR"
+
+
+class BrokerUnreachableError(LovhubError):
+    """A service could not connect and log in to Kafka when starting."""
+
+    code = "BROKER_UNREACHABLE"

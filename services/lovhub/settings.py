@@ -25,6 +25,7 @@ __all__ = [
     "KafkaSettings",
     "SecurityProtocol",
     "cache_dir",
+    "credentials_from_environment",
     "load_kafka_settings",
     "state_dir",
 ]
@@ -118,8 +119,28 @@ def local_connection_file() -> Path:
     return state_dir() / "broker" / "connection.json"
 
 
+def _environment_credentials() -> tuple[str | None, str | None]:
+    def first(*names: str) -> str | None:
+        return next((os.environ[n] for n in names if os.environ.get(n)), None)
+
+    return (
+        first("LOVHUB_KAFKA_SASL_USERNAME", "KAFKA_SASL_USERNAME"),
+        first("LOVHUB_KAFKA_SASL_PASSWORD", "KAFKA_SASL_PASSWORD"),
+    )
+
+
+def credentials_from_environment() -> bool:
+    """Whether the environment names a principal (then nothing may replace it)."""
+    return any(_environment_credentials())
+
+
 def load_kafka_settings() -> KafkaSettings:
-    """Settings from the environment, else from the local broker's connection file."""
+    """Settings from the environment, else from the local broker's connection file.
+
+    Credentials given in the environment always win: with the connection file, only the
+    broker's address and protocol come from it, never its (super user's) credentials in
+    place of the ones given (issue 10, finding 4: a wrong hub password made ``lovhub run``
+    take the file's admin login and run as the super user)."""
     env_has_bootstrap = any(
         os.environ.get(name)
         for name in ("LOVHUB_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS")
@@ -134,6 +155,15 @@ def load_kafka_settings() -> KafkaSettings:
                 f"or start the local broker with `lovhub dev up` (expected {connection_file})"
             )
         settings = _from_connection_file(connection_file)
+        username, password = _environment_credentials()
+        if username or password:
+            if not (username and password):
+                raise ConfigurationError(
+                    "LOVHUB_KAFKA_SASL_USERNAME and LOVHUB_KAFKA_SASL_PASSWORD go together: "
+                    "one is set, the other is not (the local connection file's credentials "
+                    "are never used in place of the ones you give)"
+                )
+            settings = settings.with_credentials(username, password)
     settings.check()
     return settings
 
@@ -146,6 +176,9 @@ class HubSettings(BaseSettings):
     replication_factor: int = Field(default=1, ge=1)
     partitions: int = Field(default=6, ge=1)
     hub_principal: str = "lovhub-hub"
+    # The report processor's own principal: it never reads agency events nor writes a
+    # recipient's topic (issue 10, finding 11).
+    reports_principal: str = "lovhub-reports"
     admin_principal: str = "lovhub-admin"
     schema_registry_url: str | None = None
     # A signed checkpoint per audit partition after this many records or seconds.

@@ -18,6 +18,7 @@ from lovhub.provisioning.topology import (
     AUDIT,
     hub_acls,
     hub_topics,
+    reports_acls,
 )
 from lovhub.settings import HubSettings
 from tests.support.broker import TestBroker
@@ -29,15 +30,20 @@ PASSWORD = "test-only-hub-password"
 def hub_settings(
     kafka_admin: KafkaAdminClient, unique_name: Callable[[str], str]
 ) -> Iterator[HubSettings]:
-    """A hub principal private to this test; the hub topics are shared by design."""
-    hub = HubSettings(hub_principal=unique_name("test-hub"), partitions=3)
-    yield hub
-    kafka_admin.alter_user_scram_credentials(
-        [UserScramCredentialDeletion(hub.hub_principal, ScramMechanism.SCRAM_SHA_512)]
+    """Service principals private to this test; the hub topics are shared by design."""
+    hub = HubSettings(
+        hub_principal=unique_name("test-hub"),
+        reports_principal=unique_name("test-reports"),
+        partitions=3,
     )
+    yield hub
     from lovhub.provisioning.apply import ensure_acls
 
-    ensure_acls(kafka_admin, f"User:{hub.hub_principal}", [])
+    for principal in (hub.hub_principal, hub.reports_principal):
+        kafka_admin.alter_user_scram_credentials(
+            [UserScramCredentialDeletion(principal, ScramMechanism.SCRAM_SHA_512)]
+        )
+        ensure_acls(kafka_admin, f"User:{principal}", [])
 
 
 def test_provisioning_creates_topology_and_is_idempotent(
@@ -52,18 +58,27 @@ def test_provisioning_creates_topology_and_is_idempotent(
         set(first.topics.created) | set(first.topics.unchanged) | set(first.topics.reconfigured)
         == names
     )
-    expected = {
-        (a.principal, a.resource.value, a.name, a.pattern.value, a.operation.value, a.host)
-        for a in hub_acls(hub_settings.hub_principal)
-    }
-    assert acl_specs_of(kafka_admin, f"User:{hub_settings.hub_principal}") == expected
+    for principal, rules in (
+        (hub_settings.hub_principal, hub_acls(hub_settings.hub_principal)),
+        (hub_settings.reports_principal, reports_acls(hub_settings.reports_principal)),
+    ):
+        expected = {
+            (a.principal, a.resource.value, a.name, a.pattern.value, a.operation.value, a.host)
+            for a in rules
+        }
+        assert acl_specs_of(kafka_admin, f"User:{principal}") == expected
+    reports = first.principals[1]
+    assert reports.principal == hub_settings.reports_principal
+    assert reports.created
+    assert reports.credentials_file is not None  # no password was given: generated
 
     second = provision_hub(kafka_admin, hub_settings, hub_password=None, credentials_dir=tmp_path)
     assert second.topics.created == []
     assert second.topics.reconfigured == []
-    assert (second.acls.created, second.acls.removed) == (0, 0)
-    assert second.principal_created is False
-    assert second.credentials_file is None
+    for principal in second.principals:
+        assert (principal.acls.created, principal.acls.removed) == (0, 0)
+        assert principal.created is False
+        assert principal.credentials_file is None
 
 
 def test_provisioning_removes_acls_outside_the_topology(
@@ -78,7 +93,7 @@ def test_provisioning_removes_acls_outside_the_topology(
     result = provision_hub(
         kafka_admin, hub_settings, hub_password=PASSWORD, credentials_dir=tmp_path
     )
-    assert result.acls.removed == 1
+    assert result.hub.acls.removed == 1
     held = acl_specs_of(kafka_admin, principal)
     assert (principal, "TOPIC", "lov.", "PREFIXED", "READ", "*") not in held
 

@@ -34,29 +34,32 @@ class HubTopics:
 
     run: str
     partitions: int = 3
+    # Topic names start "<namespace>.<run>."; a service principal's own prefix (e.g.
+    # "lovhub-hub") lets a test run a service as that principal, without the admin.
+    namespace: str = "test"
 
     @property
     def source(self) -> str:
-        return f"test.{self.run}.agency"
+        return f"{self.namespace}.{self.run}.agency"
 
     @property
     def audit(self) -> str:
-        return f"test.{self.run}.audit"
+        return f"{self.namespace}.{self.run}.audit"
 
     @property
     def dead_letter(self) -> str:
-        return f"test.{self.run}.dead-letter"
+        return f"{self.namespace}.{self.run}.dead-letter"
 
     @property
     def changelog(self) -> str:
-        return f"test.{self.run}.state-changelog"
+        return f"{self.namespace}.{self.run}.state-changelog"
 
     @property
     def checkpoints(self) -> str:
-        return f"test.{self.run}.audit-checkpoints"
+        return f"{self.namespace}.{self.run}.audit-checkpoints"
 
     def recipient(self, recipient: Recipient) -> str:
-        return f"test.{self.run}.recipient.{recipient.id}"
+        return f"{self.namespace}.{self.run}.recipient.{recipient.id}"
 
     def run_args(self, *, group: str, worker_dir: Path) -> list[str]:
         """``lovhub run``'s arguments for a worker on this run's private topics."""
@@ -75,7 +78,7 @@ class HubTopics:
             "--checkpoint-topic",
             self.checkpoints,
             "--recipient-topic-template",
-            f"test.{self.run}.recipient.{{id}}",
+            f"{self.namespace}.{self.run}.recipient.{{id}}",
             "--worker-dir",
             str(worker_dir),
         ]
@@ -104,7 +107,7 @@ class HubTopics:
             self.source,
             *audits,
             "--recipient-topic-template",
-            f"test.{self.run}.recipient.{{id}}",
+            f"{self.namespace}.{self.run}.recipient.{{id}}",
             "--recipients",
             "file",
         ]
@@ -130,8 +133,8 @@ class HubTopics:
         )
 
     @classmethod
-    def fresh(cls) -> HubTopics:
-        return cls(uuid.uuid4().hex[:10])
+    def fresh(cls, namespace: str = "test") -> HubTopics:
+        return cls(uuid.uuid4().hex[:10], namespace=namespace)
 
 
 def make_pipeline(world: World, topics: HubTopics) -> HubPipeline:
@@ -230,7 +233,12 @@ def produce_all(
 
 
 def lovhub_env(settings: KafkaSettings, world: World, directory: Path) -> dict[str, str]:
-    """The environment of a `lovhub run` subprocess against the test broker."""
+    """The environment of a `lovhub run` subprocess against the test broker.
+
+    The tests run services as the admin principal, explicitly: each test uses its own
+    throwaway topics, which no service principal's ACLs cover. That services refuse the
+    admin without this, and run as their own least-privileged principals, is what
+    tests/integration/test_service_logins.py checks."""
     assert settings.sasl_password is not None
     return {
         **os.environ,
@@ -241,6 +249,7 @@ def lovhub_env(settings: KafkaSettings, world: World, directory: Path) -> dict[s
         "LOVHUB_STATE_DIR": str(directory / "state"),
         # The world's recipients come from its file; the registry topic has its own tests.
         "LOVHUB_RECIPIENTS_SOURCE": "file",
+        "LOVHUB_ALLOW_ADMIN_PRINCIPAL": "1",
     }
 
 

@@ -23,7 +23,13 @@ import yaml
 
 from lovhub.provisioning.recipients import recipient_topics
 from lovhub.provisioning.strimzi import recipient_resources
-from lovhub.provisioning.topology import AclSpec, hub_acls, hub_topics, recipient_acls
+from lovhub.provisioning.topology import (
+    AclSpec,
+    hub_acls,
+    hub_topics,
+    recipient_acls,
+    reports_acls,
+)
 from lovhub.settings import HubSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,6 +47,7 @@ STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 # The defaults, not whatever LOVHUB_* variables the test run happens to have.
 HUB: str = HubSettings.model_fields["hub_principal"].default
 ADMIN: str = HubSettings.model_fields["admin_principal"].default
+REPORTS: str = HubSettings.model_fields["reports_principal"].default
 
 # Strimzi's spelling of Kafka's ACL vocabulary (KafkaUser .spec.authorization.acls[]).
 STRIMZI_RESOURCE = {
@@ -287,15 +294,20 @@ def _spec_key(spec: AclSpec) -> AclKey:
     )
 
 
-def test_k8s_hub_user_acls_are_exactly_hub_acls(k8s_docs: list[dict[str, Any]]) -> None:
-    user = _single(k8s_docs, "KafkaUser", HUB)
+@pytest.mark.parametrize(
+    ("principal", "rules"), [(HUB, hub_acls(HUB)), (REPORTS, reports_acls(REPORTS))]
+)
+def test_k8s_service_user_acls_are_exactly_their_topology_rules(
+    k8s_docs: list[dict[str, Any]], principal: str, rules: tuple[AclSpec, ...]
+) -> None:
+    user = _single(k8s_docs, "KafkaUser", principal)
     actual = _strimzi_acls(user)
     assert len(actual) == len(set(actual)), "an ACL is listed twice"
-    assert set(actual) == {_spec_key(spec) for spec in hub_acls(HUB)}
+    assert set(actual) == {_spec_key(spec) for spec in rules}
 
 
 def test_k8s_users_authenticate_with_scram(k8s_docs: list[dict[str, Any]]) -> None:
-    for name in (HUB, ADMIN):
+    for name in (HUB, REPORTS, ADMIN):
         user = _single(k8s_docs, "KafkaUser", name)
         assert user["spec"]["authentication"]["type"] == "scram-sha-512"
     admin = _single(k8s_docs, "KafkaUser", ADMIN)
@@ -553,6 +565,19 @@ def test_compose_hub_runs_as_the_hub_principal(
     assert hub["depends_on"]["kafka"]["condition"] == "service_healthy"
 
 
+def test_compose_report_processor_runs_as_its_own_principal(
+    compose: dict[str, Any], broker_properties: dict[str, str]
+) -> None:
+    reports = compose["services"]["reports"]
+    assert reports["command"] == ["run-reports"]
+    env = _client_env(compose, broker_properties, "reports")
+    assert env["LOVHUB_KAFKA_SASL_USERNAME"] == REPORTS
+    init_env = _env(compose["services"]["init"])
+    assert _password_ref(env["LOVHUB_KAFKA_SASL_PASSWORD"]) == _password_ref(
+        init_env["LOVHUB_REPORTS_PASSWORD"]
+    )
+
+
 def test_compose_seeds_the_registry_as_the_admin(
     compose: dict[str, Any], broker_properties: dict[str, str]
 ) -> None:
@@ -568,7 +593,7 @@ def test_compose_hub_services_have_every_start_up_file(
     compose: dict[str, Any], broker_properties: dict[str, str], service: str
 ) -> None:
     env = _client_env(compose, broker_properties, service)
-    assert env["LOVHUB_KAFKA_SASL_USERNAME"] == HUB
+    assert env["LOVHUB_KAFKA_SASL_USERNAME"] == {"hub": HUB, "reports": REPORTS}[service]
     for variable in (
         "LOVHUB_OPERATOR_PUBLIC_KEY_FILE",
         "LOVHUB_HUB_SECRET_FILE",
@@ -677,7 +702,14 @@ def test_k8s_report_processor_is_a_single_writer_with_the_hub_files(
     (hub_container,) = hub["spec"]["template"]["spec"]["containers"]
     assert container["args"] == ["run-reports"]
     env = _container_env(container)
-    assert env == _container_env(hub_container)
+    # Its own login (issue 10, finding 11); everything else as the hub's.
+    login = ("LOVHUB_KAFKA_SASL_USERNAME", "LOVHUB_KAFKA_SASL_PASSWORD")
+    assert env["LOVHUB_KAFKA_SASL_USERNAME"] == REPORTS
+    assert env["LOVHUB_KAFKA_SASL_PASSWORD"]["secretKeyRef"]["name"] == REPORTS
+    hub_env = _container_env(hub_container)
+    assert {k: v for k, v in env.items() if k not in login} == {
+        k: v for k, v in hub_env.items() if k not in login
+    }
     for variable in (
         "LOVHUB_OPERATOR_PUBLIC_KEY_FILE",
         "LOVHUB_HUB_SECRET_FILE",
@@ -702,3 +734,32 @@ def test_recipient_manifests_grant_exactly_recipient_acls(provider: bool) -> Non
     for spec in wanted:
         assert topics[spec.name]["spec"]["config"] == spec.configs(K8S_REPLICATION_FACTOR)
         assert topics[spec.name]["metadata"]["labels"]["strimzi.io/cluster"] == "lovhub"
+
+
+def test_service_users_for_strimzi_carry_each_recipients_literal_rules() -> None:
+    """`lovhub admin k8s-service-users`: what the User Operator must hold once recipients
+    are onboarded: the base rules of deploy/k8s/kafka-users.yaml plus exactly one literal
+    rule per recipient topic a service touches."""
+    from typer.testing import CliRunner
+
+    from lovhub.cli.main import app
+
+    result = CliRunner().invoke(
+        app,
+        ["admin", "k8s-service-users", "--provider", "jobbcoach-syd", "--third-party", "fa"],
+    )
+    assert result.exit_code == 0, result.output
+    users = {doc["metadata"]["name"]: doc for doc in yaml.safe_load_all(result.output)}
+    assert set(users) == {HUB, REPORTS}
+    hub_rules = set(_strimzi_acls(users[HUB])) - {_spec_key(s) for s in hub_acls(HUB)}
+    report_rules = set(_strimzi_acls(users[REPORTS])) - {
+        _spec_key(s) for s in reports_acls(REPORTS)
+    }
+    user, reader = f"User:{HUB}", f"User:{REPORTS}"
+    assert hub_rules == {
+        (user, "TOPIC", "lov.provider.jobbcoach-syd.v1", "LITERAL", "WRITE", "*"),
+        (user, "TOPIC", "lov.thirdparty.fa.v1", "LITERAL", "WRITE", "*"),
+    }
+    assert report_rules == {
+        (reader, "TOPIC", "lov.provider.jobbcoach-syd.reports.v1", "LITERAL", "READ", "*")
+    }

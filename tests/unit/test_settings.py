@@ -54,8 +54,8 @@ def test_sasl_without_credentials_is_a_clear_error(
         load_kafka_settings()
 
 
-def test_falls_back_to_the_local_broker_connection_file(clean_env: Path) -> None:
-    connection = clean_env / "broker" / "connection.json"
+def _connection_file(state: Path) -> None:
+    connection = state / "broker" / "connection.json"
     connection.parent.mkdir(parents=True)
     connection.write_text(
         json.dumps(
@@ -68,6 +68,10 @@ def test_falls_back_to_the_local_broker_connection_file(clean_env: Path) -> None
             }
         )
     )
+
+
+def test_falls_back_to_the_local_broker_connection_file(clean_env: Path) -> None:
+    _connection_file(clean_env)
     settings = load_kafka_settings()
     assert settings.bootstrap_servers == "127.0.0.1:19092"
     assert settings.sasl_password is not None
@@ -77,4 +81,29 @@ def test_falls_back_to_the_local_broker_connection_file(clean_env: Path) -> None
 
 def test_no_broker_configured_says_how_to_get_one(clean_env: Path) -> None:
     with pytest.raises(ConfigurationError, match="lovhub dev up"):
+        load_kafka_settings()
+
+
+@pytest.mark.parametrize("prefix", ["LOVHUB_", ""])
+def test_credentials_in_the_environment_are_never_replaced_by_the_connection_file(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, prefix: str
+) -> None:
+    """Issue 10, finding 4: a hub login without a bootstrap variable ran as the admin."""
+    _connection_file(clean_env)
+    monkeypatch.setenv(f"{prefix}KAFKA_SASL_USERNAME", "lovhub-hub")
+    monkeypatch.setenv(f"{prefix}KAFKA_SASL_PASSWORD", "a-wrong-password")
+    settings = load_kafka_settings()
+    assert settings.bootstrap_servers == "127.0.0.1:19092"  # the address still comes from it
+    assert settings.sasl_username == "lovhub-hub"
+    assert settings.sasl_password is not None
+    assert settings.sasl_password.get_secret_value() == "a-wrong-password"
+
+
+@pytest.mark.parametrize("given", ["KAFKA_SASL_USERNAME", "LOVHUB_KAFKA_SASL_PASSWORD"])
+def test_half_a_login_in_the_environment_is_an_error_not_the_admin_login(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    _connection_file(clean_env)
+    monkeypatch.setenv(given, "lovhub-hub")
+    with pytest.raises(ConfigurationError, match="go together"):
         load_kafka_settings()

@@ -1,15 +1,25 @@
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from lovhub.provisioning.topology import (
     AGENCY_EVENTS,
     AUDIT,
     DEAD_LETTER,
     AclOperation,
+    AclSpec,
     PatternType,
     ResourceKind,
     hub_acls,
     hub_topics,
+    is_onboarding_rule,
     min_insync_replicas,
+    onboarding_acls,
+    provider_report_topic,
+    provider_topic,
+    reports_acls,
+    thirdparty_topic,
 )
 
 
@@ -42,3 +52,46 @@ def test_hub_acls_never_use_wildcards_or_cluster_rights() -> None:
         assert acl.name not in ("*", "")
         assert acl.resource is not ResourceKind.CLUSTER
         assert acl.principal == "User:lovhub-hub"
+
+
+def _covers(rule_name: str, pattern: PatternType, topic: str) -> bool:
+    """Kafka's matching, written out: a literal rule names the topic, a prefix starts it."""
+    return topic == rule_name if pattern is PatternType.LITERAL else topic.startswith(rule_name)
+
+
+def _may(rules: tuple[AclSpec, ...], operation: AclOperation, topic: str) -> bool:
+    return any(
+        r.resource is ResourceKind.TOPIC
+        and r.operation is operation
+        and _covers(r.name, r.pattern, topic)
+        for r in rules
+    )
+
+
+@given(recipient=st.from_regex(r"[a-z][a-z0-9-]{1,30}[a-z0-9]", fullmatch=True))
+def test_no_service_principal_can_forge_reports_or_deliveries_it_does_not_make(
+    recipient: str,
+) -> None:
+    """Issue 10, finding 11: the hub's prefix WRITE on lov.provider. covered every report
+    topic. Base rules grant no recipient topic at all; onboarding grants exactly one each."""
+    hub, reports = hub_acls("lovhub-hub"), reports_acls("lovhub-reports")
+    reports_topic, delivery = provider_report_topic(recipient), provider_topic(recipient)
+    assert not _may(hub, AclOperation.WRITE, reports_topic)
+    assert not _may(hub, AclOperation.WRITE, delivery)
+    assert not _may(hub, AclOperation.READ, reports_topic)
+    assert not _may(reports, AclOperation.WRITE, delivery)
+    assert not _may(reports, AclOperation.READ, delivery)
+    assert not _may(reports, AclOperation.READ, AGENCY_EVENTS)
+    onboarded = onboarding_acls(
+        recipient, provider=True, hub_principal="lovhub-hub", reports_principal="lovhub-reports"
+    )
+    assert _may(onboarded, AclOperation.WRITE, delivery)
+    assert not _may(onboarded, AclOperation.WRITE, reports_topic)
+    assert all(is_onboarding_rule(rule) for rule in onboarded)
+    assert not any(is_onboarding_rule(rule) for rule in (*hub, *reports))
+    third_party = onboarding_acls(
+        recipient, provider=False, hub_principal="lovhub-hub", reports_principal="lovhub-reports"
+    )
+    assert [(r.principal, r.name) for r in third_party] == [
+        ("User:lovhub-hub", thirdparty_topic(recipient))
+    ]

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from lovhub.cli.console import out, say
 from lovhub.cli.hub_files import hub_files
+from lovhub.cli.recipient_k8s import k8s_service_users
 from lovhub.kafka import admin_client
 from lovhub.provisioning.hub import provision_hub
 from lovhub.settings import HubSettings, load_kafka_settings, state_dir
@@ -21,7 +22,8 @@ app = typer.Typer(help="Provision topics, principals and ACLs.", no_args_is_help
 
 @app.command()
 def init() -> None:
-    """Create the hub's topics, its worker principal and its ACLs. Idempotent."""
+    """Create the hub's topics, its service principals (lovhub-hub, lovhub-reports) and
+    exactly their ACLs. Idempotent."""
     settings = load_kafka_settings()
     hub = HubSettings()
     say(f"provisioning {settings.bootstrap_servers} as {settings.sasl_username}")
@@ -31,6 +33,7 @@ def init() -> None:
             client,
             hub,
             hub_password=os.environ.get("LOVHUB_HUB_PASSWORD"),
+            reports_password=os.environ.get("LOVHUB_REPORTS_PASSWORD"),
             credentials_dir=state_dir() / "credentials",
             progress=say,
         )
@@ -43,14 +46,15 @@ def init() -> None:
     table.add_row("topics created", ", ".join(topics.created) or "-")
     table.add_row("topics reconfigured", ", ".join(topics.reconfigured) or "-")
     table.add_row("topics unchanged", str(len(topics.unchanged)))
-    table.add_row(
-        "hub principal",
-        f"{result.hub_principal} ({'created' if result.principal_created else 'existing'})",
-    )
-    acls = result.acls
-    table.add_row("hub ACLs", f"{acls.created} added, {acls.removed} removed, {acls.unchanged} ok")
-    if result.credentials_file:
-        table.add_row("hub credentials", str(result.credentials_file))
+    for principal in result.principals:
+        acls = principal.acls
+        table.add_row(
+            f"principal {principal.principal}",
+            f"{'created' if principal.created else 'existing'}; ACLs: {acls.created} added, "
+            f"{acls.removed} removed, {acls.unchanged} ok",
+        )
+        if principal.credentials_file:
+            table.add_row(f"{principal.principal} credentials", str(principal.credentials_file))
     for drift in topics.drift:
         table.add_row("[yellow]drift[/yellow]", drift)
     out.print(table)
@@ -91,3 +95,4 @@ def signing_key(
 
 
 app.command("hub-files")(hub_files)
+app.command("k8s-service-users")(k8s_service_users)

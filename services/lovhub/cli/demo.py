@@ -63,7 +63,7 @@ from lovhub.worker.store import StateStore
 
 __all__ = ["demo"]
 
-DEMO_GROUP = "lovhub-demo-hub"
+DEMO_GROUP = "lovhub-hub-demo"  # under the hub principal's group prefix
 
 
 def _skip_history(settings: KafkaSettings, group: str) -> None:
@@ -94,8 +94,9 @@ def _broker_settings() -> KafkaSettings:
     return broker.admin_settings()
 
 
-def _demo_hub_password(principal: str) -> str:
-    """The demo owns its hub principal's password, so it can run the worker as it."""
+def _demo_password(principal: str) -> str:
+    """The demo owns its service principals' passwords, so it can run each service as its
+    own principal (the hub worker as lovhub-hub, the report processor as lovhub-reports)."""
     path = state_dir() / "credentials" / f"{principal}.credentials.json"
     if path.exists():
         return str(json.loads(path.read_text(encoding="utf-8"))["password"])
@@ -111,7 +112,8 @@ def demo(
     """Run the whole hub on a real broker with synthetic data, and show what happened."""
     admin_settings = _broker_settings()
     hub = HubSettings()
-    hub_password = _demo_hub_password(hub.hub_principal)
+    hub_password = _demo_password(hub.hub_principal)
+    reports_password = _demo_password(hub.reports_principal)
     world = build_world(valid_from=dt.datetime.now(dt.UTC).replace(microsecond=0))
     world_env = write_world(world, state_dir() / "demo")
     admin = admin_client(admin_settings)
@@ -121,6 +123,7 @@ def demo(
             admin,
             hub,
             hub_password=hub_password,
+            reports_password=reports_password,
             credentials_dir=state_dir() / "credentials",
             progress=say,
         )
@@ -202,7 +205,8 @@ def demo(
     _show_audit(admin_settings, starts[AUDIT], codec)
     _show_recipients(logins, world, recipient_topics, starts, codec)
     _show_acl_refusal(hub_settings)
-    second_act(world, scenario, world_env, admin_settings, hub_settings, logins, codec)
+    reports_settings = admin_settings.with_credentials(hub.reports_principal, reports_password)
+    second_act(world, scenario, world_env, admin_settings, reports_settings, logins, codec)
 
 
 async def _register(

@@ -146,14 +146,14 @@ def second_act(
     scenario: Scenario,
     world_env: dict[str, str],
     admin_settings: KafkaSettings,
-    hub_settings: KafkaSettings,
+    reports_settings: KafkaSettings,
     logins: dict[str, KafkaSettings],
     codec: Codec,
 ) -> None:
     """Reports back to the agency, the evidence verified, and one person's access report."""
     files = {**os.environ, **world_env}
-    hub_env, admin_env = (
-        {**files, **_login_env(hub_settings)},
+    reports_env, admin_env = (
+        {**files, **_login_env(reports_settings)},
         {**files, **_login_env(admin_settings)},
     )
     chosen = pick_jobseeker(scenario, world)
@@ -161,8 +161,8 @@ def second_act(
         send_reports(chosen, world, logins[chosen.provider_id], codec)
         show_command(
             ["run-reports", "--idle-exit", "3"],
-            hub_env,
-            shown="run-reports --idle-exit 3        # the report processor, as lovhub-hub",
+            reports_env,
+            shown="run-reports --idle-exit 3        # the report processor, as lovhub-reports",
         )
     show_command(["audit", "verify"], admin_env, shown="audit verify")
     if chosen is None:

@@ -122,6 +122,8 @@ def add(
             password=password,
             partitions=hub.partitions,
             replication_factor=hub.replication_factor,
+            hub_principal=hub.hub_principal,
+            reports_principal=hub.reports_principal,
         )
     finally:
         admin.close()
@@ -146,7 +148,13 @@ def _simple(
     if step == "terminate":
         admin = admin_client(session.settings)
         try:  # access goes first: a failure below leaves the recipient active, re-runnable
-            deprovision_recipient(admin, recipient_id)
+            hub = HubSettings()
+            deprovision_recipient(
+                admin,
+                recipient_id,
+                hub_principal=hub.hub_principal,
+                reports_principal=hub.reports_principal,
+            )
         finally:
             admin.close()
     session.publish([change])

@@ -8,10 +8,10 @@ import yaml
 
 from lovhub.cli.console import out
 from lovhub.identity import is_valid_recipient_id
-from lovhub.provisioning.strimzi import recipient_resources
+from lovhub.provisioning.strimzi import recipient_resources, service_user_resources
 from lovhub.settings import HubSettings
 
-__all__ = ["k8s_manifest"]
+__all__ = ["k8s_manifest", "k8s_service_users"]
 
 
 def k8s_manifest(
@@ -30,6 +30,29 @@ def k8s_manifest(
         provider=kind == "provider",
         partitions=HubSettings().partitions,
         replicas=replicas,
+        cluster=cluster,
+    )
+    out.print(yaml.safe_dump_all(resources, sort_keys=False), end="", highlight=False)
+
+
+def k8s_service_users(
+    providers: list[str] = typer.Option([], "--provider", help="A provider id (repeat)."),
+    third_parties: list[str] = typer.Option(
+        [], "--third-party", help="A consent-based third party's id (repeat)."
+    ),
+    cluster: str = typer.Option("lovhub", help="The Strimzi Kafka cluster's name."),
+) -> None:
+    """Print the KafkaUsers of the hub worker and the report processor, with the literal
+    rules on every listed recipient's topics (re-apply after each onboarding on Strimzi)."""
+    for recipient_id in (*providers, *third_parties):
+        if not is_valid_recipient_id(recipient_id):
+            raise typer.BadParameter(f"not a recipient id: {recipient_id!r}")
+    hub = HubSettings()
+    resources = service_user_resources(
+        hub_principal=hub.hub_principal,
+        reports_principal=hub.reports_principal,
+        providers=list(providers),
+        third_parties=list(third_parties),
         cluster=cluster,
     )
     out.print(yaml.safe_dump_all(resources, sort_keys=False), end="", highlight=False)

@@ -12,7 +12,12 @@ import typer
 
 from lovhub.cli.console import out, say
 from lovhub.cli.consume import recipient_settings
-from lovhub.cli.service import load_service_materials, run_until_stopped
+from lovhub.cli.service import (
+    ALLOW_ADMIN_VARIABLE,
+    load_service_materials,
+    run_until_stopped,
+    service_kafka_settings,
+)
 from lovhub.client import (
     OutcomeKind,
     absence_body,
@@ -37,7 +42,7 @@ from lovhub.provisioning.topology import (
 from lovhub.pseudonyms import Pseudonymiser
 from lovhub.reports import REPORT_TOPIC_PATTERN, ReportCore
 from lovhub.reports.processor import ReportProcessor, ReportTopics
-from lovhub.settings import HubSettings, load_kafka_settings
+from lovhub.settings import HubSettings
 
 __all__ = ["report", "run_reports"]
 
@@ -143,13 +148,19 @@ def run_reports(
     ),
     idle_exit: float = typer.Option(0.0, help="Exit after this many idle seconds (0: never)."),
     max_batch: int = typer.Option(500, min=1, help="Reports per batch."),
+    allow_admin: bool = typer.Option(
+        False,
+        "--allow-admin",
+        envvar=ALLOW_ADMIN_VARIABLE,
+        help="Run even as the admin principal (it bypasses every ACL; refused otherwise).",
+    ),
 ) -> None:
     """Run the report processor (ONE instance: it is the report audit chain's only writer)."""
     if not group.startswith(HUB_CONSUMER_GROUP_PREFIX):
         raise typer.BadParameter(
             f"must start with {HUB_CONSUMER_GROUP_PREFIX}", param_hint="--group"
         )
-    settings = load_kafka_settings()
+    settings = service_kafka_settings(HubSettings().reports_principal, allow_admin=allow_admin)
     materials, follower = load_service_materials(settings, registry_topic)
     codec = codec_for(HubSettings())
     topics = ReportTopics(
@@ -185,7 +196,7 @@ def run_reports(
         f"{materials.policy.version}, {len(materials.recipients)} recipients, group {group}"
     )
 
-    run_until_stopped(processor, follower, idle_exit)
+    run_until_stopped(processor, follower, idle_exit, settings)
     counts = processor.counts
     say(
         f"stopped: {counts.reports} reports, {counts.forwarded} forwarded to the agency, "

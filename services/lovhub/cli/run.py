@@ -10,7 +10,12 @@ import typer
 
 from lovhub.audit.checkpoints import CheckpointCadence
 from lovhub.cli.console import out, say
-from lovhub.cli.service import load_service_materials, run_until_stopped
+from lovhub.cli.service import (
+    ALLOW_ADMIN_VARIABLE,
+    load_service_materials,
+    run_until_stopped,
+    service_kafka_settings,
+)
 from lovhub.kafka.aio import aio_client_config
 from lovhub.pipeline import HubPipeline
 from lovhub.pipeline.hub import default_recipient_topic
@@ -24,7 +29,7 @@ from lovhub.provisioning.topology import (
 )
 from lovhub.registry import Recipient
 from lovhub.runtime import hub_pipeline
-from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings, state_dir
+from lovhub.settings import HubSettings, KafkaSettings, state_dir
 from lovhub.worker import HubWorker
 from lovhub.worker.runner import Checkpointing, WorkerTopics
 from lovhub.worker.store import StateStore
@@ -60,13 +65,19 @@ def run(
     checkpoint_topic: str = typer.Option(
         AUDIT_CHECKPOINTS, help="Where the signed audit checkpoints go (docs/audit-evidence.md)."
     ),
+    allow_admin: bool = typer.Option(
+        False,
+        "--allow-admin",
+        envvar=ALLOW_ADMIN_VARIABLE,
+        help="Run even as the admin principal (it bypasses every ACL; refused otherwise).",
+    ),
 ) -> None:
     """Run a hub worker against the configured broker until stopped (SIGTERM, Ctrl-C)."""
     if engine == "faust":
         _refuse_faust_on_batch_resources(
             group, source_topic, audit_topic, dead_letter_topic, recipient_topic_template
         )
-    settings = load_kafka_settings()
+    settings = service_kafka_settings(HubSettings().hub_principal, allow_admin=allow_admin)
     materials, follower = load_service_materials(settings, registry_topic)
     directory = worker_dir or state_dir() / "worker"
     directory.mkdir(parents=True, exist_ok=True)
@@ -111,7 +122,7 @@ def run(
         f"{materials.policy.version}, {len(materials.recipients)} recipients, group {group}"
     )
 
-    run_until_stopped(worker, follower, idle_exit)
+    run_until_stopped(worker, follower, idle_exit, settings)
     h = worker.health
     say(
         f"stopped: {h.events} events, {h.deliveries} deliveries, {h.audits} audit decisions, "

@@ -4,25 +4,67 @@ materials with the recipients from the registry topic, and running until a signa
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import signal
 from typing import Protocol
 
-from lovhub.errors import ConfigurationError
+from aiokafka.errors import KafkaConnectionError
+
+from lovhub.cli.console import say
+from lovhub.errors import BrokerUnreachableError, ConfigurationError
 from lovhub.kafka.aio import aio_client_config
 from lovhub.policy import Policy
 from lovhub.registry import RecipientDirectory
 from lovhub.registry.follower import RegistryFollower, read_registry
 from lovhub.runtime import HubMaterials, load_materials, recipients_source
-from lovhub.settings import KafkaSettings
+from lovhub.settings import (
+    HubSettings,
+    KafkaSettings,
+    credentials_from_environment,
+    load_kafka_settings,
+    state_dir,
+)
 
-__all__ = ["Service", "load_service_materials", "run_until_stopped"]
+__all__ = [
+    "ALLOW_ADMIN_VARIABLE",
+    "Service",
+    "load_service_materials",
+    "run_until_stopped",
+    "service_kafka_settings",
+]
+
+ALLOW_ADMIN_VARIABLE = "LOVHUB_ALLOW_ADMIN_PRINCIPAL"
 
 
 class Service(Protocol):
     def stop(self) -> None: ...
 
     async def run(self, *, idle_exit_after: float | None = None) -> None: ...
+
+
+def service_kafka_settings(role_principal: str, *, allow_admin: bool) -> KafkaSettings:
+    """How a service logs in: as the principal the environment names; else, on the local
+    broker, as its own role principal (``role_principal``) from the credentials file that
+    ``lovhub admin init`` wrote. Never as the admin principal unless ``allow_admin``: the
+    super user bypasses every ACL the hub relies on (issue 10, finding 4)."""
+    settings = load_kafka_settings()
+    stored = state_dir() / "credentials" / f"{role_principal}.credentials.json"
+    if not credentials_from_environment() and stored.exists():
+        login = json.loads(stored.read_text(encoding="utf-8"))
+        settings = settings.with_credentials(login["username"], login["password"])
+        say(f"logging in as {login['username']} (credentials from {stored})")
+    admin = HubSettings().admin_principal
+    if settings.sasl_username == admin:
+        if not allow_admin:
+            raise ConfigurationError(
+                f"refusing to run as the admin principal {admin}, which bypasses the hub's "
+                f"ACLs: set LOVHUB_KAFKA_SASL_USERNAME={role_principal} and its password "
+                f"(`lovhub admin init` creates it), or pass --allow-admin "
+                f"({ALLOW_ADMIN_VARIABLE}=1) if you mean it"
+            )
+        say(f"WARNING: running as the admin principal {admin} (--allow-admin): no ACL limits it")
+    return settings
 
 
 def load_service_materials(
@@ -54,9 +96,14 @@ def load_service_materials(
 
 
 def run_until_stopped(
-    service: Service, follower: RegistryFollower | None, idle_exit: float
+    service: Service,
+    follower: RegistryFollower | None,
+    idle_exit: float,
+    login: KafkaSettings | None = None,
 ) -> None:
-    """Run until SIGTERM/SIGINT (or ``idle_exit`` idle seconds when non-zero)."""
+    """Run until SIGTERM/SIGINT (or ``idle_exit`` idle seconds when non-zero). A broker that
+    cannot be reached or refuses the login at start ends the run with one line naming the
+    address and principal (aiokafka reports a refused SASL login as a failed bootstrap)."""
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
@@ -68,4 +115,11 @@ def run_until_stopped(
             if follower is not None:
                 await follower.stop()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except KafkaConnectionError as error:
+        where = f"{login.bootstrap_servers} as {login.sasl_username}" if login else "Kafka"
+        raise BrokerUnreachableError(
+            f"cannot connect to {where}: the broker is unreachable or refused the login "
+            f"(check the address, the principal and its password) [{type(error).__name__}]"
+        ) from None

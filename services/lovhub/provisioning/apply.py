@@ -31,7 +31,13 @@ from kafka.admin import (
 from kafka.errors import KafkaError
 
 from lovhub.provisioning.errors import ProvisioningError
-from lovhub.provisioning.topology import AclSpec, TopicSpec
+from lovhub.provisioning.topology import (
+    AclOperation,
+    AclSpec,
+    PatternType,
+    ResourceKind,
+    TopicSpec,
+)
 
 __all__ = [
     "AclChanges",
@@ -40,6 +46,8 @@ __all__ = [
     "ensure_acls",
     "ensure_scram_user",
     "ensure_topics",
+    "grant_acls",
+    "revoke_acls",
     "scram_user_exists",
 ]
 
@@ -193,16 +201,29 @@ def _principal_filter(principal: str) -> ACLFilter:
     )
 
 
-def ensure_acls(admin: KafkaAdminClient, principal: str, specs: Iterable[AclSpec]) -> AclChanges:
-    """Make ``principal``'s ACLs exactly ``specs``: add what is missing, remove the rest."""
+def ensure_acls(
+    admin: KafkaAdminClient,
+    principal: str,
+    specs: Iterable[AclSpec],
+    *,
+    managed_elsewhere: Callable[[AclSpec], bool] = lambda _spec: False,
+) -> AclChanges:
+    """Make ``principal``'s ACLs exactly ``specs``: add what is missing, remove the rest,
+    except rules ``managed_elsewhere`` claims (e.g. the literal rules onboarding grants the
+    hub on each recipient's topic: they are kept, neither required nor removed)."""
     wanted = {_spec_key(spec): spec for spec in specs}
     if any(spec.principal != principal for spec in wanted.values()):
         raise ProvisioningError(f"ACL list for {principal} contains another principal's rules")
     try:
         acls, _ = admin.describe_acls(_principal_filter(principal))
         present = {_acl_key(acl): acl for acl in acls}
+        kept = {
+            key
+            for key, acl in present.items()
+            if (spec := _spec_of(acl)) is not None and managed_elsewhere(spec)
+        }
         to_create = [_to_kafka_acl(spec) for key, spec in wanted.items() if key not in present]
-        to_remove = [acl for key, acl in present.items() if key not in wanted]
+        to_remove = [acl for key, acl in present.items() if key not in wanted and key not in kept]
         if to_create:
             result = admin.create_acls(to_create)
             if result["failed"]:
@@ -210,7 +231,7 @@ def ensure_acls(admin: KafkaAdminClient, principal: str, specs: Iterable[AclSpec
         if to_remove:
             admin.delete_acls([_exact_filter(acl) for acl in to_remove])
         if to_create or to_remove:
-            _wait_until_acls_are(admin, principal, set(wanted))
+            _wait_until_acls_are(admin, principal, set(wanted) | kept)
     except KafkaError as e:
         raise ProvisioningError(f"setting the ACLs of {principal} failed: {e}") from e
     return AclChanges(
@@ -218,6 +239,55 @@ def ensure_acls(admin: KafkaAdminClient, principal: str, specs: Iterable[AclSpec
         removed=len(to_remove),
         unchanged=len(wanted) - len(to_create),
     )
+
+
+def grant_acls(admin: KafkaAdminClient, specs: Iterable[AclSpec]) -> None:
+    """Add rules (any principals) and leave every other rule alone; idempotent."""
+    wanted = list(specs)
+    try:
+        result = admin.create_acls([_to_kafka_acl(spec) for spec in wanted])
+        if result["failed"]:
+            raise ProvisioningError(f"creating ACLs failed: {result['failed']}")
+        _wait_until(admin, wanted, present=True)
+    except KafkaError as e:
+        raise ProvisioningError(f"granting ACLs failed: {e}") from e
+
+
+def revoke_acls(admin: KafkaAdminClient, specs: Iterable[AclSpec]) -> None:
+    """Remove exactly these rules where they exist; idempotent."""
+    gone = list(specs)
+    try:
+        admin.delete_acls([_exact_filter(_to_kafka_acl(spec)) for spec in gone])
+        _wait_until(admin, gone, present=False)
+    except KafkaError as e:
+        raise ProvisioningError(f"revoking ACLs failed: {e}") from e
+
+
+def _wait_until(
+    admin: KafkaAdminClient, specs: list[AclSpec], *, present: bool, timeout: float = 15.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    for spec in specs:
+        while (_spec_key(spec) in acl_specs_of(admin, spec.principal)) != present:
+            if time.monotonic() > deadline:
+                raise ProvisioningError(f"ACLs of {spec.principal} did not settle in {timeout}s")
+            time.sleep(0.1)
+
+
+def _spec_of(acl: ACL) -> AclSpec | None:
+    """The rule as lovhub models it; None for kinds lovhub never grants (never kept)."""
+    pattern = acl.resource_pattern
+    try:
+        return AclSpec(
+            acl.principal,
+            ResourceKind(pattern.resource_type.name),
+            pattern.resource_name,
+            PatternType(pattern.pattern_type.name),
+            AclOperation(acl.operation.name),
+            acl.host,
+        )
+    except ValueError:
+        return None
 
 
 def _wait_until_acls_are(

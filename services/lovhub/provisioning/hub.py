@@ -1,4 +1,5 @@
-"""``lovhub admin init``: the hub's topics, its worker principal and that principal's ACLs."""
+"""``lovhub admin init``: the hub's topics, its service principals (the hub worker, the report
+processor) and exactly their ACLs."""
 
 from __future__ import annotations
 
@@ -19,19 +20,34 @@ from lovhub.provisioning.apply import (
     ensure_topics,
     scram_user_exists,
 )
-from lovhub.provisioning.topology import hub_acls, hub_topics
+from lovhub.provisioning.topology import (
+    AclSpec,
+    hub_acls,
+    hub_topics,
+    is_onboarding_rule,
+    reports_acls,
+)
 from lovhub.settings import HubSettings
 
-__all__ = ["HubProvisioning", "provision_hub"]
+__all__ = ["HubProvisioning", "PrincipalProvisioning", "provision_hub"]
+
+
+@dataclass(frozen=True)
+class PrincipalProvisioning:
+    principal: str
+    acls: AclChanges
+    created: bool
+    credentials_file: Path | None
 
 
 @dataclass(frozen=True)
 class HubProvisioning:
     topics: TopicChanges
-    acls: AclChanges
-    hub_principal: str
-    principal_created: bool
-    credentials_file: Path | None
+    principals: tuple[PrincipalProvisioning, ...]
+
+    @property
+    def hub(self) -> PrincipalProvisioning:
+        return self.principals[0]
 
 
 def provision_hub(
@@ -40,13 +56,16 @@ def provision_hub(
     *,
     hub_password: str | None,
     credentials_dir: Path,
+    reports_password: str | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> HubProvisioning:
     """Create what is missing; leave what is right alone.
 
-    The worker principal's password comes from ``hub_password`` (a deployment secret) when
-    given. Otherwise a new principal gets a generated password, written to a 0600 file in
-    ``credentials_dir`` so local tools can use it; an existing principal is left untouched.
+    Each service principal's password comes from the deployment (``hub_password``,
+    ``reports_password``) when given. Otherwise a new principal gets a generated password,
+    written to a 0600 file in ``credentials_dir`` so local tools can use it; an existing
+    principal is left untouched. Their ACLs are made exact, except the literal rules that
+    onboarding grants on each recipient's topics (kept: ``recipient add`` owns them).
     """
     topics = ensure_topics(
         admin,
@@ -54,24 +73,46 @@ def provision_hub(
         replication_factor=hub.replication_factor,
         progress=progress,
     )
-    principal = hub.hub_principal
+    principals = (
+        _provision_principal(
+            admin,
+            hub.hub_principal,
+            hub_acls(hub.hub_principal),
+            hub_password,
+            credentials_dir,
+            progress,
+        ),
+        _provision_principal(
+            admin,
+            hub.reports_principal,
+            reports_acls(hub.reports_principal),
+            reports_password,
+            credentials_dir,
+            progress,
+        ),
+    )
+    return HubProvisioning(topics=topics, principals=principals)
+
+
+def _provision_principal(
+    admin: KafkaAdminClient,
+    principal: str,
+    rules: tuple[AclSpec, ...],
+    password: str | None,
+    credentials_dir: Path,
+    progress: Callable[[str], None],
+) -> PrincipalProvisioning:
     exists = scram_user_exists(admin, principal)
     credentials_file: Path | None = None
-    if hub_password is not None:
-        ensure_scram_user(admin, principal, hub_password)
+    if password is not None:
+        ensure_scram_user(admin, principal, password)
     elif not exists:
         generated = secrets.token_urlsafe(24)
         ensure_scram_user(admin, principal, generated)
         credentials_file = _store_credentials(credentials_dir, principal, generated)
         progress(f"created principal {principal}; its password is in {credentials_file}")
-    acls = ensure_acls(admin, f"User:{principal}", hub_acls(principal))
-    return HubProvisioning(
-        topics=topics,
-        acls=acls,
-        hub_principal=principal,
-        principal_created=not exists,
-        credentials_file=credentials_file,
-    )
+    acls = ensure_acls(admin, f"User:{principal}", rules, managed_elsewhere=is_onboarding_rule)
+    return PrincipalProvisioning(principal, acls, not exists, credentials_file)
 
 
 def _store_credentials(directory: Path, principal: str, password: str) -> Path:

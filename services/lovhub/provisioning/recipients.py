@@ -8,12 +8,14 @@ from lovhub.provisioning.apply import (
     ensure_acls,
     ensure_scram_user,
     ensure_topics,
+    grant_acls,
     scram_user_exists,
 )
 from lovhub.provisioning.errors import ProvisioningError
 from lovhub.provisioning.topology import (
     DAY_MS,
     TopicSpec,
+    onboarding_acls,
     provider_report_topic,
     provider_topic,
     recipient_acls,
@@ -42,9 +44,13 @@ def provision_recipient(
     password: str,
     partitions: int,
     replication_factor: int,
+    hub_principal: str = "lovhub-hub",
+    reports_principal: str = "lovhub-reports",
     replace_existing_credential: bool = False,
 ) -> None:
-    """Topics, principal (``User:<recipient id>``) and exactly its ACLs.
+    """Topics, principal (``User:<recipient id>``) and exactly its ACLs; and the service
+    principals' literal rules on its topics (the hub writes its delivery topic, the report
+    processor reads a provider's report topic: :func:`onboarding_acls`).
 
     An existing principal of that name is never modified (its password and ACLs stay as
     they are, :class:`ProvisioningError`) unless ``replace_existing_credential``: the demo
@@ -61,3 +67,12 @@ def provision_recipient(
     )
     ensure_scram_user(admin, recipient_id, password)
     ensure_acls(admin, f"User:{recipient_id}", recipient_acls(recipient_id, provider=provider))
+    grant_acls(
+        admin,
+        onboarding_acls(
+            recipient_id,
+            provider=provider,
+            hub_principal=hub_principal,
+            reports_principal=reports_principal,
+        ),
+    )

@@ -18,11 +18,13 @@ __all__ = [
     "CHAINED_AUDIT_TOPICS",
     "DEAD_LETTER",
     "HUB_CONSUMER_GROUP_PREFIX",
+    "HUB_PREFIX",
     "HUB_STATE_CHANGELOG",
     "RECIPIENT_CHANGES",
     "RECIPIENT_REGISTRY",
     "RECIPIENT_TOPIC_PREFIXES",
     "REDELIVERY_AUDIT",
+    "REPORTS_PREFIX",
     "REPORT_AUDIT",
     "AclOperation",
     "AclSpec",
@@ -30,11 +32,16 @@ __all__ = [
     "ResourceKind",
     "TopicSpec",
     "hub_acls",
+    "hub_delivery_acl",
     "hub_topics",
+    "is_onboarding_rule",
+    "onboarding_acls",
     "provider_report_topic",
     "provider_topic",
     "recipient_acls",
     "recipient_group_prefix",
+    "report_reader_acl",
+    "reports_acls",
     "thirdparty_topic",
 ]
 
@@ -58,6 +65,10 @@ PROVIDER_TOPIC_PREFIX = "lov.provider."
 THIRDPARTY_TOPIC_PREFIX = "lov.thirdparty."
 RECIPIENT_TOPIC_PREFIXES = (PROVIDER_TOPIC_PREFIX, THIRDPARTY_TOPIC_PREFIX)
 HUB_CONSUMER_GROUP_PREFIX = "lovhub-"
+# Each service principal's own groups and internal topics: the hub worker's under
+# ``lovhub-hub`` (its state changelog too), the report processor's under ``lovhub-reports``.
+HUB_PREFIX = "lovhub-hub"
+REPORTS_PREFIX = "lovhub-reports"
 
 DAY_MS = 24 * 60 * 60 * 1000
 FOREVER = -1
@@ -200,11 +211,14 @@ class AclSpec:
 
 
 def hub_acls(hub_principal: str) -> tuple[AclSpec, ...]:
-    """What the hub worker may do: read agency input and reports, write everything it emits.
+    """What the hub worker may do: read agency input, write the audit, dead letters and its
+    state. Its WRITE on each recipient's delivery topic is a literal rule added when the
+    recipient is onboarded (:func:`hub_delivery_acl`): a prefix rule would cover every
+    provider's report topic too, and let the hub forge reports (issue 10, finding 11).
 
-    The hub creates its own internal (table changelog) topics under its group prefix, so it
-    gets CREATE there and nowhere else; recipient topics are created by the admin principal.
-    """
+    The hub creates its own internal topics (the state changelog, Faust's tables) under its
+    prefix ``lovhub-hub``, so it gets CREATE there and nowhere else; recipient topics are
+    created by the admin principal."""
     user = f"User:{hub_principal}"
     topic, group = ResourceKind.TOPIC, ResourceKind.GROUP
     lit, pre = PatternType.LITERAL, PatternType.PREFIXED
@@ -214,25 +228,84 @@ def hub_acls(hub_principal: str) -> tuple[AclSpec, ...]:
         AclSpec(user, topic, RECIPIENT_REGISTRY, lit, op.READ),
         AclSpec(user, topic, AUDIT, lit, op.WRITE),
         AclSpec(user, topic, AUDIT, lit, op.READ),  # to resume the hash chain from its tail
-        AclSpec(user, topic, AUDIT_CHECKPOINTS, lit, op.WRITE),
-        # to resume a chain only where its last signed checkpoint says (lovhub.audit.resume)
-        AclSpec(user, topic, AUDIT_CHECKPOINTS, lit, op.READ),
-        # The report processor runs as the hub too and owns the report audit chain.
-        AclSpec(user, topic, REPORT_AUDIT, lit, op.WRITE),
-        AclSpec(user, topic, REPORT_AUDIT, lit, op.READ),
         AclSpec(user, topic, DEAD_LETTER, lit, op.WRITE),
-        AclSpec(user, topic, AGENCY_REPORTS, lit, op.WRITE),
-        AclSpec(user, group, HUB_CONSUMER_GROUP_PREFIX, pre, op.READ),
-        AclSpec(user, topic, HUB_CONSUMER_GROUP_PREFIX, pre, op.CREATE),
-        AclSpec(user, topic, HUB_CONSUMER_GROUP_PREFIX, pre, op.READ),
-        AclSpec(user, topic, HUB_CONSUMER_GROUP_PREFIX, pre, op.WRITE),
-        AclSpec(user, topic, HUB_CONSUMER_GROUP_PREFIX, pre, op.DESCRIBE_CONFIGS),
+        AclSpec(user, group, HUB_PREFIX, pre, op.READ),
+        AclSpec(user, topic, HUB_PREFIX, pre, op.CREATE),
+        AclSpec(user, topic, HUB_PREFIX, pre, op.READ),
+        AclSpec(user, topic, HUB_PREFIX, pre, op.WRITE),
+        AclSpec(user, topic, HUB_PREFIX, pre, op.DESCRIBE_CONFIGS),
     ]
-    rules += [AclSpec(user, topic, prefix, pre, op.WRITE) for prefix in RECIPIENT_TOPIC_PREFIXES]
-    # Provider report topics live under the provider prefix; the hub reads them. Third
-    # parties do not report back, so their prefix is write-only for the hub.
-    rules.append(AclSpec(user, topic, PROVIDER_TOPIC_PREFIX, pre, op.READ))
-    return tuple(sorted(rules))
+    return tuple(sorted(rules + list(_checkpoint_acls(user))))
+
+
+def reports_acls(reports_principal: str) -> tuple[AclSpec, ...]:
+    """What the report processor may do: follow the registry and the hub's state (which
+    pseudonyms are assigned to whom), write the agency's report topic, dead letters and the
+    report audit chain. It never reads agency events or writes a recipient's topic; its READ
+    on each provider's report topic is a literal rule added at onboarding
+    (:func:`report_reader_acl`)."""
+    user = f"User:{reports_principal}"
+    topic, group = ResourceKind.TOPIC, ResourceKind.GROUP
+    lit, pre = PatternType.LITERAL, PatternType.PREFIXED
+    op = AclOperation
+    rules = [
+        AclSpec(user, topic, RECIPIENT_REGISTRY, lit, op.READ),
+        AclSpec(user, topic, HUB_STATE_CHANGELOG, lit, op.READ),
+        AclSpec(user, topic, AGENCY_REPORTS, lit, op.WRITE),
+        AclSpec(user, topic, DEAD_LETTER, lit, op.WRITE),
+        AclSpec(user, topic, REPORT_AUDIT, lit, op.WRITE),
+        AclSpec(user, topic, REPORT_AUDIT, lit, op.READ),  # to resume its chain
+        AclSpec(user, group, REPORTS_PREFIX, pre, op.READ),
+    ]
+    return tuple(sorted(rules + list(_checkpoint_acls(user))))
+
+
+def _checkpoint_acls(user: str) -> tuple[AclSpec, ...]:
+    """Every chain writer signs checkpoints, and reads them back to resume its chain only
+    where its last signed checkpoint says (lovhub.audit.resume)."""
+    return tuple(
+        AclSpec(user, ResourceKind.TOPIC, AUDIT_CHECKPOINTS, PatternType.LITERAL, operation)
+        for operation in (AclOperation.READ, AclOperation.WRITE)
+    )
+
+
+def hub_delivery_acl(hub_principal: str, recipient_id: str, *, provider: bool) -> AclSpec:
+    """The hub's WRITE on one recipient's delivery topic, granted at onboarding."""
+    own_topic = provider_topic(recipient_id) if provider else thirdparty_topic(recipient_id)
+    return AclSpec(
+        f"User:{hub_principal}",
+        ResourceKind.TOPIC,
+        own_topic,
+        PatternType.LITERAL,
+        AclOperation.WRITE,
+    )
+
+
+def report_reader_acl(reports_principal: str, provider_id: str) -> AclSpec:
+    """The report processor's READ on one provider's report topic, granted at onboarding."""
+    return AclSpec(
+        f"User:{reports_principal}",
+        ResourceKind.TOPIC,
+        provider_report_topic(provider_id),
+        PatternType.LITERAL,
+        AclOperation.READ,
+    )
+
+
+def onboarding_acls(
+    recipient_id: str, *, provider: bool, hub_principal: str, reports_principal: str
+) -> tuple[AclSpec, ...]:
+    """The service principals' rules that onboarding adds for one recipient (and that
+    termination removes)."""
+    rules = [hub_delivery_acl(hub_principal, recipient_id, provider=provider)]
+    if provider:
+        rules.append(report_reader_acl(reports_principal, recipient_id))
+    return tuple(rules)
+
+
+def is_onboarding_rule(spec: AclSpec) -> bool:
+    """A literal rule on a recipient's topic: owned by onboarding, not by ``admin init``."""
+    return spec.pattern is PatternType.LITERAL and spec.name.startswith(RECIPIENT_TOPIC_PREFIXES)
 
 
 def recipient_group_prefix(recipient_id: str) -> str:

@@ -27,9 +27,14 @@ from lovhub.audit.signing import SigningKey
 from lovhub.audit.writer import ChainedRecordWriter
 from lovhub.codec import RECIPIENT_CHANGE, Codec
 from lovhub.codec.store import SchemaStore
-from lovhub.provisioning.apply import ensure_acls
+from lovhub.provisioning.apply import ensure_acls, revoke_acls
 from lovhub.provisioning.errors import ProvisioningError
-from lovhub.provisioning.topology import AUDIT_CHECKPOINTS, RECIPIENT_CHANGES, RECIPIENT_REGISTRY
+from lovhub.provisioning.topology import (
+    AUDIT_CHECKPOINTS,
+    RECIPIENT_CHANGES,
+    RECIPIENT_REGISTRY,
+    onboarding_acls,
+)
 from lovhub.registry.errors import AuditWriteError, RegistryError
 from lovhub.registry.lifecycle import LifecycleChange
 from lovhub.registry.records import encode_registry_record, record_sha256
@@ -122,13 +127,33 @@ async def publish_changes(
     return published
 
 
-def deprovision_recipient(admin: KafkaAdminClient, recipient_id: str) -> None:
-    """Remove every ACL of ``User:<id>`` and its SCRAM credential (idempotent).
+def deprovision_recipient(
+    admin: KafkaAdminClient,
+    recipient_id: str,
+    *,
+    hub_principal: str = "lovhub-hub",
+    reports_principal: str = "lovhub-reports",
+) -> None:
+    """Remove every ACL of ``User:<id>``, the service principals' rules on its topics, and
+    its SCRAM credential (idempotent).
 
     Its topics stay: records already delivered are the recipient's until retention ends,
     and the registry record (terminated) keeps the audit trail complete.
     """
     ensure_acls(admin, f"User:{recipient_id}", ())
+    revoke_acls(
+        admin,
+        {
+            rule
+            for provider in (True, False)
+            for rule in onboarding_acls(
+                recipient_id,
+                provider=provider,
+                hub_principal=hub_principal,
+                reports_principal=reports_principal,
+            )
+        },
+    )
     result = admin.alter_user_scram_credentials(
         [UserScramCredentialDeletion(recipient_id, ScramMechanism.SCRAM_SHA_512)]
     )
