@@ -209,6 +209,9 @@ def worker_env(
         "LOVHUB_PARTITIONS": str(partitions),
         # The world's recipients come from its file, not the shared registry topic.
         "LOVHUB_RECIPIENTS_SOURCE": "file",
+        # The benchmark's workers run on throwaway topics that no service principal's ACLs
+        # cover, with the operator's login, so they say so explicitly.
+        "LOVHUB_ALLOW_ADMIN_PRINCIPAL": "1",
     }
     if settings.ssl_cafile:
         env["LOVHUB_KAFKA_SSL_CAFILE"] = str(settings.ssl_cafile)
