@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from lovhub.audit.roles import WriterRole, required_signing_key_path
 from lovhub.audit.signing import SigningKey, load_signing_key, write_signing_key
 from lovhub.codec import codec_for, default_store
 from lovhub.codec.store import SchemaStore
@@ -61,9 +62,12 @@ def recipients_source() -> str:
 
 
 def load_materials(
-    *, registry: Callable[[Policy], RecipientDirectory] | None = None
+    *,
+    registry: Callable[[Policy], RecipientDirectory] | None = None,
+    role: WriterRole = WriterRole.HUB_WORKER,
 ) -> HubMaterials:
-    """The start-up materials; recipients from ``registry(policy)`` if given, else the file."""
+    """The start-up materials; recipients from ``registry(policy)`` if given, else the file.
+    The signing key is ``role``'s own (:func:`lovhub.audit.roles.signing_key_path`)."""
     policy_dir = default_policy_dir()
     policy_file = _path("LOVHUB_POLICY_FILE", policy_dir / "policy.yaml")
     recipients_file = _path("LOVHUB_RECIPIENTS_FILE", policy_dir / "recipients.yaml")
@@ -83,12 +87,7 @@ def load_materials(
         raise ConfigurationError(f"invalid start-up file: {error}") from error
     if len(secret) < MIN_SECRET_BYTES:
         raise ConfigurationError(f"{secret_file} must hold at least {MIN_SECRET_BYTES} bytes (hex)")
-    if not os.environ.get("LOVHUB_AUDIT_SIGNING_KEY_FILE"):
-        raise ConfigurationError(
-            "LOVHUB_AUDIT_SIGNING_KEY_FILE is not set: the hub signs its audit checkpoints "
-            "and does not run without its key (create one with `lovhub admin signing-key`)"
-        )
-    signing_key = load_signing_key(_path("LOVHUB_AUDIT_SIGNING_KEY_FILE", None))
+    signing_key = load_signing_key(required_signing_key_path(role))
     return HubMaterials(policy, recipients, operator_key, secret, signing_key)
 
 
@@ -111,19 +110,28 @@ def write_world(world: World, directory: Path) -> dict[str, str]:
         write_private_key_file(directory / f"{recipient_id}.key", key)
     secret_file = directory / "hub-secret.hex"
     write_private(secret_file, world.hub_secret.hex() + "\n")
-    # Kept across runs: checkpoints signed earlier must still verify with the public key.
-    signing_file, signing_public = directory / "audit-signing.key", directory / "audit-signing.pub"
-    if not signing_file.exists():
-        write_signing_key(signing_file, signing_public)
-    elif not signing_public.exists():
-        write_signing_key(signing_file, signing_public, load_signing_key(signing_file))
+    # One key per writer role, kept across runs (checkpoints signed earlier must still
+    # verify), published together in one labelled public-key file.
+    keys = {role: _kept_signing_key(directory / role.key_file_name) for role in WriterRole}
+    signing_public = directory / "audit-signing.pub"
+    signing_public.write_text(
+        "".join(key.public_pem(role) for role, key in keys.items()), encoding="ascii"
+    )
     return {
-        "LOVHUB_AUDIT_SIGNING_KEY_FILE": str(signing_file),
+        **{role.key_variable: str(directory / role.key_file_name) for role in WriterRole},
         "LOVHUB_AUDIT_PUBLIC_KEY_FILE": str(signing_public),
         "LOVHUB_RECIPIENTS_FILE": str(recipients_file),
         "LOVHUB_OPERATOR_PUBLIC_KEY_FILE": str(operator_file),
         "LOVHUB_HUB_SECRET_FILE": str(secret_file),
     }
+
+
+def _kept_signing_key(path: Path) -> SigningKey:
+    if path.exists():
+        return load_signing_key(path)
+    key = SigningKey.generate()
+    write_signing_key(path, path.with_suffix(".pub"), key)
+    return key
 
 
 def new_hub_secret() -> bytes:

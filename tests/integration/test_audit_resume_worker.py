@@ -79,5 +79,8 @@ def test_the_worker_refuses_a_forged_audit_tail(
 
     asyncio.run(run_until_refused())
     assert not worker.health.healthy
-    assert "audit tail does not extend the last checkpoint" in worker.health.reason
+    # Said as what it is, not as a failed write (issue 10, finding 6).
+    assert worker.health.reason.startswith(
+        "fail closed: audit tail does not extend the last checkpoint ("
+    ), worker.health.reason
     assert len(read_all(settings, topics.audit)) == audit_before, "nothing appended"

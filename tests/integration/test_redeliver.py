@@ -145,6 +145,8 @@ def test_redelivery_respects_todays_consents(
         redelivery_audit,
         "--checkpoint-topic",
         topics.checkpoints,
+        "--role",
+        "redelivery",
     )
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "checkpoint" in verified.stdout.lower()

@@ -270,9 +270,12 @@ def test_reports_are_forwarded_or_dead_lettered_and_always_audited(
     assert broken is None
     assert [d["sequence"] for _, d in chain] == [0, 1, 2]
     assert read_all(settings, checkpoints), "the report chain is covered by signed checkpoints"
-    verified = CliRunner().invoke(
-        app,
-        ["audit", "verify", "--topic", audit, "--checkpoint-topic", checkpoints],
-        env=lovhub_env(kafka_broker.admin_settings, run.world, tmp_path / "hub"),
-    )
+    verify = ["audit", "verify", "--topic", audit, "--checkpoint-topic", checkpoints]
+    env = lovhub_env(kafka_broker.admin_settings, run.world, tmp_path / "hub")
+    verified = CliRunner().invoke(app, [*verify, "--role", "report-processor"], env=env)
     assert verified.exit_code == 0, verified.output
+    # Signed with the report processor's own key: as the hub worker's chain they are forged
+    # (one key per writer role, issue 10, finding 6).
+    as_hub = CliRunner().invoke(app, [*verify, "--role", "hub-worker", "--json"], env=env)
+    assert as_hub.exit_code == 1, as_hub.output
+    assert "CHECKPOINT_FORGED" in as_hub.output

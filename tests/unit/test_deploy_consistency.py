@@ -583,9 +583,10 @@ def test_compose_seeds_the_registry_as_the_admin(
 ) -> None:
     seed = compose["services"]["registry-seed"]
     assert seed["command"][:2] == ["recipient", "import"]
-    assert _client_env(compose, broker_properties, "registry-seed")[
-        "LOVHUB_KAFKA_SASL_USERNAME"
-    ] == (ADMIN)
+    env = _client_env(compose, broker_properties, "registry-seed")
+    assert env["LOVHUB_KAFKA_SASL_USERNAME"] == ADMIN
+    # Recipient changes are checkpointed with the lifecycle role's own key.
+    assert env["LOVHUB_LIFECYCLE_SIGNING_KEY_FILE"] == "/etc/lovhub/lifecycle-signing.key"
 
 
 @pytest.mark.parametrize("service", ["hub", "reports"])
@@ -702,20 +703,35 @@ def test_k8s_report_processor_is_a_single_writer_with_the_hub_files(
     (hub_container,) = hub["spec"]["template"]["spec"]["containers"]
     assert container["args"] == ["run-reports"]
     env = _container_env(container)
-    # Its own login (issue 10, finding 11); everything else as the hub's.
-    login = ("LOVHUB_KAFKA_SASL_USERNAME", "LOVHUB_KAFKA_SASL_PASSWORD")
+    # Its own login (issue 10, finding 11) and signing key (finding 6); the rest as the hub's.
+    own = {
+        "LOVHUB_KAFKA_SASL_USERNAME",
+        "LOVHUB_KAFKA_SASL_PASSWORD",
+        "LOVHUB_AUDIT_SIGNING_KEY_FILE",
+        "LOVHUB_REPORTS_SIGNING_KEY_FILE",
+    }
     assert env["LOVHUB_KAFKA_SASL_USERNAME"] == REPORTS
     assert env["LOVHUB_KAFKA_SASL_PASSWORD"]["secretKeyRef"]["name"] == REPORTS
     hub_env = _container_env(hub_container)
-    assert {k: v for k, v in env.items() if k not in login} == {
-        k: v for k, v in hub_env.items() if k not in login
+    assert {k: v for k, v in env.items() if k not in own} == {
+        k: v for k, v in hub_env.items() if k not in own
     }
+    assert "LOVHUB_AUDIT_SIGNING_KEY_FILE" not in env  # never the hub worker's key
+    assert "LOVHUB_REPORTS_SIGNING_KEY_FILE" not in hub_env
     for variable in (
         "LOVHUB_OPERATOR_PUBLIC_KEY_FILE",
         "LOVHUB_HUB_SECRET_FILE",
-        "LOVHUB_AUDIT_SIGNING_KEY_FILE",
+        "LOVHUB_REPORTS_SIGNING_KEY_FILE",
     ):
         assert env[variable].startswith("/etc/lovhub/hub/"), variable
+    for deployment, key in ((hub, "audit-signing.key"), (reports, "reports-signing.key")):
+        (files,) = [
+            v["secret"]
+            for v in deployment["spec"]["template"]["spec"]["volumes"]
+            if v.get("secret", {}).get("secretName") == "lovhub-hub-files"
+        ]
+        projected = {item["key"] for item in files["items"]}
+        assert projected == {"operator.pub", "hub-secret.hex", key}, deployment["metadata"]
     assert "LOVHUB_RECIPIENTS_FILE" not in env  # recipients come from the registry topic
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from lovhub.audit.roles import WriterRole
 from lovhub.cli.console import out, say
 from lovhub.cli.hub_files import hub_files
 from lovhub.cli.recipient_k8s import k8s_service_users
@@ -72,8 +73,14 @@ def signing_key(
         help="Replace an existing key (old checkpoints then "
         "verify only with the old public key: keep publishing it).",
     ),
+    role: WriterRole | None = typer.Option(
+        None,
+        help="The writer role the key signs for (hub-worker, report-processor, redelivery, "
+        "recipient-lifecycle); its public key is labelled with it. None: trusted for every "
+        "chain.",
+    ),
 ) -> None:
-    """Create the hub's Ed25519 audit signing key; print its key id."""
+    """Create an Ed25519 audit signing key; print its key id."""
     from lovhub.audit.signing import write_signing_key
 
     public_path = (
@@ -83,7 +90,7 @@ def signing_key(
     )
     if out_path.exists() and not force:
         raise typer.BadParameter(f"{out_path} exists; pass --force to replace it")
-    key = write_signing_key(out_path, public_path)
+    key = write_signing_key(out_path, public_path, role=role)
     table = Table(title="audit signing key")
     table.add_column("what")
     table.add_column("value")
@@ -91,7 +98,8 @@ def signing_key(
     table.add_row("private key (0600)", str(out_path))
     table.add_row("public key (publish it)", str(public_path))
     out.print(table)
-    say("set LOVHUB_AUDIT_SIGNING_KEY_FILE for the hub; verifiers use the .pub file")
+    variable = (role or WriterRole.HUB_WORKER).key_variable
+    say(f"set {variable} for its writer; append the .pub file to the published key file")
 
 
 app.command("hub-files")(hub_files)

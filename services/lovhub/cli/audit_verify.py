@@ -31,6 +31,7 @@ from lovhub.audit.anchors import (
 )
 from lovhub.audit.canonical import canonical_encoder
 from lovhub.audit.chain import BreakKind
+from lovhub.audit.roles import WriterRole, role_of_chain
 from lovhub.audit.signing import VerifyingKeys, load_verifying_keys
 from lovhub.audit.verify import (
     ChainStart,
@@ -238,6 +239,11 @@ def verify(
         help="An anchor file from `lovhub audit anchor`: the log must still extend every "
         "anchored checkpoint (ANCHOR_NOT_EXTENDED otherwise).",
     ),
+    role: WriterRole = typer.Option(
+        WriterRole.HUB_WORKER,
+        help="Whose key signs a --topic that is not one of the hub's four chains (those "
+        "always take their own writer role's key).",
+    ),
 ) -> None:
     """Recompute every audit chain and check it against the signed checkpoints.
 
@@ -266,8 +272,10 @@ def verify(
                 if name not in existing and not any(t == original for t, _ in checkpoints):
                     absent.append(name)
                     continue
+                # Each chain's checkpoints count only under its own writer role's key.
+                trusted = keys.for_role(role_of_chain(original, default=role))
                 results += _verify_topic(
-                    settings, name, original, checkpoints, keys, window, progress
+                    settings, name, original, checkpoints, trusted, window, progress
                 )
     except KafkaError as error:
         raise AuditReadError(

@@ -29,6 +29,7 @@ from kafka.errors import TopicAuthorizationFailedError
 from kafka.structs import OffsetAndMetadata
 from rich.table import Table
 
+from lovhub.audit.roles import WriterRole
 from lovhub.audit.signing import SigningKey, load_signing_key
 from lovhub.cli.console import err, out, say
 from lovhub.cli.demo_story import second_act
@@ -144,8 +145,9 @@ def demo(
     finally:
         admin.close()
     say(f"provisioned; recipients: {', '.join(sorted(world.private_keys))}")
-    signing_key = load_signing_key(Path(world_env["LOVHUB_AUDIT_SIGNING_KEY_FILE"]))
-    registered = asyncio.run(_register(aio_client_config(admin_settings), world, signing_key))
+    signing_key = load_signing_key(Path(world_env[WriterRole.HUB_WORKER.key_variable]))
+    lifecycle_key = load_signing_key(Path(world_env[WriterRole.RECIPIENT_LIFECYCLE.key_variable]))
+    registered = asyncio.run(_register(aio_client_config(admin_settings), world, lifecycle_key))
 
     codec = codec_for(hub)
     seed = seed or int(time.time())

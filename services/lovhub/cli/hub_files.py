@@ -14,6 +14,7 @@ from pathlib import Path
 
 import typer
 
+from lovhub.audit.roles import WriterRole
 from lovhub.audit.signing import write_signing_key
 from lovhub.cli.console import out, say
 from lovhub.crypto import (
@@ -40,12 +41,15 @@ def hub_files(
     ),
     seed: Path | None = typer.Option(None, help="A recipients seed file to copy in."),
 ) -> None:
-    """Write operator.pub, hub-secret.hex and audit-signing.key/.pub (what compose mounts and
-    the k8s Secret lovhub-hub-files holds). Refuses to overwrite an existing file."""
+    """Write operator.pub, hub-secret.hex, one signing key per audit writer role
+    (audit-signing.key for the hub worker, reports-, redelivery- and lifecycle-signing.key)
+    and audit-signing.pub, which publishes all four labelled with their roles (what compose
+    mounts and the k8s Secrets hold). Refuses to overwrite an existing file."""
     if (operator_key_out is None) == (operator_public_key is None):
         raise typer.BadParameter("give exactly one of --operator-key-out or --operator-public-key")
     out_dir.mkdir(parents=True, exist_ok=True)
-    targets = [out_dir / n for n in ("operator.pub", "hub-secret.hex", "audit-signing.key")]
+    names = ("operator.pub", "hub-secret.hex", *(role.key_file_name for role in WriterRole))
+    targets = [out_dir / n for n in names]
     existing = [str(t) for t in targets if t.exists()]
     if existing:
         raise ConfigurationError(f"refusing to overwrite {', '.join(existing)}")
@@ -62,8 +66,17 @@ def hub_files(
         parse_public_key(public_text)  # fails loudly on anything but a public key
     (out_dir / "operator.pub").write_text(public_text + "\n", encoding="utf-8")
     write_private(out_dir / "hub-secret.hex", secrets.token_hex(SECRET_BYTES) + "\n")
-    write_signing_key(out_dir / "audit-signing.key", out_dir / "audit-signing.pub")
+    published = ""
+    for role in WriterRole:
+        private = out_dir / role.key_file_name
+        signing = write_signing_key(private, private.with_suffix(".pub"), role=role)
+        published += signing.public_pem(role)
+    (out_dir / "audit-signing.pub").write_text(published, encoding="ascii")
     if seed is not None:
         shutil.copyfile(seed, out_dir / "recipients.yaml")
-    out.print(f"hub files in {out_dir}: operator.pub, hub-secret.hex, audit-signing.key/.pub")
-    out.print(f"publish {out_dir / 'audit-signing.pub'}: verifiers check checkpoints with it")
+    keys = ", ".join(role.key_file_name for role in WriterRole)
+    out.print(f"hub files in {out_dir}: operator.pub, hub-secret.hex, {keys}, audit-signing.pub")
+    out.print(
+        f"publish {out_dir / 'audit-signing.pub'}: verifiers check each chain's checkpoints "
+        "with its role's key; give each service only its own .key"
+    )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from lovhub.audit.roles import WriterRole, signing_key_path
 from lovhub.audit.signing import SigningKey, load_signing_key
 from lovhub.cli.console import say, warn
 from lovhub.codec import codec_for, default_store
@@ -119,13 +120,13 @@ def iso_date(text: str | None) -> dt.date | None:
 
 
 def _optional_signing_key() -> SigningKey | None:
-    """The hub's signing key when this machine holds it; the change chain is then
-    checkpointed. Operators' machines without it still record every change in the chain."""
-    path = os.environ.get("LOVHUB_AUDIT_SIGNING_KEY_FILE")
-    if not path:
+    """The recipient lifecycle's signing key when this machine holds it; the change chain is
+    then checkpointed. Operators' machines without it still record every change in the chain."""
+    path = signing_key_path(WriterRole.RECIPIENT_LIFECYCLE)
+    if path is None:
         warn(
-            "LOVHUB_AUDIT_SIGNING_KEY_FILE is not set: the change is chained but not "
-            "checkpointed until a holder of the signing key runs"
+            f"{WriterRole.RECIPIENT_LIFECYCLE.key_variable} is not set: the change is chained "
+            "but not checkpointed until a holder of the lifecycle signing key runs"
         )
         return None
-    return load_signing_key(Path(path))
+    return load_signing_key(path)

@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaProducer
 from kafka import TopicPartition
 from rich.table import Table
 
+from lovhub.audit.roles import WriterRole
 from lovhub.audit.signing import SigningKey
 from lovhub.audit.writer import ChainedRecordWriter
 from lovhub.cli.audit_io import UnreadableCount, current_recipients, stream_decisions, stream_topic
@@ -100,7 +101,7 @@ def redeliver(
     if (from_time is None) == (not from_offset):
         raise typer.BadParameter("give exactly one of --from-time or --from-offset")
     settings = load_kafka_settings()
-    materials = load_materials()
+    materials = load_materials(role=WriterRole.REDELIVERY)
     directory = current_recipients(settings, materials.policy, recipients)
 
     def topic_of(target: Recipient) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 
+from lovhub.audit.roles import WriterRole
 from lovhub.cli.console import out, say
 from lovhub.cli.consume import recipient_settings
 from lovhub.cli.service import (
@@ -161,7 +162,9 @@ def run_reports(
             f"must start with {HUB_CONSUMER_GROUP_PREFIX}", param_hint="--group"
         )
     settings = service_kafka_settings(HubSettings().reports_principal, allow_admin=allow_admin)
-    materials, follower = load_service_materials(settings, registry_topic)
+    materials, follower = load_service_materials(
+        settings, registry_topic, role=WriterRole.REPORT_PROCESSOR
+    )
     codec = codec_for(HubSettings())
     topics = ReportTopics(
         reports_pattern=reports_pattern,

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from aiokafka.errors import KafkaConnectionError
 
+from lovhub.audit.roles import WriterRole
 from lovhub.cli.console import say
 from lovhub.errors import BrokerUnreachableError, ConfigurationError
 from lovhub.kafka.aio import aio_client_config
@@ -68,7 +69,7 @@ def service_kafka_settings(role_principal: str, *, allow_admin: bool) -> KafkaSe
 
 
 def load_service_materials(
-    settings: KafkaSettings, registry_topic: str
+    settings: KafkaSettings, registry_topic: str, role: WriterRole = WriterRole.HUB_WORKER
 ) -> tuple[HubMaterials, RegistryFollower | None]:
     """Policy, keys and secrets from files; recipients from the registry topic (followed
     between batches) unless ``LOVHUB_RECIPIENTS_SOURCE=file``. An empty registry is an error:
@@ -77,13 +78,13 @@ def load_service_materials(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     if recipients_source() != "registry":
-        return load_materials(), None
+        return load_materials(role=role), None
     config = aio_client_config(settings)
 
     def from_registry(policy: Policy) -> RecipientDirectory:
         return asyncio.run(read_registry(config, registry_topic, policy=policy))
 
-    materials = load_materials(registry=from_registry)
+    materials = load_materials(registry=from_registry, role=role)
     if not len(materials.recipients):
         raise ConfigurationError(
             f"the registry {registry_topic} holds no recipients: seed it with "

@@ -28,6 +28,10 @@ class WriteFailed(Exception):
         self.stage = stage
         self.cause_name = type(cause).__name__
 
+    def what_failed(self) -> str:
+        """How ``lovhub health`` names the failure, after "fail closed: "."""
+        return f"cannot write {self.stage} ({self.cause_name})"
+
 
 @dataclass
 class AuditSlot:

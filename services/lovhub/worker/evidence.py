@@ -319,6 +319,10 @@ class TailRefused(WriteFailed):
         self.cause_name = REFUSED_REASON
         self.refused = refused
 
+    def what_failed(self) -> str:
+        # Not a write that failed: the log itself is not what the last signature says.
+        return f"{REFUSED_REASON} ({self.refused.topic}[{self.refused.partition}])"
+
 
 async def verified_audit_tail(worker: HubWorker, partition: int) -> bytes | None:
     """The last record of ``worker``'s audit partition, once its tail is proven to extend

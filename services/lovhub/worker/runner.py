@@ -267,9 +267,14 @@ class HubWorker:
                 failed = True
                 stage = error.stage if isinstance(error, WriteFailed) else "or read its topics"
                 cause = error.cause_name if isinstance(error, WriteFailed) else type(error).__name__
+                what = (
+                    error.what_failed()
+                    if isinstance(error, WriteFailed)
+                    else f"cannot write {stage} ({cause})"
+                )
                 self.health.write_failures += 1
                 self.health.fail(
-                    f"fail closed: cannot write {stage} ({cause}); holding the batch, "
+                    f"fail closed: {what}; holding the batch, "
                     f"nothing delivered or committed; retry in {delay:.1f}s"
                 )
                 log.error("fail closed: %s failed (%s); retrying", stage, cause)

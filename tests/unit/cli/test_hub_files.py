@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from lovhub.audit.signing import load_signing_key, load_verifying_keys
 from lovhub.cli.main import app
 from lovhub.errors import ConfigurationError
 from lovhub.runtime import load_materials
@@ -41,7 +42,21 @@ def test_the_hub_starts_from_the_files_it_writes(
     materials = load_materials()
     assert len(materials.hub_secret) == 32
     assert len(materials.recipients) > 0
-    assert (files / "audit-signing.pub").read_text().startswith("-----BEGIN PUBLIC KEY-----")
+    # One key per writer role, each published labelled with its role only (issue 10, 6).
+    published = load_verifying_keys(files / "audit-signing.pub")
+    assert materials.signing_key.key_id in published
+    names = {
+        "hub-worker": "audit-signing.key",
+        "report-processor": "reports-signing.key",
+        "redelivery": "redelivery-signing.key",
+        "recipient-lifecycle": "lifecycle-signing.key",
+    }
+    key_ids = {role: load_signing_key(files / name).key_id for role, name in names.items()}
+    assert len(set(key_ids.values())) == 4, "the roles share a key"
+    for role, key_id in key_ids.items():
+        assert _mode(files / names[role]) == 0o600
+        assert {str(r) for r in published.roles.values()} == set(names)
+        assert str(published.roles[key_id]) == role
 
 
 def test_it_never_overwrites_and_keeps_the_operators_private_key_apart(tmp_path: Path) -> None:
