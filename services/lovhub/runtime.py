@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from lovhub.audit.roles import WriterRole, required_signing_key_path
+from lovhub.audit.roles import ROLE_LABEL, WriterRole, required_signing_key_path
 from lovhub.audit.signing import SigningKey, load_signing_key, write_signing_key
 from lovhub.codec import codec_for, default_store
 from lovhub.codec.store import SchemaStore
@@ -112,10 +112,11 @@ def write_world(world: World, directory: Path) -> dict[str, str]:
     write_private(secret_file, world.hub_secret.hex() + "\n")
     # One key per writer role, kept across runs (checkpoints signed earlier must still
     # verify), published together in one labelled public-key file.
-    keys = {role: _kept_signing_key(directory / role.key_file_name) for role in WriterRole}
     signing_public = directory / "audit-signing.pub"
+    legacy = _retire_single_key(directory, signing_public)
+    keys = {role: _kept_signing_key(directory / role.key_file_name) for role in WriterRole}
     signing_public.write_text(
-        "".join(key.public_pem(role) for role, key in keys.items()), encoding="ascii"
+        legacy + "".join(key.public_pem(role) for role, key in keys.items()), encoding="ascii"
     )
     return {
         **{role.key_variable: str(directory / role.key_file_name) for role in WriterRole},
@@ -124,6 +125,39 @@ def write_world(world: World, directory: Path) -> dict[str, str]:
         "LOVHUB_OPERATOR_PUBLIC_KEY_FILE": str(operator_file),
         "LOVHUB_HUB_SECRET_FILE": str(secret_file),
     }
+
+
+def _retire_single_key(directory: Path, published: Path) -> str:
+    """An earlier run's single key signed every chain and was published unlabelled: keep
+    publishing it that way (its checkpoints must still verify) but stop signing with it, so
+    from now on each role signs with its own key. Returns the text to keep publishing."""
+    if not published.exists():
+        return ""
+    text = published.read_text(encoding="ascii")
+    if ROLE_LABEL in text:
+        return "".join(
+            line for line in text.splitlines(keepends=True) if line.startswith("# retired")
+        ) + _unlabelled_blocks(text)
+    (directory / WriterRole.HUB_WORKER.key_file_name).unlink(missing_ok=True)
+    return f"# retired single key, trusted for the checkpoints it signed\n{text}"
+
+
+def _unlabelled_blocks(text: str) -> str:
+    """The PEM blocks of ``text`` not preceded by a role label."""
+    kept, lines, labelled = [], text.splitlines(keepends=True), False
+    inside: list[str] | None = None
+    for line in lines:
+        if line.startswith(ROLE_LABEL):
+            labelled = True
+        elif line.startswith("-----BEGIN PUBLIC KEY-----"):
+            inside = [line]
+        elif inside is not None:
+            inside.append(line)
+            if line.startswith("-----END PUBLIC KEY-----"):
+                if not labelled:
+                    kept.extend(inside)
+                inside, labelled = None, False
+    return "".join(kept)
 
 
 def _kept_signing_key(path: Path) -> SigningKey:

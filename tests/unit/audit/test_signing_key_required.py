@@ -86,3 +86,20 @@ def test_admin_signing_key_writes_both_halves(tmp_path: Path) -> None:
     )
     assert again.returncode != 0, "an existing key is not overwritten without --force"
     assert load_signing_key(out).key_id == key.key_id
+
+
+def test_a_single_key_from_an_earlier_run_is_retired_but_still_trusted(tmp_path: Path) -> None:
+    """A demo directory from before writer roles: its one key signed every chain. It stays
+    published unlabelled (old checkpoints verify) and no role signs with it again."""
+    from lovhub.audit.roles import WriterRole
+    from lovhub.audit.signing import write_signing_key
+
+    old = write_signing_key(tmp_path / "audit-signing.key", tmp_path / "audit-signing.pub")
+    for _ in range(2):  # and the second run keeps it so
+        env = write_world(build_world(), tmp_path)
+        published = load_verifying_keys(Path(env["LOVHUB_AUDIT_PUBLIC_KEY_FILE"]))
+        assert old.key_id in published
+        for role in WriterRole:
+            assert old.key_id in published.for_role(role)
+            assert load_signing_key(Path(env[role.key_variable])).key_id != old.key_id
+        assert len(published.roles) == len(WriterRole)
