@@ -53,6 +53,7 @@ from lovhub.codec import (
 )
 from lovhub.errors import ConfigurationError, LovhubError
 from lovhub.kafka import consumer
+from lovhub.kafka.reading import poll_assigned
 from lovhub.provisioning.topology import AUDIT_CHECKPOINTS, CHAINED_AUDIT_TOPICS, RECIPIENT_CHANGES
 from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings, state_dir
 
@@ -115,7 +116,8 @@ def _read(
     records: list[Any] = []
     empty_polls = 0
     while reader.position(tp) < stop:
-        batch = reader.poll(timeout_ms=1000).get(tp, [])
+        # An undecodable batch stops here with one line naming topic and partition.
+        batch = poll_assigned(reader, timeout_ms=1000).get(tp, [])
         records.extend(r for r in batch if r.offset < stop)
         progress.advance(task, len(batch))
         empty_polls = 0 if batch else empty_polls + 1
