@@ -14,7 +14,7 @@ from kafka.errors import (
     TopicAuthorizationFailedError,
 )
 
-from lovhub.kafka import consumer, producer
+from lovhub.kafka import consumer
 from lovhub.provisioning.apply import ensure_acls, ensure_topics
 from lovhub.provisioning.recipients import provision_recipient
 from lovhub.provisioning.topology import (
@@ -31,6 +31,7 @@ from lovhub.provisioning.topology import (
     thirdparty_topic,
 )
 from lovhub.settings import KafkaSettings
+from tests.support.acl_probes import write_probe
 from tests.support.broker import TestBroker
 
 
@@ -87,23 +88,14 @@ def _fetch(settings: KafkaSettings, topic: str, group: str) -> list[bytes]:
     return got
 
 
-def _write(settings: KafkaSettings, topic: str) -> None:
-    # Without idempotence, so the refusal names the topic rather than the producer id.
-    writer = producer(settings, max_block_ms=15_000, enable_idempotence=False)
-    try:
-        writer.send(topic, key=b"probe", value=b"probe").get(timeout=30)
-    finally:
-        writer.close(timeout=5)
-
-
 def test_a_provider_reads_its_own_topic_and_writes_its_own_reports(
     kafka_broker: TestBroker, recipients: dict[str, KafkaSettings]
 ) -> None:
     provider = recipients["prov-a"]
     name = provider.sasl_username or ""
-    _write(kafka_broker.admin_settings, provider_topic(name))
+    write_probe(kafka_broker.admin_settings, provider_topic(name))
     assert _read(provider, provider_topic(name), f"{name}.reader") == [b"probe"]
-    _write(provider, provider_report_topic(name))
+    write_probe(provider, provider_report_topic(name))
 
 
 @pytest.mark.parametrize(
@@ -146,7 +138,7 @@ def test_a_provider_cannot_read_anything_else(
     # session: state others rebuild from, and the hash chains the demo verifies. The broker
     # refuses the read before it looks at the content, so an empty topic proves as much.
     if topic not in (HUB_STATE_CHANGELOG, REPORT_AUDIT, AUDIT):
-        _write(kafka_broker.admin_settings, topic)
+        write_probe(kafka_broker.admin_settings, topic)
     with caplog.at_level(logging.WARNING, logger="kafka"):
         try:
             stolen = _fetch(provider, topic, f"{name}.reader")
@@ -193,7 +185,7 @@ def test_a_provider_cannot_write_anything_but_its_reports(
         "hub state": HUB_STATE_CHANGELOG,
     }[target]
     with pytest.raises(TopicAuthorizationFailedError):
-        _write(provider, topic)
+        write_probe(provider, topic)
 
 
 def test_a_recipient_cannot_use_another_recipients_consumer_group(
@@ -202,15 +194,15 @@ def test_a_recipient_cannot_use_another_recipients_consumer_group(
     provider = recipients["prov-a"]
     name = provider.sasl_username or ""
     other = recipients["prov-b"].sasl_username or ""
-    _write(kafka_broker.admin_settings, provider_topic(name))
+    write_probe(kafka_broker.admin_settings, provider_topic(name))
     with pytest.raises(GroupAuthorizationFailedError):
         _read(provider, provider_topic(name), f"{other}.reader")
 
 
-def test_a_third_party_has_no_report_topic_to_write(
+def test_a_third_party_has_no_report_topic_towrite_probe(
     recipients: dict[str, KafkaSettings],
 ) -> None:
     third = recipients["third"]
     name = third.sasl_username or ""
     with pytest.raises(TopicAuthorizationFailedError):
-        _write(third, thirdparty_topic(name))
+        write_probe(third, thirdparty_topic(name))

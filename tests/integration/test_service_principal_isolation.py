@@ -15,7 +15,7 @@ from kafka import KafkaAdminClient, TopicPartition
 from kafka.admin import ScramMechanism, UserScramCredentialDeletion
 from kafka.errors import TopicAuthorizationFailedError
 
-from lovhub.kafka import consumer, producer
+from lovhub.kafka import consumer
 from lovhub.provisioning.apply import ensure_acls
 from lovhub.provisioning.hub import provision_hub
 from lovhub.provisioning.recipients import provision_recipient
@@ -32,6 +32,7 @@ from lovhub.provisioning.topology import (
 )
 from lovhub.registry.operations import deprovision_recipient
 from lovhub.settings import HubSettings, KafkaSettings
+from tests.support.acl_probes import write_probe
 from tests.support.broker import TestBroker
 
 HUB_PASSWORD = "test-only-hub-password"
@@ -92,15 +93,6 @@ def cluster(
         )
 
 
-def _write(settings: KafkaSettings, topic: str) -> None:
-    # Without idempotence, so the refusal names the topic rather than the producer id.
-    writer = producer(settings, max_block_ms=15_000, enable_idempotence=False)
-    try:
-        writer.send(topic, key=b"probe", value=b"probe").get(timeout=30)
-    finally:
-        writer.close(timeout=5)
-
-
 def _refused_read(settings: KafkaSettings, topic: str, caplog: pytest.LogCaptureFixture) -> bool:
     """Whether the broker refuses ``settings``' principal a fetch of ``topic``."""
     reader = consumer(settings, group_id=None)
@@ -121,8 +113,8 @@ def _refused_read(settings: KafkaSettings, topic: str, caplog: pytest.LogCapture
 
 
 def test_the_hub_writes_each_onboarded_recipients_delivery_topic(cluster: Cluster) -> None:
-    _write(cluster.hub, provider_topic(cluster.provider))
-    _write(cluster.hub, thirdparty_topic(cluster.third_party))
+    write_probe(cluster.hub, provider_topic(cluster.provider))
+    write_probe(cluster.hub, thirdparty_topic(cluster.third_party))
 
 
 @pytest.mark.parametrize(
@@ -136,14 +128,14 @@ def test_the_hub_cannot_forge_reports_or_their_evidence(cluster: Cluster, target
         "registry": RECIPIENT_REGISTRY,
     }[target]
     with pytest.raises(TopicAuthorizationFailedError):
-        _write(cluster.hub, topic)
+        write_probe(cluster.hub, topic)
 
 
 def test_the_hub_cannot_read_provider_reports(
     kafka_broker: TestBroker, cluster: Cluster, caplog: pytest.LogCaptureFixture
 ) -> None:
     topic = provider_report_topic(cluster.provider)
-    _write(kafka_broker.admin_settings, topic)
+    write_probe(kafka_broker.admin_settings, topic)
     assert _refused_read(cluster.hub, topic, caplog)
 
 
@@ -151,9 +143,9 @@ def test_the_report_processor_reads_reports_and_writes_their_chain(
     kafka_broker: TestBroker, cluster: Cluster, caplog: pytest.LogCaptureFixture
 ) -> None:
     topic = provider_report_topic(cluster.provider)
-    _write(kafka_broker.admin_settings, topic)
+    write_probe(kafka_broker.admin_settings, topic)
     assert not _refused_read(cluster.reports, topic, caplog)
-    _write(cluster.reports, AGENCY_REPORTS)
+    write_probe(cluster.reports, AGENCY_REPORTS)
 
 
 @pytest.mark.parametrize(
@@ -169,7 +161,7 @@ def test_the_report_processor_cannot_write_deliveries_or_hub_evidence(
         "agency": AGENCY_EVENTS,
     }[target]
     with pytest.raises(TopicAuthorizationFailedError):
-        _write(cluster.reports, topic)
+        write_probe(cluster.reports, topic)
 
 
 @pytest.mark.parametrize("target", ["agency events", "provider's deliveries", "dead letters"])
@@ -194,7 +186,7 @@ def test_admin_init_keeps_onboarding_rules_and_termination_removes_them(
         reports_password=REPORTS_PASSWORD,
         credentials_dir=tmp_path,
     )
-    _write(cluster.hub, provider_topic(cluster.provider))
+    write_probe(cluster.hub, provider_topic(cluster.provider))
     deprovision_recipient(
         kafka_admin,
         cluster.provider,
@@ -202,4 +194,4 @@ def test_admin_init_keeps_onboarding_rules_and_termination_removes_them(
         reports_principal=cluster.settings.reports_principal,
     )
     with pytest.raises(TopicAuthorizationFailedError):
-        _write(cluster.hub, provider_topic(cluster.provider))
+        write_probe(cluster.hub, provider_topic(cluster.provider))
