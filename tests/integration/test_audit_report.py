@@ -127,3 +127,20 @@ def test_report_lists_exactly_the_predicted_deliveries(
         for recipient in recipients_of[chosen]:
             assert names[str(recipient)] in rendering
     assert text.count("\n* ") >= len(expected)
+
+    # Issue 10, finding 18b: an agency id the hub never saw is not "nothing was shared".
+    never = f"never-seen-{topics.run}"
+    assert never not in people
+    for lang, says in (
+        ("sv", "Navet har inga uppgifter om dig alls"),
+        ("en", "The hub has no record of you at all"),
+    ):
+        unknown = _report(env, topics, "--jobseeker-id", never, "--lang", lang)
+        assert unknown.returncode == 0, unknown.stderr
+        assert says in unknown.stdout
+        assert "No data about you has been shared" not in unknown.stdout
+        assert "Inga uppgifter om dig har lämnats ut" not in unknown.stdout
+        assert "no record" in unknown.stderr
+    as_json = json.loads(_report(env, topics, "--jobseeker-id", never, "--format", "json").stdout)
+    assert (as_json["record_found"], as_json["deliveries"]) == (False, [])
+    assert json.loads(result.stdout)["record_found"] is True

@@ -256,6 +256,9 @@ def report(
         write_private(out_file, text)  # an access report is personal data: 0600
     else:
         out.file.write(text)
+    if built.no_record:
+        err.print("[bold]report[/bold]: no record of this person (no audit decision mentions them)")
+        return
     err.print(
         f"[bold]report[/bold]: {len(built.deliveries)} deliveries to "
         f"{len(built.recipients)} recipients, {len(built.withheld)} withheld"

@@ -107,6 +107,14 @@ class AccessReport:
     not_shared_with_anyone: int
     not_processed: tuple[tuple[str, str, int], ...]
     provider_reports: tuple[ProviderReportLine, ...] = ()
+    # How many audit decisions mention the person at all. Zero means the hub has no record
+    # of them (an id that never existed, or nothing about them ever reached the hub), which
+    # the report must say as such: "nothing was shared" would claim the hub knows them.
+    decisions_found: int = 0
+
+    @property
+    def no_record(self) -> bool:
+        return self.decisions_found == 0
 
 
 def build_access_report(
@@ -126,12 +134,14 @@ def build_access_report(
     withheld: list[WithheldLine] = []
     reports: list[ProviderReportLine] = []
     unshared = 0
+    found = 0
     rejected: dict[str, int] = {}
 
     def name_of(recipient_id: str) -> str:
         return recipient_names.get(recipient_id, recipient_id)
 
     for decision in decisions:
+        found += 1
         outcome = decision.get("outcome")
         recipient_id = decision.get("recipient_id")
         event_type = str(decision.get("event_type") or "")
@@ -205,6 +215,7 @@ def build_access_report(
             (code, reason_text(code, lang), count) for code, count in sorted(rejected.items())
         ),
         provider_reports=tuple(reports),
+        decisions_found=found,
     )
 
 

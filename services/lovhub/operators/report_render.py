@@ -33,6 +33,10 @@ def render_json(report: AccessReport) -> dict[str, Any]:
     return {
         "lang": report.lang,
         "generated_at": report.generated_at.isoformat(),
+        # False: no audit decision mentions the person (distinct from "nothing shared").
+        "record_found": not report.no_record,
+        "decisions_found": report.decisions_found,
+        "statement": label("no_record", report.lang) if report.no_record else None,
         "recipients": [
             {
                 "recipient_id": r.recipient_id,
@@ -98,6 +102,9 @@ def render_text(report: AccessReport) -> str:
     lang = report.lang
     lines = [label("title", lang), "", label("intro", lang), ""]
     lines.append(f"{label('generated', lang)}: {_when(report.generated_at)}")
+    if report.no_record:
+        # No section would be true: "no data shared" implies the hub knows the person.
+        return "\n".join([*lines, "", label("no_record", lang)]) + "\n"
     lines += ["", f"== {label('recipients', lang)} =="]
     for r in report.recipients:
         lines.append(
@@ -176,8 +183,11 @@ def render_html(report: AccessReport) -> str:
         f"<h1>{_e(label('title', lang))}</h1>",
         f'<p class="meta">{_e(label("generated", lang))}: {_e(_when(report.generated_at))}</p>',
         f"<p>{_e(label('intro', lang))}</p>",
-        f"<h2>{_e(label('recipients', lang))}</h2>",
     ]
+    if report.no_record:
+        parts.append(f"<p><strong>{_e(label('no_record', lang))}</strong></p></body></html>\n")
+        return "".join(parts)
+    parts.append(f"<h2>{_e(label('recipients', lang))}</h2>")
     if report.recipients:
         parts.append(
             _table(

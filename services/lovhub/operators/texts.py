@@ -234,6 +234,14 @@ _LABELS: Final[dict[str, dict[Language, str]]] = {
         "en": "No data about you has been shared.",
     },
     "none_withheld": {"sv": "Inget att redovisa.", "en": "Nothing to report."},
+    "no_record": {
+        "sv": "Navet har inga uppgifter om dig alls: inget beslut i navets granskningslogg "
+        "nämner dig. Navet har alltså varken behandlat eller lämnat ut något om dig. Om du "
+        "tror att det är fel, kontrollera att rätt person har sökts fram.",
+        "en": "The hub has no record of you at all: no decision in the hub's audit log "
+        "mentions you. So the hub has neither processed nor shared anything about you. If "
+        "you think this is wrong, check that the right person was looked up.",
+    },
     "when": {"sv": "När", "en": "When"},
     "recipient": {"sv": "Mottagare", "en": "Recipient"},
     "event": {"sv": "Händelse", "en": "Event"},

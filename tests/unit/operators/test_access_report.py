@@ -9,6 +9,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lovhub.core.reasons import Reason
 from lovhub.operators.access_report import build_access_report
@@ -169,10 +171,49 @@ def test_html_escapes_every_value_and_loads_nothing() -> None:
     }
 
 
-def test_an_empty_report_says_so() -> None:
-    report = build([])
-    assert "Inga uppgifter om dig har lämnats ut." in render_text(report)
-    assert "Inga uppgifter om dig har lämnats ut." in render_html(report)
+NO_RECORD = {
+    "sv": "Navet har inga uppgifter om dig alls",
+    "en": "The hub has no record of you at all",
+}
+NOTHING_SHARED = {
+    "sv": "Inga uppgifter om dig har lämnats ut.",
+    "en": "No data about you has been shared.",
+}
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_decisions_without_a_disclosure_say_nothing_was_shared(lang: str) -> None:
+    report = build([decision(outcome="WITHHELD", reason_code="NOT_ASSIGNED")], lang)
+    for rendered in (render_text(report), render_html(report)):
+        assert NOTHING_SHARED[lang] in rendered
+        assert NO_RECORD[lang] not in rendered
+    as_json = render_json(report)
+    assert (as_json["record_found"], as_json["decisions_found"]) == (True, 1)
+    assert as_json["statement"] is None
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_no_decision_at_all_says_the_hub_has_no_record_not_nothing_shared(lang: str) -> None:
+    # Issue 10, finding 18b: an id that never existed must not read as "we know you, and
+    # nothing about you was shared".
+    report = build([], lang)
+    for rendered in (render_text(report), render_html(report)):
+        assert NO_RECORD[lang] in rendered
+        assert NOTHING_SHARED[lang] not in rendered
+    as_json = render_json(report)
+    assert (as_json["record_found"], as_json["decisions_found"]) == (False, 0)
+    assert as_json["statement"].startswith(NO_RECORD[lang])
+
+
+@given(
+    outcomes=st.lists(
+        st.sampled_from(["DELIVERED", "WITHHELD", "REJECTED", "SOMETHING_NEW"]), max_size=8
+    )
+)
+def test_no_record_exactly_when_no_decision_mentions_the_person(outcomes: list[str]) -> None:
+    report = build([decision(outcome=o, event_id=f"e{n}") for n, o in enumerate(outcomes)])
+    assert report.no_record == (len(outcomes) == 0)
+    assert (NO_RECORD["sv"] in render_text(report)) == (len(outcomes) == 0)
 
 
 def test_provider_reports_are_listed_apart_and_never_count_as_disclosures() -> None:
