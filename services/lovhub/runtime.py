@@ -22,11 +22,12 @@ from lovhub.crypto import CryptoError, RecipientPublicKey, parse_public_key, wri
 from lovhub.errors import ConfigurationError, LovhubError
 from lovhub.pipeline import HubPipeline
 from lovhub.policy import Policy, load_policy
+from lovhub.policy.location import default_policy_dir
 from lovhub.private_files import write_private
 from lovhub.pseudonyms import Pseudonymiser
 from lovhub.registry import RecipientDirectory, load_recipients
 from lovhub.settings import HubSettings
-from lovhub.synthetic.world import World, default_policy_dir
+from lovhub.synthetic.world import World
 
 __all__ = ["HubMaterials", "hub_pipeline", "load_materials", "recipients_source", "write_world"]
 
@@ -43,13 +44,15 @@ class HubMaterials:
     signing_key: SigningKey
 
 
-def _path(variable: str, default: Path | None) -> Path:
+def _path(variable: str, default_name: str | None) -> Path:
+    """The file ``variable`` names, else ``default_name`` in the default policy directory
+    (looked for only then: an image given every file by variable needs no directory)."""
     value = os.environ.get(variable)
     if value:
         return Path(value).expanduser()
-    if default is None:
+    if default_name is None:
         raise ConfigurationError(f"{variable} is not set")
-    return default
+    return default_policy_dir() / default_name
 
 
 def recipients_source() -> str:
@@ -68,9 +71,7 @@ def load_materials(
 ) -> HubMaterials:
     """The start-up materials; recipients from ``registry(policy)`` if given, else the file.
     The signing key is ``role``'s own (:func:`lovhub.audit.roles.signing_key_path`)."""
-    policy_dir = default_policy_dir()
-    policy_file = _path("LOVHUB_POLICY_FILE", policy_dir / "policy.yaml")
-    recipients_file = _path("LOVHUB_RECIPIENTS_FILE", policy_dir / "recipients.yaml")
+    policy_file = _path("LOVHUB_POLICY_FILE", "policy.yaml")
     operator_file = _path("LOVHUB_OPERATOR_PUBLIC_KEY_FILE", None)
     secret_file = _path("LOVHUB_HUB_SECRET_FILE", None)
     try:
@@ -78,6 +79,7 @@ def load_materials(
         if registry is not None:
             recipients = registry(policy)
         else:
+            recipients_file = _path("LOVHUB_RECIPIENTS_FILE", "recipients.yaml")
             recipients = load_recipients(recipients_file, policy=policy)
         operator_key = parse_public_key(operator_file.read_text(encoding="utf-8").strip())
         secret = bytes.fromhex(secret_file.read_text(encoding="utf-8").strip())

@@ -33,9 +33,9 @@ from lovhub.core import JobseekerState, apply_event, decide_event
 from lovhub.core.outputs import SourcePosition
 from lovhub.pipeline.hold import InputHeld
 from lovhub.policy import PolicyError
+from lovhub.policy.location import default_policy_dir
 from lovhub.policy.policy import parse_policy
 from lovhub.synthetic import build_world, pipeline_for
-from lovhub.synthetic.world import default_policy_dir
 from tests.unit.core.fakes import FakePolicy
 from tests.unit.core.strategies import jobseeker_logs, recipients
 

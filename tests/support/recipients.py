@@ -16,12 +16,12 @@ from kafka import KafkaAdminClient
 from kafka.admin import ScramMechanism, UserScramCredentialDeletion
 
 from lovhub.pipeline.hub import default_recipient_topic
+from lovhub.policy.location import default_policy_dir
 from lovhub.provisioning.apply import ensure_acls
 from lovhub.provisioning.recipients import provision_recipient
 from lovhub.registry import Recipient
 from lovhub.settings import KafkaSettings
 from lovhub.synthetic import World, build_world
-from lovhub.synthetic.world import default_policy_dir
 from tests.support.broker import TestBroker
 from tests.support.hubrun import HubTopics
 

@@ -22,10 +22,10 @@ from lovhub.kafka.aio import aio_client_config
 from lovhub.kafka.reading import poll_assigned
 from lovhub.operators.decisions import AuditedDecision, Place, jobseeker_ids_for
 from lovhub.policy import Policy, load_policy
+from lovhub.policy.location import default_policy_dir
 from lovhub.provisioning.topology import AUDIT, REDELIVERY_AUDIT, REPORT_AUDIT
 from lovhub.registry import RecipientDirectory, load_recipients
 from lovhub.settings import KafkaSettings
-from lovhub.synthetic.world import default_policy_dir
 
 __all__ = [
     "DECISION_TOPICS",

@@ -18,13 +18,13 @@ from lovhub.crypto.keys import PUBLIC_KEY_TEXT_PREFIX
 from lovhub.errors import ConfigurationError
 from lovhub.kafka.aio import aio_client_config
 from lovhub.policy import Policy, load_policy
+from lovhub.policy.location import default_policy_dir
 from lovhub.provisioning.topology import AUDIT_CHECKPOINTS, RECIPIENT_CHANGES, RECIPIENT_REGISTRY
 from lovhub.registry import PublicKeyEntry, RecipientDirectory
 from lovhub.registry import lifecycle as life
 from lovhub.registry.follower import read_registry
 from lovhub.registry.operations import PublishedChange, RegistryTopics, publish_changes
 from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings
-from lovhub.synthetic.world import default_policy_dir
 
 __all__ = [
     "ACTOR",

@@ -14,6 +14,7 @@ from lovhub.crypto import MLKEM768_X25519, X25519, RecipientPrivateKey, generate
 from lovhub.identity import synthetic_organisation_number
 from lovhub.pipeline import HubPipeline
 from lovhub.policy import Policy, load_policy
+from lovhub.policy.location import default_policy_dir
 from lovhub.pseudonyms import Pseudonymiser
 from lovhub.registry import PublicKeyEntry, Recipient, RecipientDirectory, load_recipients
 
@@ -24,15 +25,6 @@ __all__ = [
     "pipeline_for",
     "synthetic_recipients",
 ]
-
-
-def default_policy_dir() -> Path:
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "deploy" / "policy"
-        if (candidate / "policy.yaml").exists():
-            return candidate
-    raise FileNotFoundError("deploy/policy/policy.yaml not found above the package")
 
 
 @dataclass(frozen=True)

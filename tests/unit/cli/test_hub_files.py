@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from lovhub.audit.signing import load_signing_key, load_verifying_keys
 from lovhub.cli.main import app
 from lovhub.errors import ConfigurationError
+from lovhub.policy.location import default_policy_dir
 from lovhub.runtime import load_materials
-from lovhub.synthetic.world import default_policy_dir
 
 
 def _mode(path: Path) -> int:
