@@ -179,6 +179,9 @@ class HubSettings(BaseSettings):
     # The report processor's own principal: it never reads agency events nor writes a
     # recipient's topic (issue 10, finding 11).
     reports_principal: str = "lovhub-reports"
+    # The agency's producing system (more: `lovhub admin agency add NAME`): WRITE on the
+    # agency topic only.
+    agency_principal: str = "lovhub-agency"
     admin_principal: str = "lovhub-admin"
     schema_registry_url: str | None = None
     # A signed checkpoint per audit partition after this many records or seconds.

@@ -16,6 +16,7 @@ from lovhub.provisioning.hub import provision_hub
 from lovhub.provisioning.topology import (
     AGENCY_EVENTS,
     AUDIT,
+    agency_acls,
     hub_acls,
     hub_topics,
     reports_acls,
@@ -34,12 +35,13 @@ def hub_settings(
     hub = HubSettings(
         hub_principal=unique_name("test-hub"),
         reports_principal=unique_name("test-reports"),
+        agency_principal=unique_name("test-agency"),
         partitions=3,
     )
     yield hub
     from lovhub.provisioning.apply import ensure_acls
 
-    for principal in (hub.hub_principal, hub.reports_principal):
+    for principal in (hub.hub_principal, hub.reports_principal, hub.agency_principal):
         kafka_admin.alter_user_scram_credentials(
             [UserScramCredentialDeletion(principal, ScramMechanism.SCRAM_SHA_512)]
         )
@@ -61,6 +63,7 @@ def test_provisioning_creates_topology_and_is_idempotent(
     for principal, rules in (
         (hub_settings.hub_principal, hub_acls(hub_settings.hub_principal)),
         (hub_settings.reports_principal, reports_acls(hub_settings.reports_principal)),
+        (hub_settings.agency_principal, agency_acls(hub_settings.agency_principal)),
     ):
         expected = {
             (a.principal, a.resource.value, a.name, a.pattern.value, a.operation.value, a.host)

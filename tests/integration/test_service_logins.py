@@ -5,18 +5,22 @@ connection file's admin login and ran as ``lovhub-admin``, bypassing its own ACL
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from kafka import KafkaAdminClient
 from kafka.admin import ScramMechanism, UserScramCredentialDeletion
+from kafka.errors import TopicAuthorizationFailedError
 
 from lovhub.codec import codec_for
 from lovhub.provisioning.apply import ensure_acls
 from lovhub.provisioning.hub import provision_hub
+from lovhub.provisioning.topology import AGENCY_EVENTS, AUDIT
 from lovhub.settings import HubSettings, KafkaSettings
 from lovhub.synthetic import build_world, generate_scenario
+from tests.support.acl_probes import write_probe
 from tests.support.broker import TestBroker
 from tests.support.cli import run_lovhub
 from tests.support.hubrun import (
@@ -158,3 +162,33 @@ def test_lovhub_run_on_the_local_broker_runs_as_the_hub_principal(
     assert f"as {service_principals.hub_principal}:" in output
     counted, _ = audit_outcomes(admin, topics)
     assert counted == oracle_outcomes(world, topics, read_all(admin, topics.source))
+
+
+def test_admin_agency_add_creates_a_write_only_producer_and_never_reuses_a_principal(
+    kafka_broker: TestBroker,
+    kafka_admin: KafkaAdminClient,
+    unique_name: Callable[[str], str],
+    tmp_path: Path,
+) -> None:
+    admin = kafka_broker.admin_settings
+    env = lovhub_env(admin, build_world(), tmp_path)
+    system = unique_name("ais")
+    login_file = tmp_path / "agency.json"
+    added = run_lovhub(env, "admin", "agency", "add", system, "--credentials-out", str(login_file))
+    assert added.returncode == 0, added.stdout + added.stderr
+    login = json.loads(login_file.read_text(encoding="utf-8"))
+    assert login["username"] == f"lovhub-agency-{system}"
+    assert stat.S_IMODE(login_file.stat().st_mode) == 0o600
+    try:
+        agency = admin.with_credentials(login["username"], login["password"])
+        write_probe(agency, AGENCY_EVENTS)
+        with pytest.raises(TopicAuthorizationFailedError):
+            write_probe(agency, AUDIT)
+        again = run_lovhub(env, "admin", "agency", "add", system)
+        assert again.returncode != 0
+        assert "already exists" in again.stdout + again.stderr
+    finally:
+        ensure_acls(kafka_admin, f"User:{login['username']}", [])
+        kafka_admin.alter_user_scram_credentials(
+            [UserScramCredentialDeletion(login["username"], ScramMechanism.SCRAM_SHA_512)]
+        )

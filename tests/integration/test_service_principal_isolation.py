@@ -15,7 +15,7 @@ from kafka import KafkaAdminClient, TopicPartition
 from kafka.admin import ScramMechanism, UserScramCredentialDeletion
 from kafka.errors import TopicAuthorizationFailedError
 
-from lovhub.kafka import consumer
+from lovhub.kafka import consumer, producer
 from lovhub.provisioning.apply import ensure_acls
 from lovhub.provisioning.hub import provision_hub
 from lovhub.provisioning.recipients import provision_recipient
@@ -37,12 +37,14 @@ from tests.support.broker import TestBroker
 
 HUB_PASSWORD = "test-only-hub-password"
 REPORTS_PASSWORD = "test-only-reports-password"
+AGENCY_PASSWORD = "test-only-agency-password"
 
 
 @dataclass(frozen=True)
 class Cluster:
     hub: KafkaSettings
     reports: KafkaSettings
+    agency: KafkaSettings
     provider: str
     third_party: str
     settings: HubSettings
@@ -58,6 +60,7 @@ def cluster(
     settings = HubSettings(
         hub_principal=unique_name("test-hub"),
         reports_principal=unique_name("test-reports"),
+        agency_principal=unique_name("test-agency"),
         partitions=1,
     )
     provision_hub(
@@ -65,6 +68,7 @@ def cluster(
         settings,
         hub_password=HUB_PASSWORD,
         reports_password=REPORTS_PASSWORD,
+        agency_password=AGENCY_PASSWORD,
         credentials_dir=tmp_path,
     )
     provider, third_party = unique_name("test-prov"), unique_name("test-third")
@@ -82,11 +86,13 @@ def cluster(
     yield Cluster(
         hub=kafka_broker.settings_for(settings.hub_principal, HUB_PASSWORD),
         reports=kafka_broker.settings_for(settings.reports_principal, REPORTS_PASSWORD),
+        agency=kafka_broker.settings_for(settings.agency_principal, AGENCY_PASSWORD),
         provider=provider,
         third_party=third_party,
         settings=settings,
     )
-    for principal in (settings.hub_principal, settings.reports_principal, provider, third_party):
+    principals = (settings.hub_principal, settings.reports_principal, settings.agency_principal)
+    for principal in (*principals, provider, third_party):
         ensure_acls(kafka_admin, f"User:{principal}", [])
         kafka_admin.alter_user_scram_credentials(
             [UserScramCredentialDeletion(principal, ScramMechanism.SCRAM_SHA_512)]
@@ -195,3 +201,38 @@ def test_admin_init_keeps_onboarding_rules_and_termination_removes_them(
     )
     with pytest.raises(TopicAuthorizationFailedError):
         write_probe(cluster.hub, provider_topic(cluster.provider))
+
+
+def test_the_agency_writes_its_topic_idempotently(cluster: Cluster) -> None:
+    writer = producer(cluster.agency, max_block_ms=15_000)  # idempotent, as `emit` will be
+    try:
+        writer.send(AGENCY_EVENTS, key=b"probe", value=b"probe").get(timeout=30)
+    finally:
+        writer.close(timeout=5)
+
+
+@pytest.mark.parametrize(
+    "target", ["audit", "provider's deliveries", "registry", "agency reports", "dead letters"]
+)
+def test_the_agency_cannot_write_anything_else(cluster: Cluster, target: str) -> None:
+    topic = {
+        "audit": AUDIT,
+        "provider's deliveries": provider_topic(cluster.provider),
+        "registry": RECIPIENT_REGISTRY,
+        "agency reports": AGENCY_REPORTS,
+        "dead letters": DEAD_LETTER,
+    }[target]
+    with pytest.raises(TopicAuthorizationFailedError):
+        write_probe(cluster.agency, topic)
+
+
+@pytest.mark.parametrize("target", ["agency events", "audit", "provider's deliveries"])
+def test_the_agency_cannot_read_back_anything(
+    kafka_broker: TestBroker, cluster: Cluster, target: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    topic = {
+        "agency events": AGENCY_EVENTS,
+        "audit": AUDIT,
+        "provider's deliveries": provider_topic(cluster.provider),
+    }[target]
+    assert _refused_read(cluster.agency, topic, caplog)

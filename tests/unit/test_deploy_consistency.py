@@ -25,6 +25,7 @@ from lovhub.provisioning.recipients import recipient_topics
 from lovhub.provisioning.strimzi import recipient_resources
 from lovhub.provisioning.topology import (
     AclSpec,
+    agency_acls,
     hub_acls,
     hub_topics,
     recipient_acls,
@@ -48,6 +49,7 @@ STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 HUB: str = HubSettings.model_fields["hub_principal"].default
 ADMIN: str = HubSettings.model_fields["admin_principal"].default
 REPORTS: str = HubSettings.model_fields["reports_principal"].default
+AGENCY: str = HubSettings.model_fields["agency_principal"].default
 
 # Strimzi's spelling of Kafka's ACL vocabulary (KafkaUser .spec.authorization.acls[]).
 STRIMZI_RESOURCE = {
@@ -295,7 +297,8 @@ def _spec_key(spec: AclSpec) -> AclKey:
 
 
 @pytest.mark.parametrize(
-    ("principal", "rules"), [(HUB, hub_acls(HUB)), (REPORTS, reports_acls(REPORTS))]
+    ("principal", "rules"),
+    [(HUB, hub_acls(HUB)), (REPORTS, reports_acls(REPORTS)), (AGENCY, agency_acls(AGENCY))],
 )
 def test_k8s_service_user_acls_are_exactly_their_topology_rules(
     k8s_docs: list[dict[str, Any]], principal: str, rules: tuple[AclSpec, ...]
@@ -307,7 +310,7 @@ def test_k8s_service_user_acls_are_exactly_their_topology_rules(
 
 
 def test_k8s_users_authenticate_with_scram(k8s_docs: list[dict[str, Any]]) -> None:
-    for name in (HUB, REPORTS, ADMIN):
+    for name in (HUB, REPORTS, AGENCY, ADMIN):
         user = _single(k8s_docs, "KafkaUser", name)
         assert user["spec"]["authentication"]["type"] == "scram-sha-512"
     admin = _single(k8s_docs, "KafkaUser", ADMIN)

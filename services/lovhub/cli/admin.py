@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import secrets
 from pathlib import Path
 
 import typer
@@ -13,7 +16,9 @@ from lovhub.cli.console import out, say
 from lovhub.cli.hub_files import hub_files
 from lovhub.cli.recipient_k8s import k8s_service_users
 from lovhub.kafka import admin_client
-from lovhub.provisioning.hub import provision_hub
+from lovhub.private_files import write_private
+from lovhub.provisioning.hub import provision_agency_system, provision_hub
+from lovhub.provisioning.topology import agency_principal_name
 from lovhub.settings import HubSettings, load_kafka_settings, state_dir
 
 __all__ = ["app"]
@@ -23,8 +28,8 @@ app = typer.Typer(help="Provision topics, principals and ACLs.", no_args_is_help
 
 @app.command()
 def init() -> None:
-    """Create the hub's topics, its service principals (lovhub-hub, lovhub-reports) and
-    exactly their ACLs. Idempotent."""
+    """Create the hub's topics, its principals (lovhub-hub, lovhub-reports, lovhub-agency)
+    and exactly their ACLs. Idempotent."""
     settings = load_kafka_settings()
     hub = HubSettings()
     say(f"provisioning {settings.bootstrap_servers} as {settings.sasl_username}")
@@ -35,6 +40,7 @@ def init() -> None:
             hub,
             hub_password=os.environ.get("LOVHUB_HUB_PASSWORD"),
             reports_password=os.environ.get("LOVHUB_REPORTS_PASSWORD"),
+            agency_password=os.environ.get("LOVHUB_AGENCY_PASSWORD"),
             credentials_dir=state_dir() / "credentials",
             progress=say,
         )
@@ -100,6 +106,36 @@ def signing_key(
     out.print(table)
     variable = (role or WriterRole.HUB_WORKER).key_variable
     say(f"set {variable} for its writer; append the .pub file to the published key file")
+
+
+agency_app = typer.Typer(help="Principals of the agency's producing systems.")
+app.add_typer(agency_app, name="agency")
+
+
+@agency_app.command("add")
+def agency_add(
+    system: str = typer.Argument(..., help="The producing system's short name, e.g. ais."),
+    credentials_out: Path | None = typer.Option(
+        None, help="Write the credentials here (0600) instead of printing them once."
+    ),
+) -> None:
+    """A principal lovhub-agency-SYSTEM that may WRITE the agency topic and nothing else."""
+    if not re.fullmatch(r"[a-z][a-z0-9-]{0,30}[a-z0-9]", system):
+        raise typer.BadParameter("lower-case letters, digits and '-', 2-32 characters")
+    principal = agency_principal_name(system)
+    password = secrets.token_urlsafe(24)
+    client = admin_client(load_kafka_settings())
+    try:
+        provision_agency_system(client, principal, password=password)
+    finally:
+        client.close()
+    credentials = json.dumps({"username": principal, "password": password})
+    if credentials_out is not None:
+        write_private(credentials_out, credentials + "\n")
+        say(f"credentials of {principal} written to {credentials_out} (0600)")
+    else:
+        out.print("SCRAM credentials (shown once, stored nowhere):", highlight=False)
+        out.print(credentials, highlight=False, soft_wrap=True)
 
 
 app.command("hub-files")(hub_files)

@@ -20,8 +20,10 @@ from lovhub.provisioning.apply import (
     ensure_topics,
     scram_user_exists,
 )
+from lovhub.provisioning.errors import ProvisioningError
 from lovhub.provisioning.topology import (
     AclSpec,
+    agency_acls,
     hub_acls,
     hub_topics,
     is_onboarding_rule,
@@ -29,7 +31,7 @@ from lovhub.provisioning.topology import (
 )
 from lovhub.settings import HubSettings
 
-__all__ = ["HubProvisioning", "PrincipalProvisioning", "provision_hub"]
+__all__ = ["HubProvisioning", "PrincipalProvisioning", "provision_agency_system", "provision_hub"]
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,14 @@ def provision_hub(
     hub_password: str | None,
     credentials_dir: Path,
     reports_password: str | None = None,
+    agency_password: str | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> HubProvisioning:
     """Create what is missing; leave what is right alone.
 
-    Each service principal's password comes from the deployment (``hub_password``,
-    ``reports_password``) when given. Otherwise a new principal gets a generated password,
+    The principals: the hub worker, the report processor and the agency's producing system.
+    Each one's password comes from the deployment (``hub_password``, ``reports_password``,
+    ``agency_password``) when given. Otherwise a new principal gets a generated password,
     written to a 0600 file in ``credentials_dir`` so local tools can use it; an existing
     principal is left untouched. Their ACLs are made exact, except the literal rules that
     onboarding grants on each recipient's topics (kept: ``recipient add`` owns them).
@@ -90,8 +94,31 @@ def provision_hub(
             credentials_dir,
             progress,
         ),
+        _provision_principal(
+            admin,
+            hub.agency_principal,
+            agency_acls(hub.agency_principal),
+            agency_password,
+            credentials_dir,
+            progress,
+        ),
     )
     return HubProvisioning(topics=topics, principals=principals)
+
+
+def provision_agency_system(
+    admin: KafkaAdminClient, principal: str, *, password: str
+) -> PrincipalProvisioning:
+    """One more agency producing system: a new principal with WRITE on the agency topic
+    only. Never modifies an existing principal (as for recipients)."""
+    if scram_user_exists(admin, principal):
+        raise ProvisioningError(
+            f"a principal {principal} already exists: agency add never changes an existing "
+            "principal"
+        )
+    ensure_scram_user(admin, principal, password)
+    acls = ensure_acls(admin, f"User:{principal}", agency_acls(principal))
+    return PrincipalProvisioning(principal, acls, True, None)
 
 
 def _provision_principal(

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 __all__ = [
     "AGENCY_EVENTS",
+    "AGENCY_PRINCIPAL_PREFIX",
     "AGENCY_REPORTS",
     "AUDIT",
     "AUDIT_CHECKPOINTS",
@@ -31,6 +32,8 @@ __all__ = [
     "PatternType",
     "ResourceKind",
     "TopicSpec",
+    "agency_acls",
+    "agency_principal_name",
     "hub_acls",
     "hub_delivery_acl",
     "hub_topics",
@@ -69,6 +72,7 @@ HUB_CONSUMER_GROUP_PREFIX = "lovhub-"
 # ``lovhub-hub`` (its state changelog too), the report processor's under ``lovhub-reports``.
 HUB_PREFIX = "lovhub-hub"
 REPORTS_PREFIX = "lovhub-reports"
+AGENCY_PRINCIPAL_PREFIX = "lovhub-agency-"
 
 DAY_MS = 24 * 60 * 60 * 1000
 FOREVER = -1
@@ -258,6 +262,27 @@ def reports_acls(reports_principal: str) -> tuple[AclSpec, ...]:
         AclSpec(user, group, REPORTS_PREFIX, pre, op.READ),
     ]
     return tuple(sorted(rules + list(_checkpoint_acls(user))))
+
+
+def agency_acls(agency_principal: str) -> tuple[AclSpec, ...]:
+    """What an agency producing system may do: write the agency event topic, nothing else
+    (WRITE on a topic also allows the idempotent producer, KIP-679). It cannot read back
+    what it wrote, nor anything the hub writes."""
+    return (
+        AclSpec(
+            f"User:{agency_principal}",
+            ResourceKind.TOPIC,
+            AGENCY_EVENTS,
+            PatternType.LITERAL,
+            AclOperation.WRITE,
+        ),
+    )
+
+
+def agency_principal_name(system: str) -> str:
+    """The principal of one producing agency system (``lovhub admin agency add SYSTEM``):
+    under the hub's reserved ``lovhub`` names, so no recipient id can take it."""
+    return f"{AGENCY_PRINCIPAL_PREFIX}{system}"
 
 
 def _checkpoint_acls(user: str) -> tuple[AclSpec, ...]:
