@@ -134,8 +134,12 @@ def _one(
         return withheld("PURPOSE_NOT_CONTRACTED")
     kind = event["event_type"]
 
+    special = kind in {"HEALTH_RESTRICTION_RECORDED"}  # the special categories, restated
+
     def needs_consent(p: str) -> bool:
-        return basis == "CONSENT" or policy.requires_consent(kind, p)
+        # Special-category data needs explicit consent even from an assigned provider,
+        # whatever the policy's per-delivery flags say.
+        return basis == "CONSENT" or special or policy.requires_consent(kind, p)
 
     allowed = [
         p for p in allowed if not needs_consent(p) or any(p in c["purposes"] for c in live.values())
