@@ -35,7 +35,6 @@ from lovhub.kafka import admin_client
 from lovhub.policy import describe_validation_error
 from lovhub.private_files import write_private
 from lovhub.provisioning.recipients import provision_recipient
-from lovhub.provisioning.topology import RECIPIENT_CHANGES
 from lovhub.registry import Recipient, RecipientDirectory, load_recipients
 from lovhub.registry import lifecycle as life
 from lovhub.registry.errors import RegistryError
@@ -275,9 +274,9 @@ def import_(
 
 
 @app.command("list")
-def list_(registry_topic: str = REGISTRY) -> None:
-    """Every recipient in the registry, one line each."""
-    session = Session(registry_topic, RECIPIENT_CHANGES, "")
+def list_(registry_topic: str = REGISTRY, changes_topic: str = CHANGES) -> None:
+    """Every recipient in the registry, one line each (only records the change chain attests)."""
+    session = Session(registry_topic, changes_topic, "")
     table = Table(title=f"recipients in {registry_topic}")
     for column in ("id", "kind", "status", "insurance until", "current key", "keys", "purposes"):
         table.add_column(column)
@@ -296,9 +295,13 @@ def list_(registry_topic: str = REGISTRY) -> None:
 
 
 @app.command()
-def show(recipient_id: str = typer.Argument(...), registry_topic: str = REGISTRY) -> None:
+def show(
+    recipient_id: str = typer.Argument(...),
+    registry_topic: str = REGISTRY,
+    changes_topic: str = CHANGES,
+) -> None:
     """One recipient's record with its keys and their validity (never any secret)."""
-    session = Session(registry_topic, RECIPIENT_CHANGES, "")
+    session = Session(registry_topic, changes_topic, "")
     recipient = session.directory().get(recipient_id)
     if recipient is None:
         raise RegistryError(f"no recipient {recipient_id!r} in {registry_topic}")

@@ -59,8 +59,17 @@ class Session:
         self.now = dt.datetime.now(dt.UTC)
 
     def directory(self) -> RecipientDirectory:
-        """The registry as it is now (records failing validation are left out)."""
-        return asyncio.run(read_registry(self.config, self.topics.registry))
+        """The registry as it is now: records failing validation are left out, and so is
+        every record the change chain does not attest (a lifecycle command must start from
+        the audited state, never from a record written around it)."""
+        return asyncio.run(
+            read_registry(
+                self.config,
+                self.topics.registry,
+                changes_topic=self.topics.changes,
+                codec=codec_for(HubSettings()),
+            )
+        )
 
     def publish(self, changes: list[life.LifecycleChange]) -> list[PublishedChange]:
         """Registry records, then their change records; see :mod:`lovhub.registry.operations`."""

@@ -3,15 +3,22 @@
 Every hub worker reads the whole compacted topic at start (:func:`read_registry`) and then
 polls it between batches (:meth:`RegistryFollower.poll`), so a suspension made by
 ``lovhub recipient suspend`` applies from the next batch on, in every worker.
+
+Given the recipient-change topic (``changes_topic``), the follower reads it too and uses a
+registry record only when the recipient's latest change record names its SHA-256
+(:mod:`lovhub.registry.attestation`): a record written to the registry topic outside the
+audited lifecycle is reported and not used (issue 10, finding 16a).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from lovhub.codec import RECIPIENT_CHANGE, Codec, CodecError, codec_for
 from lovhub.kafka.unreadable import UNREADABLE_BATCH_ERRORS, UnreadableTopicError
 from lovhub.policy import Policy
 from lovhub.provisioning.topology import RECIPIENT_REGISTRY
@@ -22,6 +29,8 @@ from lovhub.registry.records import RegistryTable
 __all__ = ["RegistryFollower", "read_registry"]
 
 _CATCH_UP_TIMEOUT_S = 60.0
+
+log = logging.getLogger("lovhub.registry")
 
 
 class RegistryFollower:
@@ -34,10 +43,16 @@ class RegistryFollower:
         *,
         policy: Policy | None = None,
         known: RecipientDirectory | None = None,
+        changes_topic: str | None = None,
+        codec: Codec | None = None,
     ) -> None:
         self._client_config = client_config
         self.topic = topic
-        self.table = RegistryTable(label=f"registry {topic}", policy=policy)
+        self.changes_topic = changes_topic
+        self.table = RegistryTable(
+            label=f"registry {topic}", policy=policy, require_attestation=changes_topic is not None
+        )
+        self._codec = codec
         self._known_version = None if known is None else known.version
         self._consumer: AIOKafkaConsumer | None = None
         self._partitions: list[TopicPartition] = []
@@ -49,12 +64,14 @@ class RegistryFollower:
         )
         await consumer.start()
         try:
-            if self.topic not in await consumer.topics():
-                raise RegistryError(
-                    f"registry topic {self.topic} not found (run `lovhub admin init`)"
-                )
-            # One partition by design (provisioning.topology): one total order of changes.
+            existing = await consumer.topics()
+            for needed in (self.topic, self.changes_topic):
+                if needed is not None and needed not in existing:
+                    raise RegistryError(f"topic {needed} not found (run `lovhub admin init`)")
+            # One partition each by design (provisioning.topology): one total order of changes.
             self._partitions = [TopicPartition(self.topic, 0)]
+            if self.changes_topic is not None:
+                self._partitions.append(TopicPartition(self.changes_topic, 0))
             consumer.assign(self._partitions)
             await consumer.seek_to_beginning(*self._partitions)
             self._consumer = consumer
@@ -88,11 +105,32 @@ class RegistryFollower:
             # suspension may be in it); the position stays before it and the next poll
             # tries again.
             raise UnreadableTopicError(self.topic, self._partitions[0].partition, error) from error
+        registry = [tp for tp in self._partitions if tp.topic == self.topic]
         records = sorted(
-            (record for chunk in batch.values() for record in chunk),
+            (record for tp in registry for record in batch.get(tp, [])),
             key=lambda r: (r.partition, r.offset),
         )
-        return self.table.apply_all((r.offset, r.key, r.value) for r in records)
+        changed = self.table.apply_all((r.offset, r.key, r.value) for r in records)
+        for tp, chunk in batch.items():
+            if tp.topic == self.changes_topic:
+                for record in chunk:
+                    changed = self._attest(record.offset, record.value) or changed
+        return changed
+
+    def _attest(self, offset: int, value: bytes | None) -> bool:
+        if self._codec is None:  # the caller should pass the deployment's codec
+            self._codec = codec_for(None)
+        try:
+            change = self._codec.decode(value, RECIPIENT_CHANGE) if value is not None else None
+        except CodecError:
+            change = None
+        if change is None:
+            # It vouches for nothing; the recipient keeps what earlier change records say.
+            log.warning("recipient change record at offset %d unreadable: not used", offset)
+            return False
+        return self.table.attest(
+            str(change["recipient_id"]), bytes(change["registry_record_sha256"])
+        )
 
     def directory(self) -> RecipientDirectory:
         return self.table.directory()
@@ -115,10 +153,18 @@ class RegistryFollower:
 
 
 async def read_registry(
-    client_config: dict[str, Any], topic: str = RECIPIENT_REGISTRY, *, policy: Policy | None = None
+    client_config: dict[str, Any],
+    topic: str = RECIPIENT_REGISTRY,
+    *,
+    policy: Policy | None = None,
+    changes_topic: str | None = None,
+    codec: Codec | None = None,
 ) -> RecipientDirectory:
-    """The registry as it is now (every valid record up to the topic's end)."""
-    follower = RegistryFollower(client_config, topic, policy=policy)
+    """The registry as it is now (every valid record up to the topic's end; with
+    ``changes_topic``, only the records its change chain attests)."""
+    follower = RegistryFollower(
+        client_config, topic, policy=policy, changes_topic=changes_topic, codec=codec
+    )
     await follower.start()
     try:
         return follower.directory()

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from lovhub.identity import is_valid_recipient_id
 from lovhub.policy import Policy
+from lovhub.registry.attestation import AttestationProblem, choose_attested
 from lovhub.registry.directory import RecipientDirectory
 from lovhub.registry.model import Recipient
 
@@ -88,15 +89,31 @@ def decode_registry_record(
     return recipient
 
 
+# Valid records kept per recipient to fall back on while a newer one is not attested.
+_HISTORY_PER_RECIPIENT: Final = 32
+
+
 @dataclass
 class RegistryTable:
-    """The registry folded record by record (the pure half of the follower)."""
+    """The registry folded record by record (the pure half of the follower).
+
+    With ``require_attestation`` a recipient's record is used only when the audited change
+    chain names it (:func:`lovhub.registry.attestation.choose_attested`; the follower feeds
+    the change records in through :meth:`attest`).
+    """
 
     label: str = "registry"
     policy: Policy | None = None
     recipients: dict[str, Recipient] = field(default_factory=dict)
     invalid: int = 0
     applied: int = 0
+    require_attestation: bool = False
+    # Per recipient: (offset, SHA-256 of the value, recipient) of its valid records, oldest first.
+    history: dict[str, list[tuple[int, bytes, Recipient]]] = field(default_factory=dict)
+    # Per recipient: the registry_record_sha256 of its latest change record.
+    attested: dict[str, bytes] = field(default_factory=dict)
+    # Per recipient whose newest record is not used: (that record's offset, why).
+    unattested: dict[str, tuple[int, AttestationProblem]] = field(default_factory=dict)
 
     def apply(self, offset: int, key: bytes | None, value: bytes | None) -> bool:
         """Fold one record in; True when the table changed."""
@@ -110,21 +127,60 @@ class RegistryTable:
             recipient_id = _key_text(key)
             if recipient_id is None:
                 return False
+            self.history.pop(recipient_id, None)
             return self.recipients.pop(recipient_id, None) is not None
+        assert value is not None  # decode_registry_record refuses a tombstone
+        seen = self.history.setdefault(recipient.id, [])
+        seen.append((offset, record_sha256(value), recipient))
+        del seen[:-_HISTORY_PER_RECIPIENT]
         if self.recipients.get(recipient.id) == recipient:
-            return False
+            return self.require_attestation
         self.recipients[recipient.id] = recipient
         return True
+
+    def attest(self, recipient_id: str, registry_record_sha256: bytes) -> bool:
+        """Apply one change record (the latest one per recipient wins); True if it changed."""
+        if self.attested.get(recipient_id) == registry_record_sha256:
+            return False
+        self.attested[recipient_id] = registry_record_sha256
+        return True
+
+    def _attested_recipients(self) -> dict[str, Recipient]:
+        used: dict[str, Recipient] = {}
+        unattested: dict[str, tuple[int, AttestationProblem]] = {}
+        for recipient_id, seen in self.history.items():
+            choice = choose_attested(
+                [digest for _, digest, _ in seen], self.attested.get(recipient_id)
+            )
+            if choice.index is not None:
+                used[recipient_id] = seen[choice.index][2]
+            if choice.problem is not None:
+                unattested[recipient_id] = (seen[-1][0], choice.problem)
+        for recipient_id, (offset, problem) in unattested.items():
+            if self.unattested.get(recipient_id) != (offset, problem):
+                # Offset and code only; the record's content is never logged.
+                log.warning(
+                    "registry record at offset %d not used: %s (no audited change record "
+                    "names it; %s)",
+                    offset,
+                    problem.value,
+                    "the last audited record stays in force"
+                    if recipient_id in used
+                    else "its recipient is treated as absent",
+                )
+        self.unattested = unattested
+        return used
+
+    def directory(self) -> RecipientDirectory:
+        recipients = self._attested_recipients() if self.require_attestation else self.recipients
+        ordered = tuple(recipients[rid] for rid in sorted(recipients))
+        return RecipientDirectory(label=self.label, recipients=ordered)
 
     def apply_all(self, records: Iterable[tuple[int, bytes | None, bytes | None]]) -> bool:
         changed = False
         for offset, key, value in records:
             changed = self.apply(offset, key, value) or changed
         return changed
-
-    def directory(self) -> RecipientDirectory:
-        ordered = tuple(self.recipients[rid] for rid in sorted(self.recipients))
-        return RecipientDirectory(label=self.label, recipients=ordered)
 
 
 def _key_text(key: bytes | None) -> str | None:
