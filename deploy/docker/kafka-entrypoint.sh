@@ -16,8 +16,9 @@
 #        lovhub-controller, whose password is made up afresh on every start: only this broker
 #        process ever uses it. Both principals are super users; there is no unauthenticated
 #        listener, so ANONYMOUS is never one;
-#   2. `kafka-storage.sh format --ignore-formatted --add-scram ...` for the admin principal
-#      (a no-op when the volume is already formatted);
+#   2. the storage tool's `format --ignore-formatted --add-scram ...` for the admin principal
+#      (a no-op when the volume is already formatted), its arguments read from a 0600 file so
+#      the password is never on a command line;
 #   3. exec kafka-server-start.sh.
 #
 # This is the same security set-up as `lovhub dev up` (services/lovhub/devbroker/config.py).
@@ -131,11 +132,23 @@ format_storage() {
     echo "kafka-entrypoint: $log_dir is already formatted; LOVHUB_ADMIN_PASSWORD is only" \
       "written on first format (see the header of this script)."
   fi
-  "$kafka_bin/kafka-storage.sh" format \
+  # kafka-storage.sh takes the admin's SCRAM credential only as an argument (--add-scram), and
+  # a process's arguments are readable by every process in the container (ps,
+  # /proc/<pid>/cmdline). So the tool's arguments go into a 0600 java argument file instead,
+  # written by the printf builtin (no process of its own), which the java launcher expands
+  # before the JVM starts (kafka-run-class.sh puts "$@" before the main class), and which is
+  # removed as soon as the format ends. The values are quote-safe: check_secret refuses quotes,
+  # backslashes and whitespace.
+  local argfile status=0
+  argfile=$(umask 077 && mktemp)
+  printf '"%s"\n' kafka.tools.StorageTool format \
     --ignore-formatted \
     --cluster-id "$CLUSTER_ID" \
     --config "$server_config" \
-    --add-scram "SCRAM-SHA-512=[name=$admin_user,password=$LOVHUB_ADMIN_PASSWORD]"
+    --add-scram "SCRAM-SHA-512=[name=$admin_user,password=$LOVHUB_ADMIN_PASSWORD]" >"$argfile"
+  "$kafka_bin/kafka-run-class.sh" "@$argfile" || status=$?
+  rm -f "$argfile"
+  return "$status"
 }
 
 render() {
