@@ -7,7 +7,10 @@ the reason (so every withheld decision has exactly one, reproducible reason):
    ``RECIPIENT_TERMINATED``); a provider whose liability insurance ended before the event's
    day (``occurred_at``) counts as suspended (``RECIPIENT_SUSPENDED``);
 2. a legal basis holds at this point of the jobseeker's log: for a provider an assignment in
-   force (``NOT_ASSIGNED``); for a third party a consent naming it and the event's data
+   force (``NOT_ASSIGNED``), or one that has ended whose purpose has a follow-up window
+   (policy ``follow_up_after_end``: months after the assignment's last day, for the event
+   types it names) covering the event's day (``FOLLOW_UP_ENDED`` once it has passed); for
+   a third party a consent naming it and the event's data
    category, given, not withdrawn, not expired (``CONSENT_WITHDRAWN``, ``CONSENT_EXPIRED``,
    ``NO_CONSENT``, in that order of precedence);
 3. the basis' purposes are in the catalogue and open to this kind of recipient
@@ -31,6 +34,7 @@ in the jobseeker's state at this point, so withheld decisions name the lapsed ba
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -81,6 +85,7 @@ class PolicyView(Protocol):
     def is_special(self, event_type: str) -> bool: ...
     def rules_for(self, event_type: str, purpose_id: str) -> Sequence[Any]: ...
     def requires_consent(self, event_type: str, purpose_id: str) -> bool: ...
+    def follow_up_months(self, purpose_id: str, event_type: str) -> int | None: ...
     def addressee_path(self, event_type: str, purpose_id: str) -> str | None: ...
 
 
@@ -133,6 +138,41 @@ def _consent_reason(consents: Iterable[Consent], position: int, when: dt.datetim
     return Reason.NO_CONSENT
 
 
+def _follow_up(
+    state: JobseekerState,
+    provider_id: str,
+    event_type: str,
+    position: int,
+    day: dt.date,
+    policy: PolicyView,
+) -> tuple[set[str], Reason]:
+    """The purposes of the provider's ended assignments whose follow-up window (policy:
+    ``follow_up_after_end``) covers this event type on this day; else why not."""
+    purposes: set[str] = set()
+    windowed = False
+    for assignment in state.assignments.values():
+        if assignment.provider_id != provider_id:
+            continue
+        last_day = assignment.last_day_before(position, day)
+        if last_day is None:
+            continue
+        for purpose in assignment.purposes:
+            months = policy.follow_up_months(purpose, event_type)
+            if months is None:
+                continue
+            windowed = True
+            if day <= add_months(last_day, months):
+                purposes.add(purpose)
+    return purposes, Reason.FOLLOW_UP_ENDED if windowed else Reason.NOT_ASSIGNED
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or that month's last day (31 Jan + 1 -> 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def _decide_for(
     state: JobseekerState,
     event: Mapping[str, Any],
@@ -177,10 +217,15 @@ def _decide_for(
             for a in state.assignments.values()
             if a.provider_id == recipient_id and a.active(position, day)
         ]
-        if not assignments:
-            return Decision.withheld(recipient_id, Reason.NOT_ASSIGNED)
+        if assignments:
+            basis_purposes = set().union(*(a.purposes for a in assignments))
+        else:
+            basis_purposes, lapsed = _follow_up(
+                state, recipient_id, event_type, position, day, policy
+            )
+            if not basis_purposes:
+                return Decision.withheld(recipient_id, lapsed)
         basis = LegalBasis.ASSIGNMENT
-        basis_purposes = set().union(*(a.purposes for a in assignments))
     else:
         if not covering:
             return Decision.withheld(recipient_id, _consent_reason(own_consents, position, when))

@@ -25,6 +25,8 @@ class Reason(StrEnum):
     RECIPIENT_SUSPENDED = "RECIPIENT_SUSPENDED"
     RECIPIENT_TERMINATED = "RECIPIENT_TERMINATED"
     NOT_ASSIGNED = "NOT_ASSIGNED"
+    # The assignment has ended and the policy's follow-up window for this event has passed.
+    FOLLOW_UP_ENDED = "FOLLOW_UP_ENDED"
     NO_CONSENT = "NO_CONSENT"
     CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN"
     CONSENT_EXPIRED = "CONSENT_EXPIRED"

@@ -58,6 +58,19 @@ class Assignment:
             return False
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
+    def last_day_before(self, position: int, day: dt.date) -> dt.date | None:
+        """The last day of an assignment that was in force and is over for the event at
+        (``position``, ``day``): ended by an end event earlier in the log (the last day
+        it names), or run past its ``valid_to``. None while in force, before it began,
+        and for an end without a start (never a basis, so never followed up either)."""
+        if self.since > position or (self.ended_at is not None and self.ended_at < self.since):
+            return None
+        if self.ended_at is not None and self.ended_at < position:
+            return self.ended_on or self.valid_to
+        if self.valid_to is not None and self.valid_to < day:
+            return self.valid_to
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class Consent:

@@ -48,6 +48,10 @@ REASON_TEXT: Final[dict[str, dict[Language, str]]] = {
         "sv": "Du var inte anvisad till den här leverantören vid tillfället.",
         "en": "You were not assigned to this provider at the time.",
     },
+    "FOLLOW_UP_ENDED": {
+        "sv": "Anvisningen hade upphört och tiden för uppföljning efter den hade gått ut.",
+        "en": "The assignment had ended and the time for following it up had passed.",
+    },
     "NO_CONSENT": {
         "sv": "Du hade inte gett ditt samtycke till att mottagaren fick uppgiften.",
         "en": "You had not given your consent for the recipient to receive this.",

@@ -30,6 +30,7 @@ class CachedPolicy:
         self._rules: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._consent: dict[tuple[str, str], bool] = {}
         self._addressee: dict[tuple[str, str], str | None] = {}
+        self._follow_up: dict[tuple[str, str], int | None] = {}
 
     def purpose_open_to(self, purpose_id: str, *, provider: bool) -> bool:
         key = (purpose_id, provider)
@@ -67,6 +68,14 @@ class CachedPolicy:
             return self._consent[key]
         except KeyError:
             answer = self._consent[key] = self.policy.requires_consent(event_type, purpose_id)
+            return answer
+
+    def follow_up_months(self, purpose_id: str, event_type: str) -> int | None:
+        key = (purpose_id, event_type)
+        try:
+            return self._follow_up[key]
+        except KeyError:
+            answer = self._follow_up[key] = self.policy.follow_up_months(purpose_id, event_type)
             return answer
 
     def addressee_path(self, event_type: str, purpose_id: str) -> str | None:

@@ -32,6 +32,7 @@ __all__ = [
     "EventType",
     "EventTypeEntry",
     "FieldRule",
+    "FollowUpWindow",
     "LegalBasisKind",
     "Purpose",
     "RecipientKind",
@@ -148,6 +149,21 @@ class FieldRule(BaseModel):
         return output_path_of(self.path, self.transform)
 
 
+class FollowUpWindow(BaseModel):
+    """How long after an assignment ends its provider still learns outcomes for this
+    purpose (result payments come in instalments up to a year after the person starts
+    work), and which event types it learns them from."""
+
+    model_config = _STRICT
+
+    months: int = Field(ge=1, le=24)
+    event_types: frozenset[EventType] = Field(min_length=1)
+
+    @field_serializer("event_types")
+    def _sorted_types(self, types: frozenset[EventType]) -> list[str]:
+        return sorted(types)
+
+
 class Purpose(BaseModel):
     """A catalogue purpose: why data is processed, for whom, on which legal basis."""
 
@@ -157,6 +173,7 @@ class Purpose(BaseModel):
     description: Description
     recipient_kinds: frozenset[RecipientKind] = Field(min_length=1)
     legal_basis: LegalBasisKind
+    follow_up_after_end: FollowUpWindow | None = None
 
     @field_serializer("recipient_kinds")
     def _sorted_kinds(self, kinds: frozenset[RecipientKind]) -> list[str]:
@@ -171,6 +188,12 @@ class Purpose(BaseModel):
             raise ValueError(
                 f"purpose {self.id}: third parties have no assignment; their purposes need "
                 "legal_basis CONSENT"
+            )
+        follows_up = self.follow_up_after_end is not None
+        if follows_up and self.legal_basis is not LegalBasisKind.ASSIGNMENT:
+            raise ValueError(
+                f"purpose {self.id}: follow_up_after_end extends an assignment; it needs "
+                "legal_basis ASSIGNMENT"
             )
         return self
 

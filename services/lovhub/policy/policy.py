@@ -197,6 +197,15 @@ class Policy(BaseModel):
         delivery = self._deliveries.get((event_type, purpose_id))
         return _NO_RULES if delivery is None else delivery.fields
 
+    def follow_up_months(self, purpose_id: str, event_type: str) -> int | None:
+        """How many months after an assignment ends ``event_type`` still reaches its
+        provider for ``purpose_id`` (None: not at all)."""
+        purpose = self._purposes.get(purpose_id)
+        window = purpose.follow_up_after_end if purpose is not None else None
+        if window is None or event_type not in window.event_types:
+            return None
+        return window.months
+
     def requires_consent(self, event_type: str, purpose_id: str) -> bool:
         """Whether delivering needs an explicit consent (also for an assigned provider)."""
         purpose = self._purposes.get(purpose_id)

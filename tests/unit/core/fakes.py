@@ -32,6 +32,8 @@ RULES = {
 }
 ADDRESSED = frozenset({"ASSIGNMENT_STARTED", "ASSIGNMENT_ENDED"})
 CONSENT_NEEDED = frozenset({("PLAN_UPDATED", "matching")})
+# (purpose, event type) -> months after an assignment's last day it still reaches the provider
+FOLLOW_UP = {("contact", "REGISTRATION"): 1}
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class FakePolicy:
         # Deliberately not folding SPECIAL in (the real Policy does): the core must apply
         # the special-category rule itself, and the tests see it when it does not.
         return (event_type, purpose_id) in CONSENT_NEEDED
+
+    def follow_up_months(self, purpose_id: str, event_type: str) -> int | None:
+        return FOLLOW_UP.get((purpose_id, event_type))
 
     def addressee_path(self, event_type: str, purpose_id: str) -> str | None:
         return "body.provider_id" if event_type in ADDRESSED else None

@@ -7,7 +7,10 @@ keeps incremental, position-indexed state; the tests hold the two to the same an
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from dateutil.relativedelta import relativedelta
 
 from tests.unit.core.fakes import FakePolicy, FakeRecipient
 
@@ -31,6 +34,8 @@ def expected_decisions(
     event = log[index]
     started: dict[str, dict[str, Any]] = {}
     ended: set[str] = set()
+    last_days: dict[str, Any] = {}  # ended before this event: the last day its end names
+    never: set[str] = set()  # ended without a start: never a basis, never followed up
     consents: dict[str, dict[str, Any]] = {}
     withdrawn: set[str] = set()
     for at, earlier in enumerate(log[: index + 1]):
@@ -42,9 +47,11 @@ def expected_decisions(
         elif kind == "ASSIGNMENT_ENDED":
             if body["assignment_id"] not in started:
                 ended.add(body["assignment_id"])  # an end without a start: never a basis
+                never.add(body["assignment_id"])
             started.setdefault(body["assignment_id"], body)
             if takes_effect:
                 ended.add(body["assignment_id"])
+                last_days.setdefault(body["assignment_id"], body["valid_to"])  # first end
         elif kind == "CONSENT_GIVEN":
             consents.setdefault(body["consent_id"], body)
         elif kind == "CONSENT_WITHDRAWN":
@@ -61,17 +68,51 @@ def expected_decisions(
     category = policy.category_of(event["event_type"])
     result: dict[str | None, Expected] = {}
     for rid in sorted(candidates):
-        result[rid] = _one(
-            rid, event, started, ended, consents, withdrawn, category, policy, recipients
-        )
+        history = Assignments(started, ended, last_days, never)
+        result[rid] = _one(rid, event, history, consents, withdrawn, category, policy, recipients)
     return result
+
+
+@dataclass(frozen=True)
+class Assignments:
+    started: dict[str, dict[str, Any]]
+    ended: set[str]
+    last_days: dict[str, Any]
+    never: set[str]
+
+
+def _followed_up(
+    history: Assignments, rid: str, kind: str, day: Any, policy: FakePolicy
+) -> tuple[set[str], bool]:
+    """Purposes of rid's finished assignments still open for this event type on this day,
+    and whether any window applied at all."""
+    purposes: set[str] = set()
+    windowed = False
+    for aid, a in history.started.items():
+        if a["provider_id"] != rid or aid in history.never:
+            continue
+        if aid in history.last_days:
+            last = history.last_days[aid] or a["valid_to"]
+        elif a["valid_to"] is not None and a["valid_to"] < day:
+            last = a["valid_to"]  # ran out without an end event
+        else:
+            continue
+        if last is None:
+            continue
+        for p in a["purposes"]:
+            months = policy.follow_up_months(p, kind)
+            if months is None:
+                continue
+            windowed = True
+            if day <= last + relativedelta(months=months):
+                purposes.add(p)
+    return purposes, windowed
 
 
 def _one(
     rid: str,
     event: Mapping[str, Any],
-    started: dict[str, dict[str, Any]],
-    ended: set[str],
+    history: Assignments,
     consents: dict[str, dict[str, Any]],
     withdrawn: set[str],
     category: str,
@@ -113,15 +154,19 @@ def _one(
     if recipient.is_provider:
         active = [
             a
-            for aid, a in started.items()
+            for aid, a in history.started.items()
             if a["provider_id"] == rid
-            and aid not in ended
+            and aid not in history.ended
             and a["valid_from"] <= day
             and (a["valid_to"] is None or day <= a["valid_to"])
         ]
-        if not active:
-            return withheld("NOT_ASSIGNED")
-        basis, purposes = "ASSIGNMENT", {p for a in active for p in a["purposes"]}
+        if active:
+            purposes = {p for a in active for p in a["purposes"]}
+        else:
+            purposes, windowed = _followed_up(history, rid, event["event_type"], day, policy)
+            if not purposes:
+                return withheld("FOLLOW_UP_ENDED" if windowed else "NOT_ASSIGNED")
+        basis = "ASSIGNMENT"
     else:
         if not live:
             return withheld(_consent_reason(mine, withdrawn, when))

@@ -101,7 +101,9 @@ def jobseeker_logs(draw: st.DrawFn, max_size: int = 14) -> list[dict[str, Any]]:
     log: list[dict[str, Any]] = []
     now = START
     for i in range(size):
-        now = now + dt.timedelta(hours=draw(st.integers(0, 30)))
+        # Mostly hours apart; sometimes weeks, so follow-up windows open and close.
+        gap = st.one_of(st.integers(0, 30), st.integers(24 * 20, 24 * 45))
+        now = now + dt.timedelta(hours=draw(gap))
         event_type = draw(st.sampled_from(EVENT_TYPES))
         log.append(
             {

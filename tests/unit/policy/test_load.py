@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -349,3 +350,37 @@ def test_parse_policy_names_its_source(policy_data: PolicyData) -> None:
     policy_data["label"] = ""
     with pytest.raises(PolicyError, match=r"kafka-table: 1 problem\(s\)\n  label:"):
         parse_policy(policy_data, source="kafka-table")
+
+
+def test_follow_up_windows_of_the_default_policy(policy: Policy) -> None:
+    """Result payments come up to twelve months after the person starts work (issue 11)."""
+    for purpose in ("lov.compensation", "lov.follow-up"):
+        assert policy.follow_up_months(purpose, "DEREGISTRATION") == 12
+        assert policy.follow_up_months(purpose, "PLAN_UPDATED") is None
+    assert policy.follow_up_months("lov.contact", "DEREGISTRATION") is None
+
+
+def test_a_follow_up_window_on_a_consent_purpose_is_refused(
+    policy_data: PolicyData, write_policy: Writer
+) -> None:
+    policy_data["purposes"][5]["follow_up_after_end"] = {
+        "months": 3,
+        "event_types": ["DEREGISTRATION"],
+    }
+    _refused(write_policy, policy_data, "purposes[5]", "follow_up_after_end", "ASSIGNMENT")
+
+
+@pytest.mark.parametrize(
+    ("window", "fragment"),
+    [
+        ({"months": 0, "event_types": ["DEREGISTRATION"]}, "months"),
+        ({"months": 25, "event_types": ["DEREGISTRATION"]}, "months"),
+        ({"months": 3, "event_types": []}, "event_types"),
+        ({"months": 3, "event_types": ["EVERYTHING"]}, "event_types"),
+    ],
+)
+def test_follow_up_windows_are_bounded(
+    policy_data: PolicyData, write_policy: Writer, window: dict[str, Any], fragment: str
+) -> None:
+    policy_data["purposes"][4]["follow_up_after_end"] = window
+    _refused(write_policy, policy_data, "purposes[4]", fragment)
