@@ -14,15 +14,26 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from kafka import KafkaAdminClient
 
+from lovhub.codec import AUDIT_DECISION
 from lovhub.kafka import producer
 from lovhub.kafka.aio import aio_client_config
 from lovhub.registry import Recipient, RecipientDirectory, RecipientStatus
 from lovhub.registry.follower import RegistryFollower, read_registry
 from lovhub.registry.records import encode_registry_record
-from lovhub.synthetic import build_world
-from tests.integration.test_recipient_lifecycle import PROVIDER, Registry, _seed
+from lovhub.synthetic import build_world, generate_scenario
+from tests.integration.test_recipient_lifecycle import (
+    CODEC,
+    PROVIDER,
+    Registry,
+    _delivered_to_others,
+    _lovhub_run,
+    _outcomes,
+    _seed,
+)
 from tests.support.broker import TestBroker
+from tests.support.hubrun import HubTopics, produce_all, read_all
 
 pytestmark = pytest.mark.kafka
 
@@ -95,3 +106,30 @@ def test_forged_registry_records_are_not_used_and_are_reported(
     # The audited lifecycle itself is still accepted end to end.
     chain.cli("recipient", "resume", PROVIDER)
     assert checked().get(PROVIDER).status is RecipientStatus.ACTIVE  # type: ignore[union-attr]
+
+
+def test_lovhub_run_ignores_a_forged_registry_record(
+    chain: Registry, kafka_admin: KafkaAdminClient, tmp_path: Path
+) -> None:
+    """The hub worker itself: a suspended provider re-activated by a record written straight
+    to the registry stays suspended, and the worker says why it did not use the record."""
+    world = build_world()
+    topics = HubTopics.fresh()
+    topics.create(kafka_admin, world)
+    _seed(chain, world, tmp_path)
+    chain.cli("recipient", "suspend", PROVIDER, "--reason", "FAILED_VETTING")
+    suspended = asyncio.run(
+        read_registry(aio_client_config(chain.settings), chain.topic, changes_topic=chain.changes)
+    ).get(PROVIDER)
+    assert suspended is not None
+    _forge(chain, suspended.model_copy(update={"status": RecipientStatus.ACTIVE}))
+    scenario = generate_scenario(world, CODEC, jobseekers=40, seed=6, invalid_rate=0.0)
+    produce_all(chain.settings, topics.source, scenario.records)
+
+    stderr = _lovhub_run(chain, world, topics, tmp_path)
+    assert "NOT_ATTESTED" in stderr
+    decisions = [
+        CODEC.decode(r.value, AUDIT_DECISION) for r in read_all(chain.settings, topics.audit)
+    ]
+    assert _outcomes(decisions, PROVIDER) == {("WITHHELD", "RECIPIENT_SUSPENDED")}
+    assert _delivered_to_others(decisions)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import signal
 from typing import Protocol
 
@@ -13,9 +14,11 @@ from aiokafka.errors import KafkaConnectionError
 
 from lovhub.audit.roles import WriterRole
 from lovhub.cli.console import say
+from lovhub.codec import codec_for
 from lovhub.errors import BrokerUnreachableError, ConfigurationError
 from lovhub.kafka.aio import aio_client_config
 from lovhub.policy import Policy
+from lovhub.provisioning.topology import RECIPIENT_CHANGES
 from lovhub.registry import RecipientDirectory
 from lovhub.registry.follower import RegistryFollower, read_registry
 from lovhub.runtime import HubMaterials, load_materials, recipients_source
@@ -80,9 +83,16 @@ def load_service_materials(
     if recipients_source() != "registry":
         return load_materials(role=role), None
     config = aio_client_config(settings)
+    # Registry records count only when the signed change chain names them (issue 10, 16a).
+    changes_topic = os.environ.get("LOVHUB_RECIPIENT_CHANGES_TOPIC") or RECIPIENT_CHANGES
+    codec = codec_for(HubSettings())
 
     def from_registry(policy: Policy) -> RecipientDirectory:
-        return asyncio.run(read_registry(config, registry_topic, policy=policy))
+        return asyncio.run(
+            read_registry(
+                config, registry_topic, policy=policy, changes_topic=changes_topic, codec=codec
+            )
+        )
 
     materials = load_materials(registry=from_registry, role=role)
     if not len(materials.recipients):
@@ -91,7 +101,12 @@ def load_service_materials(
             "`lovhub recipient import FILE` or add them with `lovhub recipient add`"
         )
     follower = RegistryFollower(
-        config, registry_topic, policy=materials.policy, known=materials.recipients
+        config,
+        registry_topic,
+        policy=materials.policy,
+        known=materials.recipients,
+        changes_topic=changes_topic,
+        codec=codec,
     )
     return materials, follower
 

@@ -230,6 +230,8 @@ def hub_acls(hub_principal: str) -> tuple[AclSpec, ...]:
     rules = [
         AclSpec(user, topic, AGENCY_EVENTS, lit, op.READ),
         AclSpec(user, topic, RECIPIENT_REGISTRY, lit, op.READ),
+        # To use only the registry records the signed change chain names (issue 10, 16a).
+        AclSpec(user, topic, RECIPIENT_CHANGES, lit, op.READ),
         AclSpec(user, topic, AUDIT, lit, op.WRITE),
         AclSpec(user, topic, AUDIT, lit, op.READ),  # to resume the hash chain from its tail
         AclSpec(user, topic, DEAD_LETTER, lit, op.WRITE),
@@ -254,6 +256,7 @@ def reports_acls(reports_principal: str) -> tuple[AclSpec, ...]:
     op = AclOperation
     rules = [
         AclSpec(user, topic, RECIPIENT_REGISTRY, lit, op.READ),
+        AclSpec(user, topic, RECIPIENT_CHANGES, lit, op.READ),  # as the hub (issue 10, 16a)
         AclSpec(user, topic, HUB_STATE_CHANGELOG, lit, op.READ),
         AclSpec(user, topic, AGENCY_REPORTS, lit, op.WRITE),
         AclSpec(user, topic, DEAD_LETTER, lit, op.WRITE),
