@@ -180,8 +180,13 @@ def demo(
     hub_settings = admin_settings.with_credentials(hub.hub_principal, hub_password)
     pipeline = pipeline_for(world)
     pipeline.use_recipients(registered)  # the registry decides, as in `lovhub run`
+    # As `lovhub run`: registry records count only when the signed change chain names them.
     follower = RegistryFollower(
-        aio_client_config(hub_settings), policy=world.policy, known=registered
+        aio_client_config(hub_settings),
+        policy=world.policy,
+        known=registered,
+        changes_topic=RECIPIENT_CHANGES,
+        codec=codec,
     )
     worker = HubWorker(
         pipeline,
@@ -236,7 +241,9 @@ async def _register(
         f"registry {RECIPIENT_REGISTRY}: {counted['ADDED']} added, {counted['KEY_ROTATED']} "
         f"new keys; each change audited on {RECIPIENT_CHANGES}"
     )
-    return await read_registry(config, policy=world.policy)
+    return await read_registry(
+        config, policy=world.policy, changes_topic=RECIPIENT_CHANGES, codec=codec_for(HubSettings())
+    )
 
 
 def _show_audit(settings: KafkaSettings, start: dict[int, int], codec) -> None:  # type: ignore[no-untyped-def]
