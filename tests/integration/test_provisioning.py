@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from kafka import KafkaAdminClient
-from kafka.admin import ScramMechanism, UserScramCredentialDeletion
 from kafka.errors import TopicAuthorizationFailedError
 
 from lovhub.kafka import producer
@@ -22,6 +21,7 @@ from lovhub.provisioning.topology import (
     reports_acls,
 )
 from lovhub.settings import HubSettings
+from tests.support.acl_probes import remove_principals
 from tests.support.broker import TestBroker
 
 PASSWORD = "test-only-hub-password"
@@ -39,13 +39,7 @@ def hub_settings(
         partitions=3,
     )
     yield hub
-    from lovhub.provisioning.apply import ensure_acls
-
-    for principal in (hub.hub_principal, hub.reports_principal, hub.agency_principal):
-        kafka_admin.alter_user_scram_credentials(
-            [UserScramCredentialDeletion(principal, ScramMechanism.SCRAM_SHA_512)]
-        )
-        ensure_acls(kafka_admin, f"User:{principal}", [])
+    remove_principals(kafka_admin, hub.hub_principal, hub.reports_principal, hub.agency_principal)
 
 
 def test_provisioning_creates_topology_and_is_idempotent(

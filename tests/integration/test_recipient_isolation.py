@@ -8,14 +8,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from kafka import KafkaAdminClient, TopicPartition
-from kafka.admin import ScramMechanism, UserScramCredentialDeletion
 from kafka.errors import (
     GroupAuthorizationFailedError,
     TopicAuthorizationFailedError,
 )
 
 from lovhub.kafka import consumer
-from lovhub.provisioning.apply import ensure_acls, ensure_topics
+from lovhub.provisioning.apply import ensure_topics
 from lovhub.provisioning.recipients import provision_recipient
 from lovhub.provisioning.topology import (
     AGENCY_EVENTS,
@@ -31,7 +30,7 @@ from lovhub.provisioning.topology import (
     thirdparty_topic,
 )
 from lovhub.settings import KafkaSettings
-from tests.support.acl_probes import write_probe
+from tests.support.acl_probes import remove_principals, write_probe
 from tests.support.broker import TestBroker
 
 
@@ -54,12 +53,7 @@ def recipients(
         )
         made[name] = kafka_broker.settings_for(recipient_id, password)
     yield made
-    for settings in made.values():
-        user = settings.sasl_username or ""
-        ensure_acls(kafka_admin, f"User:{user}", [])
-        kafka_admin.alter_user_scram_credentials(
-            [UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)]
-        )
+    remove_principals(kafka_admin, *(settings.sasl_username or "" for settings in made.values()))
 
 
 def _read(settings: KafkaSettings, topic: str, group: str) -> list[bytes]:

@@ -11,16 +11,14 @@ from pathlib import Path
 
 import pytest
 from kafka import KafkaAdminClient
-from kafka.admin import ScramMechanism, UserScramCredentialDeletion
 from kafka.errors import TopicAuthorizationFailedError
 
 from lovhub.codec import codec_for
-from lovhub.provisioning.apply import ensure_acls
 from lovhub.provisioning.hub import provision_hub
 from lovhub.provisioning.topology import AGENCY_EVENTS, AUDIT
 from lovhub.settings import HubSettings, KafkaSettings
 from lovhub.synthetic import build_world, generate_scenario
-from tests.support.acl_probes import write_probe
+from tests.support.acl_probes import remove_principals, write_probe
 from tests.support.broker import TestBroker
 from tests.support.cli import run_lovhub
 from tests.support.hubrun import (
@@ -43,15 +41,12 @@ def service_principals(
     hub = HubSettings(
         hub_principal=unique_name("test-hub"),
         reports_principal=unique_name("test-reports"),
+        agency_principal=unique_name("test-agency"),
         partitions=3,
     )
     provision_hub(kafka_admin, hub, hub_password=HUB_PASSWORD, credentials_dir=tmp_path)
     yield hub
-    for principal in (hub.hub_principal, hub.reports_principal):
-        ensure_acls(kafka_admin, f"User:{principal}", [])
-        kafka_admin.alter_user_scram_credentials(
-            [UserScramCredentialDeletion(principal, ScramMechanism.SCRAM_SHA_512)]
-        )
+    remove_principals(kafka_admin, hub.hub_principal, hub.reports_principal, hub.agency_principal)
 
 
 def _without_admin_permission(env: dict[str, str], admin: KafkaSettings) -> dict[str, str]:
@@ -188,7 +183,4 @@ def test_admin_agency_add_creates_a_write_only_producer_and_never_reuses_a_princ
         assert again.returncode != 0
         assert "already exists" in again.stdout + again.stderr
     finally:
-        ensure_acls(kafka_admin, f"User:{login['username']}", [])
-        kafka_admin.alter_user_scram_credentials(
-            [UserScramCredentialDeletion(login["username"], ScramMechanism.SCRAM_SHA_512)]
-        )
+        remove_principals(kafka_admin, login["username"])

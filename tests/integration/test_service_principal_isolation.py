@@ -12,11 +12,9 @@ from pathlib import Path
 
 import pytest
 from kafka import KafkaAdminClient, TopicPartition
-from kafka.admin import ScramMechanism, UserScramCredentialDeletion
 from kafka.errors import TopicAuthorizationFailedError
 
 from lovhub.kafka import consumer, producer
-from lovhub.provisioning.apply import ensure_acls
 from lovhub.provisioning.hub import provision_hub
 from lovhub.provisioning.recipients import provision_recipient
 from lovhub.provisioning.topology import (
@@ -32,7 +30,7 @@ from lovhub.provisioning.topology import (
 )
 from lovhub.registry.operations import deprovision_recipient
 from lovhub.settings import HubSettings, KafkaSettings
-from tests.support.acl_probes import write_probe
+from tests.support.acl_probes import remove_principals, write_probe
 from tests.support.broker import TestBroker
 
 HUB_PASSWORD = "test-only-hub-password"
@@ -92,11 +90,7 @@ def cluster(
         settings=settings,
     )
     principals = (settings.hub_principal, settings.reports_principal, settings.agency_principal)
-    for principal in (*principals, provider, third_party):
-        ensure_acls(kafka_admin, f"User:{principal}", [])
-        kafka_admin.alter_user_scram_credentials(
-            [UserScramCredentialDeletion(principal, ScramMechanism.SCRAM_SHA_512)]
-        )
+    remove_principals(kafka_admin, *principals, provider, third_party)
 
 
 def _refused_read(settings: KafkaSettings, topic: str, caplog: pytest.LogCaptureFixture) -> bool:
