@@ -97,14 +97,20 @@ class TopicSpec:
     retention_ms: int
     compacted: bool = False
     purpose: str = ""
+    # The broker, not the producer, stamps each record's timestamp: the hub bounds an
+    # event's occurred_at against it and judges expiry by it (issue 10, finding 10).
+    broker_timestamps: bool = False
 
     def configs(self, replication_factor: int) -> dict[str, str]:
         """Topic-level configs; ``min.insync.replicas`` follows the replication factor."""
-        return {
+        configs = {
             "cleanup.policy": "compact" if self.compacted else "delete",
             "retention.ms": str(self.retention_ms),
             "min.insync.replicas": str(min_insync_replicas(replication_factor)),
         }
+        if self.broker_timestamps:
+            configs["message.timestamp.type"] = "LogAppendTime"
+        return configs
 
 
 def min_insync_replicas(replication_factor: int) -> int:
@@ -120,6 +126,7 @@ def hub_topics(partitions: int = 6) -> tuple[TopicSpec, ...]:
             partitions,
             retention_ms=400 * DAY_MS,
             purpose="agency jobseeker events, keyed by the agency's jobseeker id",
+            broker_timestamps=True,
         ),
         TopicSpec(
             AUDIT,
