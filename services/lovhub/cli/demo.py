@@ -158,6 +158,9 @@ def demo(
         seed=seed,
         invalid_rate=0.03,
         first_number=(seed % 8000) * 100_000 + 1,  # each run its own jobseekers
+        # The agency topic's broker stamps each record (LogAppendTime) and the hub rejects
+        # events dated over 30 days before that: the demo's history ends before today.
+        start=dt.datetime.now(dt.UTC) - dt.timedelta(days=28),
     )
     _skip_history(admin_settings, DEMO_GROUP)
     recipient_topics = {

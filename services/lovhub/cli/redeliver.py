@@ -34,6 +34,7 @@ from lovhub.kafka.unreadable import UnreadableTopicError
 from lovhub.operators.redelivery import RedeliveryError, RedeliveryPlanner, RedeliveryStep
 from lovhub.pipeline import HubPipeline
 from lovhub.pipeline.hub import default_recipient_topic
+from lovhub.pipeline.ingest_time import broker_ingest_time
 from lovhub.provisioning.topology import AGENCY_EVENTS, AUDIT, AUDIT_CHECKPOINTS, REDELIVERY_AUDIT
 from lovhub.registry import Recipient
 from lovhub.runtime import hub_pipeline, load_materials
@@ -172,7 +173,9 @@ def redeliver(
 
 
 def _source(record: Any) -> SourcePosition:
-    return SourcePosition(record.topic, record.partition, record.offset)
+    """The record's place and ingest time: a replay judges dates as the first run did."""
+    ingested_at = broker_ingest_time(record.timestamp, record.timestamp_type)
+    return SourcePosition(record.topic, record.partition, record.offset, ingested_at)
 
 
 def _outcome(audit: Mapping[str, Any]) -> str:

@@ -5,7 +5,7 @@ the reason (so every withheld decision has exactly one, reproducible reason):
 
 1. the recipient is registered and active (``RECIPIENT_UNKNOWN``, ``RECIPIENT_SUSPENDED``,
    ``RECIPIENT_TERMINATED``); a provider whose liability insurance ended before the event's
-   day (``occurred_at``) counts as suspended (``RECIPIENT_SUSPENDED``);
+   day counts as suspended (``RECIPIENT_SUSPENDED``);
 2. a legal basis holds at this point of the jobseeker's log: for a provider an assignment in
    force (``NOT_ASSIGNED``), or one that has ended whose purpose has a follow-up window
    (policy ``follow_up_after_end``: months after the assignment's last day, for the event
@@ -26,6 +26,12 @@ After the recipient checks (1.), consent and protected-identity events only chan
 state and are never shared: each candidate's decision names what the event is
 (``CONSENT_RECORDED``, ``CONSENT_WITHDRAWAL_RECORDED``, ``PROTECTION_RECORDED``), not a basis
 that seems to lapse.
+
+Every date judgement (insurance, assignment period, follow-up window, consent expiry) is made
+at the event's *judged instant*: the later of its ``occurred_at`` and, when known, the hub's
+ingest time (the broker's timestamp of the record). A producer's clock can therefore make
+an event look later, never earlier: a backdated event is not shared under a consent that has
+expired by the time the hub sees it (issue 10, finding 10).
 
 Encryption keys are checked later by the pipeline (``NO_KEY``), once it knows whether any
 delivered field is personal. Candidates are the recipients with any assignment or consent
@@ -51,6 +57,7 @@ __all__ = [
     "PolicyView",
     "RecipientView",
     "decide_event",
+    "judged_instant",
 ]
 
 
@@ -110,15 +117,27 @@ def decide_event(
     position: int,
     policy: PolicyView,
     recipients: Mapping[str, RecipientView],
+    *,
+    ingested_at: dt.datetime | None = None,
 ) -> list[Decision]:
-    """One decision per candidate recipient (sorted by id), or one NO_CANDIDATE decision."""
+    """One decision per candidate recipient (sorted by id), or one NO_CANDIDATE decision.
+
+    ``ingested_at``: when the hub received the event (its broker timestamp), if known."""
     candidates = sorted(state.recipients_known(position))
     if not candidates:
         return [Decision.withheld(None, Reason.NO_CANDIDATE)]
+    when = judged_instant(event["occurred_at"], ingested_at)
     return [
-        _decide_for(state, event, position, policy, recipients.get(recipient_id), recipient_id)
+        _decide_for(
+            state, event, position, policy, recipients.get(recipient_id), recipient_id, when
+        )
         for recipient_id in candidates
     ]
+
+
+def judged_instant(occurred_at: dt.datetime, ingested_at: dt.datetime | None) -> dt.datetime:
+    """The instant dates are judged at: the later of ``occurred_at`` and the ingest time."""
+    return occurred_at if ingested_at is None else max(occurred_at, ingested_at)
 
 
 _STATE_ONLY: Mapping[str, Reason] = {
@@ -180,6 +199,7 @@ def _decide_for(
     policy: PolicyView,
     recipient: RecipientView | None,
     recipient_id: str,
+    when: dt.datetime,
 ) -> Decision:
     if recipient is None:
         return Decision.withheld(recipient_id, Reason.RECIPIENT_UNKNOWN)
@@ -187,7 +207,6 @@ def _decide_for(
         return Decision.withheld(recipient_id, Reason.RECIPIENT_SUSPENDED)
     if recipient.status != "active":
         return Decision.withheld(recipient_id, Reason.RECIPIENT_TERMINATED)
-    when: dt.datetime = event["occurred_at"]
     if recipient.is_provider:
         insured_until = recipient.insurance_valid_until
         if insured_until is None or insured_until < when.date():

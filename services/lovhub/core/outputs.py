@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,11 +13,19 @@ __all__ = ["EventResult", "OutboundRecord", "PendingAudit", "SourcePosition"]
 
 @dataclass(frozen=True, slots=True)
 class SourcePosition:
-    """Where an input record was read: its identity for dead letters and replays."""
+    """Where an input record was read: its identity for dead letters and replays.
+
+    ``ingested_at`` is the record's broker timestamp (UTC): the hub's clock, not the
+    producer's, on a topic with ``message.timestamp.type=LogAppendTime``. The pipeline
+    bounds ``occurred_at`` against it and judges expiry by the later of the two. Replays
+    pass the original record's timestamp, so they decide as the first run did; None (no
+    trusted ingest time) leaves both to ``occurred_at`` alone.
+    """
 
     topic: str
     partition: int
     offset: int
+    ingested_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,7 +122,7 @@ class RedeliveryPlanner:
         event, _ = self.pipeline.replay_state(value, key, source, state)
         if event is None:
             return None
-        then = self._then(state, event, source.offset)
+        then = self._then(state, event, source)
         if then is None:
             return None
         today_event = {**event, "occurred_at": self.now}
@@ -131,20 +131,33 @@ class RedeliveryPlanner:
         protected = state.protected(source.offset) or state.protected(TODAY_POSITION)
         return self._step(allowed, event, source, protected)
 
-    def _then(self, state: JobseekerState, event: dict[str, Any], position: int) -> Decision | None:
-        """What the recipient got back then, or None when it got nothing."""
+    def _then(
+        self, state: JobseekerState, event: dict[str, Any], source: SourcePosition
+    ) -> Decision | None:
+        """What the recipient got back then, or None when it got nothing: judged at the
+        original record's ingest time, as the first run judged it."""
         if self.delivered_before is not None:
             purposes = self.delivered_before.get(event["event_id"])
             if purposes is None:
                 return None
             return Decision(self.recipient.id, Outcome.DELIVERED, None, tuple(purposes))
-        then = self._decision(state, event, position, self._then_facts)
+        then = self._decision(
+            state, event, source.offset, self._then_facts, ingested_at=source.ingested_at
+        )
         return then if then is not None and then.outcome is Outcome.DELIVERED else None
 
     def _decision(
-        self, state: JobseekerState, event: dict[str, Any], position: int, facts: Any
+        self,
+        state: JobseekerState,
+        event: dict[str, Any],
+        position: int,
+        facts: Any,
+        *,
+        ingested_at: dt.datetime | None = None,
     ) -> Decision | None:
-        decisions = decide_event(state, event, position, self._policy, facts)
+        decisions = decide_event(
+            state, event, position, self._policy, facts, ingested_at=ingested_at
+        )
         return next((d for d in decisions if d.recipient_id == self.recipient.id), None)
 
     def _upper_bound(self, then: Decision, today: Decision | None, event_type: str) -> Decision:

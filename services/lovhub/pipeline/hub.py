@@ -37,6 +37,7 @@ from lovhub.pipeline.audit_wire import AuditWireEncoder
 from lovhub.pipeline.delivery import build_delivery, minimised_fields
 from lovhub.pipeline.hold import InputHeld
 from lovhub.pipeline.ids import decision_id, delivery_id, event_key
+from lovhub.pipeline.ingest_time import check_occurred_at
 from lovhub.pipeline.keyring import KeyRing
 from lovhub.pipeline.policy_cache import CachedPolicy, recipient_facts
 from lovhub.pipeline.rejection import Rejection, reject
@@ -122,7 +123,7 @@ class HubPipeline:
         event: dict[str, Any] | None = None
         try:
             event = self._decode_or_hold(value)
-            self._validate(event, key)
+            self._validate(event, key, source)
             new_id = None if seen_event is None else self._first_use(event, seen_event)
             result = self._share(event, key, source, state, now)
             return result if new_id is None else replace(result, new_event_id=new_id)
@@ -181,7 +182,7 @@ class HubPipeline:
         event: dict[str, Any] | None = None
         try:
             event = self._decode_or_hold(value)
-            self._validate(event, key)
+            self._validate(event, key, source)
         except InputHeld:
             raise  # the operator's run stops with the reason; nothing is re-sent past it
         except Exception:  # rejected by process() too; only a narrowing event still applies
@@ -202,8 +203,9 @@ class HubPipeline:
                 raise InputHeld("UNKNOWN_SCHEMA", type(error).__name__) from None
             raise
 
-    def _validate(self, event: dict[str, Any], key: bytes | None) -> None:
+    def _validate(self, event: dict[str, Any], key: bytes | None, source: SourcePosition) -> None:
         validate_jobseeker_event(event)
+        check_occurred_at(event["occurred_at"], source.ingested_at)
         if key is None or key != str(event["jobseeker_id"]).encode():
             # Keys place a jobseeker's history on one partition; a wrong key breaks ordering.
             raise Rejection("INVALID_FIELD", "KEY_NOT_JOBSEEKER_ID", "key")
@@ -259,7 +261,14 @@ class HubPipeline:
     ) -> EventResult:
         position = source.offset
         new_state = apply_event(state, event, position)
-        decisions = decide_event(new_state, event, position, self._decisions_policy, self._facts)
+        decisions = decide_event(
+            new_state,
+            event,
+            position,
+            self._decisions_policy,
+            self._facts,
+            ingested_at=source.ingested_at,
+        )
         audit_pseudonym = self.pseudonymiser.for_audit(event["jobseeker_id"])
         protected = new_state.protected(position)
         # Policy.version is a pydantic private attribute (~1.5 us a read); the cached

@@ -31,10 +31,12 @@ class Scenario:
 
 
 class _Jobseeker:
-    def __init__(self, world: World, rng: random.Random, number: int) -> None:
+    def __init__(
+        self, world: World, rng: random.Random, number: int, start: dt.datetime = START
+    ) -> None:
         self.world, self.rng = world, rng
         self.id = f"AS-{number:09d}"
-        self.now = START + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 20))
+        self.now = start + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 20))
 
     def event(self, event_type: str, **body: Any) -> dict[str, Any]:
         self.now += dt.timedelta(minutes=self.rng.randrange(1, 600))
@@ -126,12 +128,17 @@ def generate_scenario(
     seed: int = 7,
     invalid_rate: float = 0.03,
     first_number: int = 1,
+    start: dt.datetime = START,
 ) -> Scenario:
-    """``first_number`` numbers the jobseekers (AS-<9 digits>), so runs can avoid each other."""
+    """``first_number`` numbers the jobseekers (AS-<9 digits>), so runs can avoid each other.
+
+    Histories begin within 20 days after ``start`` and span at most about a week: the demo
+    starts them 28 days before now, so every event is within the hub's ingest bounds
+    (:mod:`lovhub.pipeline.ingest_time`) when the broker stamps it."""
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
     numbers = range(first_number, first_number + jobseekers)
-    streams = [_Jobseeker(world, rng, n).history() for n in numbers]
-    people = [_Jobseeker(world, rng, 900_000_000 + n) for n in range(jobseekers)]
+    streams = [_Jobseeker(world, rng, n, start).history() for n in numbers]
+    people = [_Jobseeker(world, rng, 900_000_000 + n, start) for n in range(jobseekers)]
     scenario = Scenario()
     live = list(range(jobseekers))
     while live:

@@ -25,6 +25,7 @@ from lovhub.core import state_from_bytes, state_to_bytes
 from lovhub.core.outputs import SourcePosition
 from lovhub.kafka.aio import aio_client_config
 from lovhub.kafka.tail import read_last_record
+from lovhub.pipeline.ingest_time import broker_ingest_time
 from lovhub.provisioning.topology import (
     AGENCY_EVENTS,
     AUDIT_CHECKPOINTS,
@@ -129,7 +130,12 @@ def build_faust_app(
             key = message.key
             stored = states.get(key)
             state = state_from_bytes(stored.encode() if stored else None)
-            position = SourcePosition(message.topic, message.partition, message.offset)
+            position = SourcePosition(
+                message.topic,
+                message.partition,
+                message.offset,
+                broker_ingest_time(message.timestamp, message.timestamp_type),
+            )
             result = pipeline.process(message.value, key, position, state)
             placed = []
             for record in (*result.deliveries, *result.dead_letters):

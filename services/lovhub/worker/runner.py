@@ -37,6 +37,7 @@ from lovhub.core import JobseekerState
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
 from lovhub.kafka.unreadable import READ_FAILURES, cannot_read_reason, rewind_to_committed
 from lovhub.pipeline.hold import InputHeld
+from lovhub.pipeline.ingest_time import broker_ingest_time
 from lovhub.registry.follower import RegistryFollower
 from lovhub.worker.batch import BatchWork, WriteFailed
 from lovhub.worker.evidence import (
@@ -352,7 +353,12 @@ class HubWorker:
                 current = states.get((tp.partition, key))
                 if current is None:
                     current = self.store.get(tp.partition, key)
-                source = SourcePosition(tp.topic, tp.partition, record.offset)
+                source = SourcePosition(
+                    tp.topic,
+                    tp.partition,
+                    record.offset,
+                    broker_ingest_time(record.timestamp, record.timestamp_type),
+                )
                 try:
                     result = self.pipeline.process(
                         record.value, record.key, source, current, seen_event=seen_event
