@@ -19,6 +19,12 @@ from lovhub.audit.signing import SigningKey, load_signing_key, write_signing_key
 from lovhub.codec import codec_for, default_store
 from lovhub.codec.store import SchemaStore
 from lovhub.crypto import CryptoError, RecipientPublicKey, parse_public_key, write_private_key_file
+from lovhub.crypto.state_keys import (
+    STATE_KEY_FILE_NAME,
+    StateKeyRing,
+    read_state_keys,
+    write_new_state_keys,
+)
 from lovhub.errors import ConfigurationError, LovhubError
 from lovhub.pipeline import HubPipeline
 from lovhub.policy import Policy, load_policy
@@ -42,6 +48,13 @@ class HubMaterials:
     hub_secret: bytes
     # Signs the audit checkpoints; without it the worker does not start (fail closed).
     signing_key: SigningKey
+    # Seals the held facts in the hub worker's state; only the hub worker loads it.
+    state_keys: StateKeyRing | None = None
+
+    def hub_state_keys(self) -> StateKeyRing:
+        if self.state_keys is None:
+            raise ConfigurationError("the hub state key was not loaded (LOVHUB_STATE_KEY_FILE)")
+        return self.state_keys
 
 
 def _path(variable: str, default_name: str | None) -> Path:
@@ -90,7 +103,10 @@ def load_materials(
     if len(secret) < MIN_SECRET_BYTES:
         raise ConfigurationError(f"{secret_file} must hold at least {MIN_SECRET_BYTES} bytes (hex)")
     signing_key = load_signing_key(required_signing_key_path(role))
-    return HubMaterials(policy, recipients, operator_key, secret, signing_key)
+    state_keys = None
+    if role is WriterRole.HUB_WORKER:
+        state_keys = read_state_keys(_path("LOVHUB_STATE_KEY_FILE", None))
+    return HubMaterials(policy, recipients, operator_key, secret, signing_key, state_keys)
 
 
 def write_world(world: World, directory: Path) -> dict[str, str]:
@@ -112,6 +128,10 @@ def write_world(world: World, directory: Path) -> dict[str, str]:
         write_private_key_file(directory / f"{recipient_id}.key", key)
     secret_file = directory / "hub-secret.hex"
     write_private(secret_file, world.hub_secret.hex() + "\n")
+    # Kept across runs like the signing keys: the worker's stored state is sealed under it.
+    state_key_file = directory / STATE_KEY_FILE_NAME
+    if not state_key_file.exists():
+        write_new_state_keys(state_key_file)
     # One key per writer role, kept across runs (checkpoints signed earlier must still
     # verify), published together in one labelled public-key file.
     signing_public = directory / "audit-signing.pub"
@@ -126,6 +146,7 @@ def write_world(world: World, directory: Path) -> dict[str, str]:
         "LOVHUB_RECIPIENTS_FILE": str(recipients_file),
         "LOVHUB_OPERATOR_PUBLIC_KEY_FILE": str(operator_file),
         "LOVHUB_HUB_SECRET_FILE": str(secret_file),
+        "LOVHUB_STATE_KEY_FILE": str(state_key_file),
     }
 
 

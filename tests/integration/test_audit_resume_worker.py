@@ -13,6 +13,7 @@ from lovhub.audit import ChainHead, link
 from lovhub.audit.canonical import canonical_audit_encoder
 from lovhub.codec import AUDIT_DECISION, codec_for, default_store
 from lovhub.codec.examples import audit_decision
+from lovhub.crypto.state_keys import StateKeyRing
 from lovhub.kafka import producer
 from lovhub.kafka.aio import aio_client_config
 from lovhub.synthetic import generate_scenario
@@ -64,7 +65,7 @@ def test_the_worker_refuses_a_forged_audit_tail(
         client_config=aio_client_config(settings),
         topics=WorkerTopics(topics.source, topics.audit, topics.changelog),
         group_id=group,
-        store=StateStore(tmp_path / "state-2"),
+        store=StateStore(tmp_path / "state-2", StateKeyRing.generate()),
         checkpoints=Checkpointing(TEST_SIGNING_KEY, topics.checkpoints),
     )
 

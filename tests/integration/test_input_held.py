@@ -15,6 +15,7 @@ from pathlib import Path
 from kafka import KafkaAdminClient
 
 from lovhub.codec import ConfluentCodec, SchemaRegistryClient, default_store
+from lovhub.crypto.state_keys import StateKeyRing
 from lovhub.kafka.aio import aio_client_config
 from lovhub.synthetic import build_world
 from lovhub.worker import HubWorker
@@ -53,7 +54,7 @@ def test_withdrawal_survives_a_registry_outage(
             client_config=aio_client_config(settings),
             topics=WorkerTopics(topics.source, topics.audit, topics.changelog),
             group_id=f"test-{topics.run}",
-            store=StateStore(tmp_path / "state"),
+            store=StateStore(tmp_path / "state", StateKeyRing.generate()),
             checkpoints=Checkpointing(TEST_SIGNING_KEY, topics.checkpoints),
         )
         seen_during_outage: dict[str, object] = {}

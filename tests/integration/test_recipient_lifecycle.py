@@ -38,6 +38,7 @@ from lovhub.crypto import (
     WrappedDataKey,
     read_private_key_file,
 )
+from lovhub.crypto.state_keys import StateKeyRing
 from lovhub.kafka.aio import aio_client_config
 from lovhub.kafka.reading import end_offsets, read_from
 from lovhub.provisioning.apply import acl_specs_of
@@ -136,7 +137,7 @@ def _phase(
         client_config=aio_client_config(settings),
         topics=WorkerTopics(topics.source, topics.audit, topics.changelog),
         group_id=f"lovhub-test-{topics.run}",
-        store=StateStore(tmp / "worker-state"),
+        store=StateStore(tmp / "worker-state", StateKeyRing.generate()),
         registry=follower,
     )
 

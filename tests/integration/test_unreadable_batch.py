@@ -16,6 +16,7 @@ import pytest
 from kafka import KafkaAdminClient
 
 from lovhub.codec import codec_for
+from lovhub.crypto.state_keys import StateKeyRing
 from lovhub.kafka.aio import aio_client_config
 from lovhub.synthetic import build_world, generate_scenario
 from lovhub.worker import HubWorker
@@ -63,7 +64,7 @@ def test_worker_holds_unhealthy_on_an_undecodable_batch_and_resumes_without_loss
         client_config=aio_client_config(settings),
         topics=WorkerTopics(topics.source, topics.audit, topics.changelog),
         group_id=f"test-{topics.run}",
-        store=StateStore(tmp_path / "state"),
+        store=StateStore(tmp_path / "state", StateKeyRing.generate()),
         health_file=health_file,
         checkpoints=Checkpointing(TEST_SIGNING_KEY, topics.checkpoints),
     )

@@ -16,6 +16,7 @@ from lovhub.audit.signing import SigningKey
 from lovhub.codec import AUDIT_DECISION, codec_for, default_store
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import SourcePosition
+from lovhub.crypto.state_keys import StateKeyRing
 from lovhub.kafka import consumer, producer
 from lovhub.kafka.aio import aio_client_config
 from lovhub.pipeline import HubPipeline
@@ -164,7 +165,7 @@ def run_worker_until_idle(
         client_config=aio_client_config(settings),
         topics=WorkerTopics(topics.source, topics.audit, topics.changelog),
         group_id=group,
-        store=StateStore(state_dir),
+        store=StateStore(state_dir, StateKeyRing.generate()),
         checkpoints=Checkpointing(signing_key or TEST_SIGNING_KEY, topics.checkpoints),
     )
     asyncio.run(worker.run(idle_exit_after=5.0))

@@ -605,6 +605,9 @@ def test_compose_hub_services_have_every_start_up_file(
     ):
         assert env[variable].startswith("/etc/lovhub/"), variable
     assert "./hub-files:/etc/lovhub:ro" in compose["services"][service]["volumes"]
+    # The state key seals the held facts: the hub worker's alone.
+    has_state_key = env.get("LOVHUB_STATE_KEY_FILE") == "/etc/lovhub/state-keys.json"
+    assert has_state_key == (service == "hub")
 
 
 def test_compose_builds_the_lovhub_image_from_the_dockerfile(compose: dict[str, Any]) -> None:
@@ -712,6 +715,7 @@ def test_k8s_report_processor_is_a_single_writer_with_the_hub_files(
         "LOVHUB_KAFKA_SASL_PASSWORD",
         "LOVHUB_AUDIT_SIGNING_KEY_FILE",
         "LOVHUB_REPORTS_SIGNING_KEY_FILE",
+        "LOVHUB_STATE_KEY_FILE",
     }
     assert env["LOVHUB_KAFKA_SASL_USERNAME"] == REPORTS
     assert env["LOVHUB_KAFKA_SASL_PASSWORD"]["secretKeyRef"]["name"] == REPORTS
@@ -727,14 +731,21 @@ def test_k8s_report_processor_is_a_single_writer_with_the_hub_files(
         "LOVHUB_REPORTS_SIGNING_KEY_FILE",
     ):
         assert env[variable].startswith("/etc/lovhub/hub/"), variable
-    for deployment, key in ((hub, "audit-signing.key"), (reports, "reports-signing.key")):
+    # Only the hub worker holds the state key (the report processor reads assignments,
+    # which are not sealed, from the same changelog).
+    assert "LOVHUB_STATE_KEY_FILE" not in env
+    assert hub_env["LOVHUB_STATE_KEY_FILE"] == "/etc/lovhub/hub/state-keys.json"
+    for deployment, keys in (
+        (hub, {"audit-signing.key", "state-keys.json"}),
+        (reports, {"reports-signing.key"}),
+    ):
         (files,) = [
             v["secret"]
             for v in deployment["spec"]["template"]["spec"]["volumes"]
             if v.get("secret", {}).get("secretName") == "lovhub-hub-files"
         ]
         projected = {item["key"] for item in files["items"]}
-        assert projected == {"operator.pub", "hub-secret.hex", key}, deployment["metadata"]
+        assert projected == {"operator.pub", "hub-secret.hex", *keys}, deployment["metadata"]
     assert "LOVHUB_RECIPIENTS_FILE" not in env  # recipients come from the registry topic
 
 

@@ -31,6 +31,7 @@ from lovhub.audit import ChainHead
 from lovhub.bench.kafkaops import EndWatcher, RunTopics, worker_env
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
+from lovhub.crypto.state_keys import StateKeyRing
 from lovhub.kafka.aio import aio_client_config
 from lovhub.settings import KafkaSettings
 from lovhub.synthetic import World
@@ -100,7 +101,8 @@ async def drain_hub(
         client_config=aio_client_config(settings),
         topics=WorkerTopics(topics.source, topics.audit, topics.changelog),
         group_id=topics.group(),
-        store=StateStore(state_dir),
+        # A fresh state key per run: the bench's states are its own and never reread.
+        store=StateStore(state_dir, StateKeyRing.generate()),
     )
     done_at: float | None = None
 

@@ -36,7 +36,7 @@ def main(argv: list[str]) -> None:
 
     materials = load_materials()
     pipeline = hub_pipeline(materials, audit_topic=audit)
-    store = StateStore(state)
+    store = StateStore(state, materials.hub_state_keys())
     worker = HubWorker(
         pipeline,
         client_config=aio_client_config(load_kafka_settings()),

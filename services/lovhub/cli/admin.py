@@ -15,6 +15,7 @@ from lovhub.audit.roles import WriterRole
 from lovhub.cli.console import out, say
 from lovhub.cli.hub_files import hub_files
 from lovhub.cli.recipient_k8s import k8s_service_users
+from lovhub.crypto.state_keys import rotate_state_keys
 from lovhub.kafka import admin_client
 from lovhub.private_files import write_private
 from lovhub.provisioning.hub import provision_agency_system, provision_hub
@@ -136,6 +137,23 @@ def agency_add(
     else:
         out.print("SCRAM credentials (shown once, stored nowhere):", highlight=False)
         out.print(credentials, highlight=False, soft_wrap=True)
+
+
+state_key_app = typer.Typer(help="The hub state key, which seals held facts at rest.")
+app.add_typer(state_key_app, name="state-key")
+
+
+@state_key_app.command("rotate")
+def state_key_rotate(
+    key_file: Path = typer.Option(
+        ..., "--file", help="The hub state key file (LOVHUB_STATE_KEY_FILE)."
+    ),
+) -> None:
+    """Add a fresh current key; older keys stay, to open what they sealed. Restart the hub
+    worker to seal with the new key; each state is re-sealed when next written."""
+    ring = rotate_state_keys(key_file)
+    say(f"state key {ring.current} is current in {key_file}; {len(ring.keys)} keys held")
+    say("restart the hub worker to use it")
 
 
 app.command("hub-files")(hub_files)

@@ -35,6 +35,7 @@ from lovhub.cli.console import err, out, say
 from lovhub.cli.demo_story import second_act
 from lovhub.codec import AUDIT_DECISION, RECIPIENT_RECORD, codec_for, default_store
 from lovhub.crypto import CryptoError, RecordDecryptor, WrappedDataKey
+from lovhub.crypto.state_keys import read_state_keys
 from lovhub.devbroker import LocalBroker
 from lovhub.kafka import admin_client, consumer, producer
 from lovhub.kafka.aio import aio_client_config
@@ -196,7 +197,10 @@ def demo(
         client_config=aio_client_config(hub_settings),
         topics=WorkerTopics(AGENCY_EVENTS, AUDIT, HUB_STATE_CHANGELOG),
         group_id=DEMO_GROUP,
-        store=StateStore(state_dir() / "demo" / "worker-state"),
+        store=StateStore(
+            state_dir() / "demo" / "worker-state",
+            read_state_keys(Path(world_env["LOVHUB_STATE_KEY_FILE"])),
+        ),
         registry=follower,
         checkpoints=Checkpointing(signing_key, AUDIT_CHECKPOINTS),
     )

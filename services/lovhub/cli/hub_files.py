@@ -23,6 +23,7 @@ from lovhub.crypto import (
     parse_public_key,
     write_private_key_file,
 )
+from lovhub.crypto.state_keys import STATE_KEY_FILE_NAME, write_new_state_keys
 from lovhub.errors import ConfigurationError
 from lovhub.private_files import write_private
 
@@ -41,14 +42,21 @@ def hub_files(
     ),
     seed: Path | None = typer.Option(None, help="A recipients seed file to copy in."),
 ) -> None:
-    """Write operator.pub, hub-secret.hex, one signing key per audit writer role
+    """Write operator.pub, hub-secret.hex, state-keys.json (the hub state key, which seals
+    the held facts in the worker's state; rotate with `lovhub admin state-key rotate`), one
+    signing key per audit writer role
     (audit-signing.key for the hub worker, reports-, redelivery- and lifecycle-signing.key)
     and audit-signing.pub, which publishes all four labelled with their roles (what compose
     mounts and the k8s Secrets hold). Refuses to overwrite an existing file."""
     if (operator_key_out is None) == (operator_public_key is None):
         raise typer.BadParameter("give exactly one of --operator-key-out or --operator-public-key")
     out_dir.mkdir(parents=True, exist_ok=True)
-    names = ("operator.pub", "hub-secret.hex", *(role.key_file_name for role in WriterRole))
+    names = (
+        "operator.pub",
+        "hub-secret.hex",
+        STATE_KEY_FILE_NAME,
+        *(role.key_file_name for role in WriterRole),
+    )
     targets = [out_dir / n for n in names]
     existing = [str(t) for t in targets if t.exists()]
     if existing:
@@ -66,6 +74,7 @@ def hub_files(
         parse_public_key(public_text)  # fails loudly on anything but a public key
     (out_dir / "operator.pub").write_text(public_text + "\n", encoding="utf-8")
     write_private(out_dir / "hub-secret.hex", secrets.token_hex(SECRET_BYTES) + "\n")
+    write_new_state_keys(out_dir / STATE_KEY_FILE_NAME)
     published = ""
     for role in WriterRole:
         private = out_dir / role.key_file_name
@@ -75,7 +84,10 @@ def hub_files(
     if seed is not None:
         shutil.copyfile(seed, out_dir / "recipients.yaml")
     keys = ", ".join(role.key_file_name for role in WriterRole)
-    out.print(f"hub files in {out_dir}: operator.pub, hub-secret.hex, {keys}, audit-signing.pub")
+    out.print(
+        f"hub files in {out_dir}: operator.pub, hub-secret.hex, {STATE_KEY_FILE_NAME}, {keys}, "
+        "audit-signing.pub"
+    )
     out.print(
         f"publish {out_dir / 'audit-signing.pub'}: verifiers check each chain's checkpoints "
         "with its role's key; give each service only its own .key"

@@ -16,6 +16,7 @@ from lovhub.cli.service import (
     run_until_stopped,
     service_kafka_settings,
 )
+from lovhub.crypto.state_keys import StateKeyRing
 from lovhub.kafka.aio import aio_client_config
 from lovhub.pipeline import HubPipeline
 from lovhub.pipeline.hub import default_recipient_topic
@@ -96,7 +97,9 @@ def run(
     if engine == "faust":
         if follower is not None:
             say("faust engine: recipients as read at start (restart to apply registry changes)")
-        _run_faust(pipeline, settings, group, source_topic, audit_topic, directory)
+        _run_faust(
+            pipeline, settings, group, source_topic, audit_topic, directory, materials.state_keys
+        )
         return
     if engine != "batch":
         raise typer.BadParameter(f"unknown engine {engine!r}; use 'batch' or 'faust'")
@@ -105,7 +108,7 @@ def run(
         client_config=aio_client_config(settings),
         topics=WorkerTopics(source_topic, audit_topic, changelog_topic),
         group_id=group,
-        store=StateStore(directory / "state"),
+        store=StateStore(directory / "state", materials.hub_state_keys()),
         health_file=_health_file(directory),
         max_batch=max_batch,
         registry=follower,
@@ -158,6 +161,7 @@ def _run_faust(
     source_topic: str,
     audit_topic: str,
     directory: Path,
+    state_keys: StateKeyRing | None,
 ) -> None:
     import faust
 
@@ -172,6 +176,7 @@ def _run_faust(
         datadir=directory / "faust",
         partitions=hub.partitions,
         replication_factor=hub.replication_factor,
+        sealer=state_keys,
     )
     say(f"faust engine: app {group}, one event at a time")
     faust.Worker(app, loglevel="warning", quiet=True).execute_from_commandline()

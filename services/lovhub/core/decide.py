@@ -57,6 +57,7 @@ __all__ = [
     "PolicyView",
     "RecipientView",
     "decide_event",
+    "decide_for_recipient",
     "judged_instant",
 ]
 
@@ -128,7 +129,7 @@ def decide_event(
         return [Decision.withheld(None, Reason.NO_CANDIDATE)]
     when = judged_instant(event["occurred_at"], ingested_at)
     return [
-        _decide_for(
+        decide_for_recipient(
             state, event, position, policy, recipients.get(recipient_id), recipient_id, when
         )
         for recipient_id in candidates
@@ -192,7 +193,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _decide_for(
+def decide_for_recipient(
     state: JobseekerState,
     event: Mapping[str, Any],
     position: int,
@@ -201,6 +202,7 @@ def _decide_for(
     recipient_id: str,
     when: dt.datetime,
 ) -> Decision:
+    """The decision for one candidate, dates judged at ``when`` (:func:`judged_instant`)."""
     if recipient is None:
         return Decision.withheld(recipient_id, Reason.RECIPIENT_UNKNOWN)
     if recipient.status == "suspended":

@@ -1,4 +1,5 @@
-"""What the hub knows about one jobseeker: consents, assignments, protected identity.
+"""What the hub knows about one jobseeker: consents, assignments, protected identity, and
+the latest of each deliverable fact (:mod:`lovhub.core.facts`, for handovers).
 
 Every fact carries the log position (the agency topic offset; one jobseeker's events share a
 partition, so positions are ordered per jobseeker) at which it began and, if so, ended. A
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["Assignment", "Consent", "JobseekerState", "apply_event", "is_state_event"]
+__all__ = ["Assignment", "Consent", "Fact", "JobseekerState", "apply_event", "is_state_event"]
 
 STATE_EVENT_TYPES = frozenset(
     {
@@ -96,11 +97,37 @@ class Consent:
 
 
 @dataclass(frozen=True, slots=True)
+class Fact:
+    """The latest event of one deliverable type, projected on the paths some policy rule
+    reads (collect less): what a handover re-decides when an assignment starts."""
+
+    event_id: str
+    event_type: str
+    body_type: str  # the body record's full name, as the union branch names it
+    occurred_at: dt.datetime
+    body: Mapping[str, Any]
+    since: int
+
+    def as_event(self, jobseeker_id: str) -> dict[str, Any]:
+        """The fact in the shape of the event it came from (minimisation reads that)."""
+        return {
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "occurred_at": self.occurred_at,
+            "jobseeker_id": jobseeker_id,
+            "body": (self.body_type, dict(self.body)),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class JobseekerState:
     assignments: Mapping[str, Assignment] = field(default_factory=dict)
     consents: Mapping[str, Consent] = field(default_factory=dict)
     # (position, protected?) changes in log order; the last one at or before p is in force.
     protection_changes: tuple[tuple[int, bool], ...] = ()
+    # event type -> the latest fact of that type (lovhub.core.facts); personal, so the
+    # shell seals it at rest (lovhub.crypto.state_keys).
+    facts: Mapping[str, Fact] = field(default_factory=dict)
 
     def protected(self, position: int) -> bool:
         flag = False

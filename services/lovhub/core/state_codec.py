@@ -1,14 +1,34 @@
-"""A compact JSON form of :class:`JobseekerState`, for the worker's state table."""
+"""A compact JSON form of :class:`JobseekerState`, for the worker's state table.
+
+Assignments, consents and protection changes are ids, dates and positions: they stay in
+clear, so the report processor can check assignments from the changelog without holding any
+key. Held facts (:mod:`lovhub.core.facts`) are personal: they are one sealed value under
+``"f"`` (:mod:`lovhub.crypto.state_keys`), bound to the jobseeker's key. Writing a state with
+facts and no sealer fails (never in clear); reading without an opener leaves the facts out.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
-from lovhub.core.state import Assignment, Consent, JobseekerState
+from lovhub.core.state import Assignment, Consent, Fact, JobseekerState
 
-__all__ = ["EVENT_ID_KEY_PREFIX", "state_from_bytes", "state_to_bytes"]
+__all__ = ["EVENT_ID_KEY_PREFIX", "FactSealer", "state_from_bytes", "state_to_bytes"]
+
+
+class FactSealer(Protocol):
+    """Seals held facts at rest (the hub state key ring)."""
+
+    def seal(self, plaintext: bytes, owner: bytes) -> str: ...
+    def open(self, sealed: str, owner: bytes) -> bytes: ...
+
+
+class FactsNeedSealerError(ValueError):
+    """A state holding personal facts was about to be written without the state key."""
+
 
 #: Changelog keys of the hub's per-partition event-id index (event id -> digest of the event
 #: decided under it), which shares the state changelog. No jobseeker key starts so: 0xFF never
@@ -28,7 +48,10 @@ def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def state_to_bytes(state: JobseekerState) -> bytes:
+def state_to_bytes(
+    state: JobseekerState, *, sealer: FactSealer | None = None, owner: bytes = b""
+) -> bytes:
+    """``owner``: the jobseeker's key, which the sealed facts are bound to."""
     data: dict[str, Any] = {
         "a": [
             [
@@ -57,10 +80,17 @@ def state_to_bytes(state: JobseekerState) -> bytes:
         ],
         "p": [list(change) for change in state.protection_changes],
     }
+    if state.facts:
+        if sealer is None:
+            raise FactsNeedSealerError("held facts are only written sealed (state key)")
+        data["f"] = sealer.seal(_facts_to_json(state.facts), owner)
     return json.dumps(data, separators=(",", ":")).encode()
 
 
-def state_from_bytes(raw: bytes | None) -> JobseekerState:
+def state_from_bytes(
+    raw: bytes | None, *, opener: FactSealer | None = None, owner: bytes = b""
+) -> JobseekerState:
+    """The state; its facts only with ``opener`` (raises if they do not open)."""
     if not raw:
         return JobseekerState()
     data = json.loads(raw)
@@ -90,4 +120,65 @@ def state_from_bytes(raw: bytes | None) -> JobseekerState:
         for consent_id, recipient, purposes, categories, until, since, withdrawn in data["c"]
     }
     changes = tuple((int(since), bool(value)) for since, value in data["p"])
-    return JobseekerState(assignments=assignments, consents=consents, protection_changes=changes)
+    sealed = data.get("f")
+    facts = _facts_from_json(opener.open(sealed, owner)) if sealed and opener else {}
+    return JobseekerState(
+        assignments=assignments, consents=consents, protection_changes=changes, facts=facts
+    )
+
+
+# Facts hold decoded Avro values: dates, instants and union branches must come back as
+# they went in (minimisation transforms read them), so JSON carries them tagged.
+_DATE, _INSTANT, _BRANCH = "\x00d", "\x00t", "\x00u"
+
+
+def _tagged(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {_INSTANT: value.isoformat()}
+    if isinstance(value, dt.date):
+        return {_DATE: value.isoformat()}
+    if isinstance(value, tuple):
+        return {_BRANCH: [value[0], _tagged(value[1])]}
+    if isinstance(value, Mapping):
+        return {key: _tagged(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_tagged(item) for item in value]
+    return value
+
+
+def _untagged(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1:
+            ((tag, inner),) = value.items()
+            if tag == _INSTANT:
+                return dt.datetime.fromisoformat(inner)
+            if tag == _DATE:
+                return dt.date.fromisoformat(inner)
+            if tag == _BRANCH:
+                return (inner[0], _untagged(inner[1]))
+        return {key: _untagged(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_untagged(item) for item in value]
+    return value
+
+
+def _facts_to_json(facts: Mapping[str, Fact]) -> bytes:
+    rows = [
+        [f.event_id, f.event_type, f.body_type, f.occurred_at.isoformat(), _tagged(f.body), f.since]
+        for f in facts.values()
+    ]
+    return json.dumps(rows, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _facts_from_json(raw: bytes) -> dict[str, Fact]:
+    facts = {}
+    for event_id, event_type, body_type, occurred_at, body, since in json.loads(raw):
+        facts[event_type] = Fact(
+            event_id,
+            event_type,
+            body_type,
+            dt.datetime.fromisoformat(occurred_at),
+            _untagged(body),
+            int(since),
+        )
+    return facts

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import partial
 from typing import Any
 
@@ -26,11 +27,38 @@ from lovhub.crypto.binding import bind
 from lovhub.minimise import MinimisedField, minimise
 from lovhub.pseudonyms import Pseudonymiser
 
-__all__ = ["OCCURRED_AT_PRECISION", "BuiltDelivery", "build_delivery", "coarse_occurred_at"]
+__all__ = [
+    "DELIVERY_KIND_PATH",
+    "OCCURRED_AT_PRECISION",
+    "BuiltDelivery",
+    "DeliveryKind",
+    "build_delivery",
+    "coarse_occurred_at",
+]
 
 #: How precisely a recipient learns when an event happened: its UTC day.
 OCCURRED_AT_PRECISION = "day"
 _DAY_MILLIS = 86_400_000
+
+
+#: The field a hub-made delivery carries to say what it is (no policy path starts so: every
+#: rule's path starts with ``body.``). A live delivery has no such field, so its record is
+#: exactly what it was before handovers existed.
+DELIVERY_KIND_PATH = "delivery_kind"
+
+
+class DeliveryKind(StrEnum):
+    """Why the hub sends a record. LIVE: an event as it arrives. HANDOVER: a fact held from
+    before an assignment began, sent to that assignment's provider (issue 11, part 1)."""
+
+    LIVE = "LIVE"
+    HANDOVER = "HANDOVER"
+
+    def marker_fields(self) -> tuple[MinimisedField, ...]:
+        """The clear field that marks the record (bound by the record MAC like any other)."""
+        if self is DeliveryKind.LIVE:
+            return ()
+        return (MinimisedField(DELIVERY_KIND_PATH, self.value, personal=False),)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lovhub.audit import ChainHead
@@ -30,13 +30,15 @@ from lovhub.codec import (
 )
 from lovhub.codec.store import SchemaStore
 from lovhub.core import Decision, JobseekerState, Outcome, Reason, apply_event, decide_event
+from lovhub.core.facts import remember_fact
+from lovhub.core.handover import handover_decisions
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
 from lovhub.crypto import CryptoError, RecipientPublicKey
 from lovhub.pipeline.audit import audit_decision, delivered_audit
 from lovhub.pipeline.audit_wire import AuditWireEncoder
-from lovhub.pipeline.delivery import build_delivery, minimised_fields
+from lovhub.pipeline.delivery import DeliveryKind, build_delivery, minimised_fields
 from lovhub.pipeline.hold import InputHeld
-from lovhub.pipeline.ids import decision_id, delivery_id, event_key
+from lovhub.pipeline.ids import decision_id, delivery_id, event_key, handover_key
 from lovhub.pipeline.ingest_time import check_occurred_at
 from lovhub.pipeline.keyring import KeyRing
 from lovhub.pipeline.policy_cache import CachedPolicy, recipient_facts
@@ -58,6 +60,18 @@ MAX_DELIVERY_BYTES = 900_000
 _OWN_AUDIT_REASON = frozenset(
     {FieldProblem.TOO_LONG, FieldProblem.TOO_MANY_ITEMS, FieldProblem.IMPLAUSIBLE_DATE}
 )
+
+
+@dataclass(slots=True)
+class _Accounts:
+    """What one event's decisions have produced so far, and what they share."""
+
+    audit_pseudonym: str
+    policy_version: str
+    now: dt.datetime
+    position: int
+    deliveries: list[OutboundRecord] = field(default_factory=list)
+    audits: list[PendingAudit] = field(default_factory=list)
 
 
 class HubPipeline:
@@ -187,7 +201,15 @@ class HubPipeline:
             raise  # the operator's run stops with the reason; nothing is re-sent past it
         except Exception:  # rejected by process() too; only a narrowing event still applies
             return None, _restrict_anyway(state, event, source.offset) or state
-        return event, apply_event(state, event, source.offset)
+        return event, self._next_state(state, event, source.offset)
+
+    def _next_state(
+        self, state: JobseekerState, event: dict[str, Any], position: int
+    ) -> JobseekerState:
+        """The state after a valid event: its bases, and the fact it brings if some rule
+        can deliver from it (held for handovers)."""
+        paths = self._decisions_policy.deliverable_paths(event["event_type"])
+        return remember_fact(apply_event(state, event, position), event, position, paths)
 
     # -- steps -----------------------------------------------------------------------------
 
@@ -260,62 +282,81 @@ class HubPipeline:
         now: dt.datetime,
     ) -> EventResult:
         position = source.offset
-        new_state = apply_event(state, event, position)
+        policy = self._decisions_policy
+        new_state = self._next_state(state, event, position)
         decisions = decide_event(
-            new_state,
-            event,
-            position,
-            self._decisions_policy,
-            self._facts,
-            ingested_at=source.ingested_at,
+            new_state, event, position, policy, self._facts, ingested_at=source.ingested_at
         )
-        audit_pseudonym = self.pseudonymiser.for_audit(event["jobseeker_id"])
+        handover = handover_decisions(
+            new_state, event, position, policy, self._facts, ingested_at=source.ingested_at
+        )
         protected = new_state.protected(position)
-        # Policy.version is a pydantic private attribute (~1.5 us a read); the cached
-        # policy holds it as a plain attribute.
-        policy_version = self._decisions_policy.version
-        deliveries: list[OutboundRecord] = []
-        audits: list[PendingAudit] = []
+        accounts = _Accounts(
+            self.pseudonymiser.for_audit(event["jobseeker_id"]),
+            # Policy.version is a pydantic private attribute (~1.5 us a read); the cached
+            # policy holds it as a plain attribute.
+            policy.version,
+            now,
+            position,
+        )
         event_id = event_key(event["event_id"], event["jobseeker_id"])
         for decision in decisions:
-            ident = decision_id(event_id, decision.recipient_id)
-            decision, built = self._deliver(decision, event, protected, now, ident)
-            common: dict[str, Any] = {
-                "known_decision_id": ident,
-                "decision_key": event_id,
-                "recipient_id": decision.recipient_id,
-                "event": event,
-                "audit_pseudonym": audit_pseudonym,
-                "policy_version": policy_version,
-                "now": now,
-                "sequence": position,
-            }
-            if built is None:
-                audits.append(
-                    PendingAudit(
-                        audit_decision(
-                            **common,
-                            outcome=decision.outcome.value,
-                            reason=decision.reason.value if decision.reason else None,
-                        )
-                    )
-                )
-                continue
-            if len(built.record.value) > MAX_DELIVERY_BYTES:
-                raise Rejection("OVERSIZED", "OUTPUT_TOO_LARGE", audit_reason="OUTPUT_TOO_LARGE")
-            deliveries.append(built.record)
-            audits.append(
-                PendingAudit(
-                    delivered_audit(common, decision, built),
-                    delivery_index=len(deliveries) - 1,
-                )
-            )
+            self._account(accounts, decision, event, event_id, protected)
+        for fact, decision in handover:
+            item = fact.as_event(event["jobseeker_id"])
+            item_key = handover_key(event_id, fact.event_id)
+            self._account(accounts, decision, item, item_key, protected, DeliveryKind.HANDOVER)
         return EventResult(
             source=source,
             jobseeker_key=key,
             state=new_state if new_state != state else None,
-            deliveries=tuple(deliveries),
-            audits=tuple(audits),
+            deliveries=tuple(accounts.deliveries),
+            audits=tuple(accounts.audits),
+        )
+
+    def _account(
+        self,
+        accounts: _Accounts,
+        decision: Decision,
+        event: dict[str, Any],
+        decision_key: str,
+        protected: bool,
+        kind: DeliveryKind = DeliveryKind.LIVE,
+    ) -> None:
+        """Deliver ``decision`` if it delivers, and audit it either way."""
+        ident = decision_id(decision_key, decision.recipient_id)
+        decision, built = self._deliver(
+            decision, event, protected, accounts.now, decision_key, kind
+        )
+        common: dict[str, Any] = {
+            "known_decision_id": ident,
+            "decision_key": decision_key,
+            "recipient_id": decision.recipient_id,
+            "event": event,
+            "audit_pseudonym": accounts.audit_pseudonym,
+            "policy_version": accounts.policy_version,
+            "now": accounts.now,
+            "sequence": accounts.position,
+        }
+        if built is None:
+            accounts.audits.append(
+                PendingAudit(
+                    audit_decision(
+                        **common,
+                        outcome=decision.outcome.value,
+                        reason=decision.reason.value if decision.reason else None,
+                    )
+                )
+            )
+            return
+        if len(built.record.value) > MAX_DELIVERY_BYTES:
+            raise Rejection("OVERSIZED", "OUTPUT_TOO_LARGE", audit_reason="OUTPUT_TOO_LARGE")
+        accounts.deliveries.append(built.record)
+        accounts.audits.append(
+            PendingAudit(
+                delivered_audit(common, decision, built),
+                delivery_index=len(accounts.deliveries) - 1,
+            )
         )
 
     def _deliver(
@@ -324,7 +365,8 @@ class HubPipeline:
         event: dict[str, Any],
         protected: bool,
         now: dt.datetime,
-        ident: str,
+        decision_key: str,
+        kind: DeliveryKind,
     ) -> tuple[Decision, Any]:
         if decision.outcome is not Outcome.DELIVERED or decision.recipient_id is None:
             return decision, None
@@ -345,16 +387,14 @@ class HubPipeline:
         built = build_delivery(
             event=event,
             decision=decision,
-            fields=fields,
+            fields=(*fields, *kind.marker_fields()),
             topic=topic,
             jobseeker_pseudonym=self.pseudonymiser.for_recipient(
                 recipient.id, event["jobseeker_id"]
             ),
             event_reference=self.pseudonymiser.event_reference(recipient.id, event["event_id"]),
-            delivery_id=delivery_id(
-                event_key(event["event_id"], event["jobseeker_id"]), recipient.id
-            ),
-            decision_id=ident,
+            delivery_id=delivery_id(decision_key, recipient.id),
+            decision_id=decision_id(decision_key, decision.recipient_id),
             policy_version=self._decisions_policy.version,
             encryptor=encryptor,
             codec=self.codec,

@@ -5,7 +5,14 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-__all__ = ["dead_letter_id", "decision_id", "delivery_id", "event_key", "uuid5_text"]
+__all__ = [
+    "dead_letter_id",
+    "decision_id",
+    "delivery_id",
+    "event_key",
+    "handover_key",
+    "uuid5_text",
+]
 
 _NAMESPACE = uuid.UUID("6f1c3f0e-5b7a-4a53-9d0c-2b1f1a9e7c41")
 _NAMESPACE_BYTES = _NAMESPACE.bytes
@@ -27,6 +34,13 @@ def event_key(event_id: str, jobseeker_id: str) -> str:
     jobseekers' events that (wrongly) share an event id never merge into one decision or
     delivery (issue 10, finding 5); one partition's reuse is caught by the worker's index."""
     return f"{event_id}\x1e{jobseeker_id}"
+
+
+def handover_key(assignment_key: str, fact_event_id: str) -> str:
+    """What a handover item's ids derive from: the assignment event (already keyed by its
+    jobseeker) and the held fact's event, so a replay gives the same item ids and a second
+    assignment a new set."""
+    return f"{assignment_key}\x1fhandover\x1f{fact_event_id}"
 
 
 def decision_id(event_id: str, recipient_id: str | None) -> str:

@@ -31,6 +31,7 @@ class CachedPolicy:
         self._consent: dict[tuple[str, str], bool] = {}
         self._addressee: dict[tuple[str, str], str | None] = {}
         self._follow_up: dict[tuple[str, str], int | None] = {}
+        self._held: dict[str, tuple[str, ...]] = {}
 
     def purpose_open_to(self, purpose_id: str, *, provider: bool) -> bool:
         key = (purpose_id, provider)
@@ -68,6 +69,13 @@ class CachedPolicy:
             return self._consent[key]
         except KeyError:
             answer = self._consent[key] = self.policy.requires_consent(event_type, purpose_id)
+            return answer
+
+    def deliverable_paths(self, event_type: str) -> tuple[str, ...]:
+        try:
+            return self._held[event_type]
+        except KeyError:
+            answer = self._held[event_type] = self.policy.deliverable_paths(event_type)
             return answer
 
     def follow_up_months(self, purpose_id: str, event_type: str) -> int | None:

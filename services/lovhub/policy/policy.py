@@ -197,6 +197,20 @@ class Policy(BaseModel):
         delivery = self._deliveries.get((event_type, purpose_id))
         return _NO_RULES if delivery is None else delivery.fields
 
+    def deliverable_paths(self, event_type: str) -> tuple[str, ...]:
+        """The source paths any delivery rule reads from ``event_type``, sorted: all the hub
+        may hold of such an event for a later handover (collect less)."""
+        return tuple(
+            sorted(
+                {
+                    rule.path
+                    for (kind, _purpose), delivery in self._deliveries.items()
+                    if kind == event_type
+                    for rule in delivery.fields
+                }
+            )
+        )
+
     def follow_up_months(self, purpose_id: str, event_type: str) -> int | None:
         """How many months after an assignment ends ``event_type`` still reaches its
         provider for ``purpose_id`` (None: not at all)."""

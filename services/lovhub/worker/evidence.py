@@ -16,7 +16,6 @@ from lovhub.audit.canonical import canonical_audit_encoder, canonical_encoder
 from lovhub.audit.checkpoints import build_checkpoint
 from lovhub.audit.resume import REFUSED_REASON, ResumeRefused
 from lovhub.codec import AUDIT_CHECKPOINT, AUDIT_DECISION, codec_for, default_store
-from lovhub.core import state_to_bytes
 from lovhub.kafka.tail import read_last_record, verified_tail
 from lovhub.worker.batch import BatchWork, WriteFailed
 from lovhub.worker.store import event_id_key
@@ -127,7 +126,7 @@ async def write_batch(worker: HubWorker, work: BatchWork) -> None:
 async def _write_changelog(worker: HubWorker, producer: AIOKafkaProducer, work: BatchWork) -> None:
     by_partition: dict[int, list[Entry]] = {}
     for (partition, key), state in work.states.items():
-        by_partition.setdefault(partition, []).append((key, state_to_bytes(state), []))
+        by_partition.setdefault(partition, []).append((key, worker.store.encode(key, state), []))
     for (partition, event_id), digest in work.event_ids.items():
         by_partition.setdefault(partition, []).append((event_id_key(event_id), digest, []))
     sends: list[Any] = []

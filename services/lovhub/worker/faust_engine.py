@@ -23,6 +23,7 @@ from faust.types.auth import SASLMechanism
 from lovhub.audit import ChainHead
 from lovhub.core import state_from_bytes, state_to_bytes
 from lovhub.core.outputs import SourcePosition
+from lovhub.core.state_codec import FactSealer
 from lovhub.kafka.aio import aio_client_config
 from lovhub.kafka.tail import read_last_record
 from lovhub.pipeline.ingest_time import broker_ingest_time
@@ -86,7 +87,9 @@ def build_faust_app(
     datadir: Path,
     partitions: int,
     replication_factor: int = 1,
+    sealer: FactSealer | None = None,
 ) -> faust.App:
+    """``sealer``: the hub state key ring, which seals the held facts in the state table."""
     app = faust.App(
         app_id,  # also the consumer group and the prefix of Faust's own topics
         broker=[f"kafka://{server}" for server in settings.bootstrap_servers.split(",")],
@@ -129,7 +132,7 @@ def build_faust_app(
             message = event.message
             key = message.key
             stored = states.get(key)
-            state = state_from_bytes(stored.encode() if stored else None)
+            state = state_from_bytes(stored.encode() if stored else None, opener=sealer, owner=key)
             position = SourcePosition(
                 message.topic,
                 message.partition,
@@ -160,6 +163,6 @@ def build_faust_app(
                 )
                 await sent
             if result.state is not None:
-                states[key] = state_to_bytes(result.state).decode()
+                states[key] = state_to_bytes(result.state, sealer=sealer, owner=key).decode()
 
     return app

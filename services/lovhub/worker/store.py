@@ -4,6 +4,10 @@ The changelog is co-partitioned with the agency topic (same key, same partition)
 worker that is assigned agency partition ``p`` restores exactly changelog partition ``p``.
 The store remembers, per partition, up to which changelog offset it has applied, so a
 restart on the same disk only reads what it missed.
+
+States are kept in their changelog form, so the held facts in them stay sealed under the
+hub state key on disk as on the topic (:mod:`lovhub.crypto.state_keys`): the store opens a
+state only to decide, with the sealer it was given.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pathlib import Path
 from rocksdict import Rdict, WriteBatch
 
 from lovhub.core import JobseekerState, state_from_bytes, state_to_bytes
-from lovhub.core.state_codec import EVENT_ID_KEY_PREFIX
+from lovhub.core.state_codec import EVENT_ID_KEY_PREFIX, FactSealer
 
 __all__ = ["EVENT_ID_KEY_PREFIX", "StateStore", "event_id_key"]
 
@@ -24,13 +28,21 @@ _CHECKPOINT = b"c:"
 
 
 class StateStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, sealer: FactSealer) -> None:
+        """``sealer``: the hub state key ring (:mod:`lovhub.crypto.state_keys`)."""
         path.mkdir(parents=True, exist_ok=True)
         self._db = Rdict(str(path))
+        self._sealer = sealer
 
     def get(self, partition: int, key: bytes) -> JobseekerState:
         raw = self._db.get(self._state_key(partition, key))
-        return state_from_bytes(raw if isinstance(raw, bytes) else None)
+        return state_from_bytes(
+            raw if isinstance(raw, bytes) else None, opener=self._sealer, owner=key
+        )
+
+    def encode(self, key: bytes, state: JobseekerState) -> bytes:
+        """``state`` as the changelog and this store hold it (facts sealed to ``key``)."""
+        return state_to_bytes(state, sealer=self._sealer, owner=key)
 
     def put_many(
         self,
@@ -39,7 +51,7 @@ class StateStore:
     ) -> None:
         batch = WriteBatch()
         for partition, key, state in items:
-            batch.put(self._state_key(partition, key), state_to_bytes(state))
+            batch.put(self._state_key(partition, key), self.encode(key, state))
         for partition, event_id, digest in event_ids:
             batch.put(self._state_key(partition, event_id_key(event_id)), digest)
         self._db.write(batch)

@@ -14,7 +14,7 @@ from aiokafka.errors import KafkaConnectionError
 
 from lovhub.audit import ChainHead
 from lovhub.audit.checkpoints import CheckpointCadence, CheckpointSchedule
-from lovhub.core import JobseekerState
+from lovhub.core import JobseekerState, state_to_bytes
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
 from lovhub.worker.batch import BatchWork, WriteFailed
 from lovhub.worker.evidence import _send_to_partition, _write_audits, write_batch
@@ -87,9 +87,17 @@ def test_records_fill_batches_in_order_and_an_oversized_one_goes_alone() -> None
     assert [(first, count) for first, count, _ in sent] == [(0, 2), (2, 1), (3, 1), (4, 1)]
 
 
+class _Store:
+    """The changelog form of a state (facts-free states need no key)."""
+
+    def encode(self, key: bytes, state: Any) -> bytes:
+        return state_to_bytes(state)
+
+
 @dataclass
 class _Worker:
     producer: Any
+    store: Any = field(default_factory=_Store)
     chain_heads: dict[int, ChainHead] = field(default_factory=lambda: {0: ChainHead()})
     schedule: CheckpointSchedule = field(
         default_factory=lambda: CheckpointSchedule(CheckpointCadence())

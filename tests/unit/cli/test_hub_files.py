@@ -29,18 +29,21 @@ def test_the_hub_starts_from_the_files_it_writes(
         app, [*command, "--operator-key-out", str(operator_key), "--seed", str(seed)]
     )
     assert result.exit_code == 0, result.output
-    for secret in (files / "hub-secret.hex", files / "audit-signing.key", operator_key):
+    secrets = (files / "hub-secret.hex", files / "audit-signing.key", files / "state-keys.json")
+    for secret in (*secrets, operator_key):
         assert _mode(secret) == 0o600, secret
     assert not (files / "operator.key").exists()
     for variable, name in (
         ("LOVHUB_OPERATOR_PUBLIC_KEY_FILE", "operator.pub"),
         ("LOVHUB_HUB_SECRET_FILE", "hub-secret.hex"),
         ("LOVHUB_AUDIT_SIGNING_KEY_FILE", "audit-signing.key"),
+        ("LOVHUB_STATE_KEY_FILE", "state-keys.json"),
         ("LOVHUB_RECIPIENTS_FILE", "recipients.yaml"),
     ):
         monkeypatch.setenv(variable, str(files / name))
     materials = load_materials()
     assert len(materials.hub_secret) == 32
+    assert len(materials.hub_state_keys().keys) == 1
     assert len(materials.recipients) > 0
     # One key per writer role, each published labelled with its role only (issue 10, 6).
     published = load_verifying_keys(files / "audit-signing.pub")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 PROVIDER_PURPOSES = frozenset({"matching", "contact"})
 THIRD_PARTY_PURPOSES = frozenset({"regstatus"})
+ALL_PURPOSES = ("matching", "contact", "regstatus", "unknown")
 
 CATEGORY = {
     "REGISTRATION": "registration",
@@ -59,6 +60,11 @@ class FakePolicy:
 
     def follow_up_months(self, purpose_id: str, event_type: str) -> int | None:
         return FOLLOW_UP.get((purpose_id, event_type))
+
+    def deliverable_paths(self, event_type: str) -> tuple[str, ...]:
+        return tuple(
+            sorted({p for (kind, _), paths in RULES.items() if kind == event_type for p in paths})
+        )
 
     def addressee_path(self, event_type: str, purpose_id: str) -> str | None:
         return "body.provider_id" if event_type in ADDRESSED else None

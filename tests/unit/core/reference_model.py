@@ -12,6 +12,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from tests.unit.core.fakes import ALL_PURPOSES as PURPOSES_OF_POLICY
 from tests.unit.core.fakes import FakePolicy, FakeRecipient
 
 Expected = tuple[str, str | None, tuple[str, ...], str, str | None]
@@ -25,13 +26,11 @@ def _consent_reason(given: dict[str, Any], withdrawn: set[str], when: Any) -> st
     return "NO_CONSENT"
 
 
-def expected_decisions(
-    log: Sequence[Mapping[str, Any]],
-    index: int,
-    policy: FakePolicy,
-    recipients: Mapping[str, FakeRecipient],
-) -> dict[str | None, Expected]:
-    event = log[index]
+def _history(
+    log: Sequence[Mapping[str, Any]], index: int
+) -> tuple[Assignments, dict[str, dict[str, Any]], set[str]]:
+    """Assignments and consents as they stand for event ``index`` (ends and withdrawals
+    count for later events only)."""
     started: dict[str, dict[str, Any]] = {}
     ended: set[str] = set()
     last_days: dict[str, Any] = {}  # ended before this event: the last day its end names
@@ -58,8 +57,18 @@ def expected_decisions(
             held = consents.get(body["consent_id"])
             if held is not None and takes_effect:  # whatever recipient id it names
                 withdrawn.add(body["consent_id"])
+    return Assignments(started, ended, last_days, never), consents, withdrawn
 
-    candidates = {a["provider_id"] for a in started.values()} | {
+
+def expected_decisions(
+    log: Sequence[Mapping[str, Any]],
+    index: int,
+    policy: FakePolicy,
+    recipients: Mapping[str, FakeRecipient],
+) -> dict[str | None, Expected]:
+    event = log[index]
+    history, consents, withdrawn = _history(log, index)
+    candidates = {a["provider_id"] for a in history.started.values()} | {
         c["recipient_id"] for c in consents.values()
     }
     if not candidates:
@@ -68,9 +77,57 @@ def expected_decisions(
     category = policy.category_of(event["event_type"])
     result: dict[str | None, Expected] = {}
     for rid in sorted(candidates):
-        history = Assignments(started, ended, last_days, never)
         result[rid] = _one(rid, event, history, consents, withdrawn, category, policy, recipients)
     return result
+
+
+# What a handover may carry: the agency's fact events (not state events, not deregistration).
+HANDOVER_TYPES = (
+    "REGISTRATION",
+    "ASSESSMENT",
+    "PLAN_UPDATED",
+    "CONTACT_DETAILS_CHANGED",
+    "HEALTH_RESTRICTION_RECORDED",
+)
+
+
+def expected_handover(
+    log: Sequence[Mapping[str, Any]],
+    index: int,
+    policy: FakePolicy,
+    recipients: Mapping[str, FakeRecipient],
+) -> dict[str, tuple[str, Expected]]:
+    """Event type -> (the event id handed over, its decision) for event ``index``.
+
+    Only an ASSIGNMENT_STARTED whose id the log has not named before starts an assignment;
+    its provider gets the latest earlier event of each type some rule reads a field from,
+    decided as if that event arrived now (at the assignment's time and place in the log).
+    """
+    event = log[index]
+    if event["event_type"] != "ASSIGNMENT_STARTED":
+        return {}
+    assignment_id = event["body"][1]["assignment_id"]
+    if any(
+        e["event_type"] in ("ASSIGNMENT_STARTED", "ASSIGNMENT_ENDED")
+        and e["body"][1]["assignment_id"] == assignment_id
+        for e in log[:index]
+    ):
+        return {}
+    provider = event["body"][1]["provider_id"]
+    history, consents, withdrawn = _history(log, index)
+    handed: dict[str, tuple[str, Expected]] = {}
+    for kind in HANDOVER_TYPES:
+        readable = any(policy.rules_for(kind, p) for p in PURPOSES_OF_POLICY)
+        earlier = [e for e in log[:index] if e["event_type"] == kind]
+        if not readable or not earlier:
+            continue
+        fact = {**earlier[-1], "occurred_at": event["occurred_at"]}
+        category = policy.category_of(kind)
+        handed[kind] = (
+            earlier[-1]["event_id"],
+            _one(provider, fact, history, consents, withdrawn, category, policy, recipients),
+        )
+    return handed
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,15 @@ def _body(draw: st.DrawFn, event_type: str, day: dt.date, now: dt.datetime) -> d
             "consent_id": draw(st.sampled_from(("c1", "c2", "c3"))),
             "recipient_id": draw(st.sampled_from(PROVIDERS + THIRD_PARTIES)),
         }
+    if event_type == "REGISTRATION":  # what rules read, and what none does (never held)
+        return {
+            "given_name": draw(st.sampled_from(("Astrid", "Nils"))),
+            "birth_year": draw(st.integers(1960, 2005)),
+            "registered": True,
+            "personal_id": "19900101-0017",
+        }
+    if event_type == "HEALTH_RESTRICTION_RECORDED":
+        return {"work_ability_percent": draw(st.sampled_from((25, 50))), "note": "free text"}
     return {}
 
 
