@@ -1,8 +1,12 @@
 """A realistic synthetic agency stream: registrations, assignments, consents given and
 withdrawn, special-category data, protected identities, and a few percent invalid records.
 
-Each jobseeker's events are in order; jobseekers are interleaved as the agency's systems
-would emit them. Returned as (key, value) pairs ready to produce, plus the source events.
+Each jobseeker's history is in the order real life produces it: registration and assessment
+first, then the assignment (so the provider learns them from the handover), then consents,
+plan, contact details, sometimes the end of the assignment and a deregistration (a
+follow-up). Nothing is re-emitted to make a delivery happen. Jobseekers are interleaved as
+the agency's systems would emit them. Returned as (key, value) pairs ready to produce, plus
+the source events.
 """
 
 from __future__ import annotations
@@ -69,7 +73,6 @@ class _Jobseeker:
                 valid_until=None if rng.random() < 0.7 else self.now + dt.timedelta(days=2),
             )
             yield third_consent
-            yield self.event("REGISTRATION")
         if rng.random() < 0.4:
             yield self.event(
                 "CONSENT_GIVEN",

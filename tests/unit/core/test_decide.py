@@ -79,10 +79,17 @@ def test_no_delivery_after_a_withdrawal_or_assignment_end_but_a_follow_up(
             if decision.outcome is not Outcome.DELIVERED:
                 continue
             if decision.legal_basis.value == "CONSENT":
+                given_at = next(
+                    at
+                    for at, e in enumerate(log)
+                    if e["event_type"] == "CONSENT_GIVEN"
+                    and e["body"][1]["consent_id"] == decision.consent_id
+                )
+                # A withdrawal logged before the consent was given is not its withdrawal.
                 withdrawn_before = any(
                     e["event_type"] == "CONSENT_WITHDRAWN"
                     and e["body"][1]["consent_id"] == decision.consent_id
-                    for e in log[:i]  # whichever recipient id the withdrawal names
+                    for e in log[given_at + 1 : i]  # whichever recipient id it names
                 )
                 assert not withdrawn_before
             else:
