@@ -42,6 +42,7 @@ from lovhub.identity import is_valid_organisation_number, is_valid_personal_id, 
 from lovhub.identity.errors import InvalidPersonalIdError
 
 __all__ = [
+    "CORRECTABLE_BODY_TYPES",
     "EVENT_BODY_TYPES",
     "REPORT_BODY_TYPES",
     "validate_jobseeker_event",
@@ -64,7 +65,27 @@ EVENT_BODY_TYPES: Mapping[str, str] = {
     "CONSENT_GIVEN": _AGENCY + "ConsentGiven",
     "CONSENT_WITHDRAWN": _AGENCY + "ConsentWithdrawn",
     "DEREGISTRATION": _AGENCY + "Deregistration",
+    # Added in JobseekerEvent v3.
+    "CORRECTION": _AGENCY + "Correction",
+    "RESTRICTION_SET": _AGENCY + "RestrictionSet",
+    "RESTRICTION_CLEARED": _AGENCY + "RestrictionCleared",
 }
+#: The event types a CORRECTION can correct -> the record its ``corrected`` body has (the
+#: branches of ``Correction.corrected``). State events are ended, withdrawn or cleared by
+#: their own events instead.
+CORRECTABLE_BODY_TYPES: Mapping[str, str] = {
+    event_type: EVENT_BODY_TYPES[event_type]
+    for event_type in (
+        "REGISTRATION",
+        "ASSESSMENT",
+        "PLAN_UPDATED",
+        "CONTACT_DETAILS_CHANGED",
+        "HEALTH_RESTRICTION_RECORDED",
+        "DEREGISTRATION",
+    )
+}
+#: A consent's ``reference``: the recipient's own case number, short and printable.
+MAX_REFERENCE_CHARS = 64
 #: report_type symbol -> full name of the body record it requires.
 REPORT_BODY_TYPES: Mapping[str, str] = {
     "ACTIVITY": _REPORT + "ActivityReport",
@@ -160,6 +181,19 @@ def _consent_recorder(body: Fields, base: str) -> None:
     optional_text(body, "recorded_by", base)
 
 
+def _reference(body: Fields, base: str) -> None:
+    reference = body.get("reference")
+    if reference is None:
+        return
+    path = join(base, "reference")
+    if not isinstance(reference, str):
+        raise fail(FieldProblem.SCHEMA_MISMATCH, path)
+    # It is handed to the recipient as is: no control characters, line breaks or padding
+    # that could break or disguise it in the recipient's records and logs.
+    if not 1 <= len(reference) <= MAX_REFERENCE_CHARS or not reference.isprintable():
+        raise fail(FieldProblem.BAD_FORMAT, path)
+
+
 def _consent_given(body: Fields, base: str) -> None:
     uuid_field(body, "consent_id", base)
     recipient_id(body, "recipient_id", base)
@@ -167,6 +201,7 @@ def _consent_given(body: Fields, base: str) -> None:
     catalogue_ids(body, "data_categories", base)
     plausible_instant(body.get("valid_until"), join(base, "valid_until"))
     _consent_recorder(body, base)
+    _reference(body, base)
 
 
 def _consent_withdrawn(body: Fields, base: str) -> None:
@@ -177,6 +212,26 @@ def _consent_withdrawn(body: Fields, base: str) -> None:
 
 def _no_checks(body: Fields, base: str) -> None:
     """The schema's enums already say everything these bodies can say."""
+
+
+def _correction(body: Fields, base: str) -> None:
+    uuid_field(body, "corrects_event_id", base)
+    path = join(base, "corrected")
+    corrected = body.get("corrected")
+    if not (
+        isinstance(corrected, tuple) and len(corrected) == 2 and isinstance(corrected[1], Mapping)
+    ):
+        raise fail(FieldProblem.SCHEMA_MISMATCH, path)
+    name, inner = corrected
+    if name not in CORRECTABLE_BODY_TYPES.values():
+        raise fail(FieldProblem.TYPE_MISMATCH, path)
+    # Exactly the checks an event of the corrected type gets: a correction is no way around them.
+    _EVENT_CHECKS[name](inner, path)
+
+
+def _restriction(body: Fields, base: str) -> None:
+    uuid_field(body, "restriction_id", base)
+    optional_text(body, "recorded_by", base)
 
 
 _EVENT_CHECKS: Mapping[str, Callable[[Fields, str], None]] = {
@@ -192,6 +247,9 @@ _EVENT_CHECKS: Mapping[str, Callable[[Fields, str], None]] = {
     _AGENCY + "ConsentGiven": _consent_given,
     _AGENCY + "ConsentWithdrawn": _consent_withdrawn,
     _AGENCY + "Deregistration": _no_checks,
+    _AGENCY + "Correction": _correction,
+    _AGENCY + "RestrictionSet": _restriction,
+    _AGENCY + "RestrictionCleared": _restriction,
 }
 
 

@@ -11,12 +11,13 @@ from lovhub.codec import (
     PROVIDER_REPORT,
     TOP_LEVEL_SCHEMAS,
     Codec,
+    InvalidFieldError,
     SchemaStore,
     SingleObjectCodec,
     versioned,
 )
 from lovhub.codec.examples import (
-    EVENT_TYPES,
+    event_types_in,
     example_record,
     example_refs,
     jobseeker_event,
@@ -48,14 +49,49 @@ def test_example_round_trips(codec: Codec, store: SchemaStore, ref: str) -> None
         assert codec.decode(codec.encode(ref, record), ref) == record
 
 
-@pytest.mark.parametrize("version", [1, 2])
-@pytest.mark.parametrize("event_type", EVENT_TYPES)
+@pytest.mark.parametrize(
+    ("event_type", "version"),
+    [(event_type, version) for version in (1, 2, 3) for event_type in event_types_in(version)],
+)
 def test_every_event_type_round_trips(codec: Codec, event_type: str, version: int) -> None:
     ref = versioned(JOBSEEKER_EVENT, version)
     record = jobseeker_event(event_type, random.Random(event_type), version=version)
     decoded = codec.decode(codec.encode(ref, record), ref)
     assert decoded == record
     assert decoded["body"][0].endswith(event_type.title().replace("_", ""))
+
+
+CORRECTABLE = {
+    "REGISTRATION": "se.lovhub.agency.Registration",
+    "ASSESSMENT": "se.lovhub.agency.Assessment",
+    "PLAN_UPDATED": "se.lovhub.agency.PlanUpdated",
+    "CONTACT_DETAILS_CHANGED": "se.lovhub.agency.ContactDetailsChanged",
+    "HEALTH_RESTRICTION_RECORDED": "se.lovhub.agency.HealthRestrictionRecorded",
+    "DEREGISTRATION": "se.lovhub.agency.Deregistration",
+}
+
+
+@pytest.mark.parametrize(("event_type", "record_name"), sorted(CORRECTABLE.items()))
+def test_a_correction_keeps_the_branch_of_its_corrected_body(
+    codec: Codec, event_type: str, record_name: str
+) -> None:
+    # The in-memory form core code reads: (Correction, {..., "corrected": (name, dict)}).
+    inner = jobseeker_event(event_type, random.Random(event_type))["body"]
+    assert inner[0] == record_name
+    record = jobseeker_event("CORRECTION", random.Random(1), body={"corrected": inner})
+    decoded = codec.decode(codec.encode(JOBSEEKER_EVENT, record), JOBSEEKER_EVENT)
+    assert decoded["body"] == (
+        "se.lovhub.agency.Correction",
+        {"corrects_event_id": record["body"][1]["corrects_event_id"], "corrected": inner},
+    )
+
+
+def test_a_correction_of_a_state_event_does_not_encode(codec: Codec) -> None:
+    consent = jobseeker_event("CONSENT_GIVEN", random.Random(2))["body"]
+    record = jobseeker_event("CORRECTION", random.Random(2), body={"corrected": consent})
+    with pytest.raises(InvalidFieldError) as caught:
+        codec.encode(JOBSEEKER_EVENT, record)
+    assert caught.value.path == "body.corrected"
 
 
 @pytest.mark.parametrize("report_type", ["ACTIVITY", "ABSENCE", "OUTCOME"])

@@ -97,11 +97,11 @@ def test_lookups(tmp_path: Path) -> None:
     shutil.copytree(REPO_SCHEMAS, tmp_path / "schemas")
     store = SchemaStore.load(tmp_path / "schemas")
     latest = store.resolve(JOBSEEKER_EVENT)
-    assert latest.version == 2
+    assert latest.version == 3
     assert store.by_fingerprint(latest.fingerprint) is latest
     assert store.by_fingerprint(bytes(8)) is None
     assert len(store) == len(list(store)) == len(list(REPO_SCHEMAS.glob("*/*.avsc")))
     with pytest.raises(UnknownSchemaError):
         store.versions("se.lovhub.agency.Nothing")
     with pytest.raises(UnknownSchemaError):
-        store.get(JOBSEEKER_EVENT, 3)
+        store.get(JOBSEEKER_EVENT, 4)

@@ -18,11 +18,11 @@ from lovhub.codec import (
     validate_jobseeker_event,
     validate_provider_report,
 )
-from lovhub.codec.examples import EVENT_TYPES, jobseeker_event, provider_report
+from lovhub.codec.examples import EVENT_TYPES, event_types_in, jobseeker_event, provider_report
 from lovhub.identity import synthetic_personal_id
 
 
-def _event(event_type: str, version: int = 2, **body: Any) -> dict[str, Any]:
+def _event(event_type: str, version: int = 3, **body: Any) -> dict[str, Any]:
     return jobseeker_event(event_type, random.Random(7), version=version, body=body)
 
 
@@ -33,8 +33,10 @@ def _refused(record: dict[str, Any], reason: FieldProblem, path: str) -> Invalid
     return caught.value
 
 
-@pytest.mark.parametrize("version", [1, 2])
-@pytest.mark.parametrize("event_type", EVENT_TYPES)
+@pytest.mark.parametrize(
+    ("event_type", "version"),
+    [(event_type, version) for version in (1, 2, 3) for event_type in event_types_in(version)],
+)
 def test_generated_events_are_valid(event_type: str, version: int) -> None:
     for seed in range(20):
         validate_jobseeker_event(jobseeker_event(event_type, random.Random(seed), version=version))
@@ -93,93 +95,196 @@ def test_jobseeker_key_must_not_be_a_personal_id() -> None:
     assert record["jobseeker_id"] not in str(error)
 
 
-@pytest.mark.parametrize(
-    ("event_type", "body", "reason", "path"),
-    [
-        ("REGISTRATION", {"given_name": "  "}, FieldProblem.EMPTY, "body.given_name"),
-        (
-            "REGISTRATION",
-            {"languages": ["svenska"]},
-            FieldProblem.BAD_LANGUAGE_CODE,
-            "body.languages[0]",
-        ),
-        (
-            "REGISTRATION",
-            {
-                "address": {
-                    "street": "Storgatan 1",
-                    "postal_code": "0110",
-                    "municipality_code": "0180",
-                    "city": "Stockholm",
-                }
-            },
-            FieldProblem.BAD_POSTAL_CODE,
-            "body.address.postal_code",
-        ),
-        (
-            "REGISTRATION",
-            {
-                "address": {
-                    "street": "Storgatan 1",
-                    "postal_code": "11120",
-                    "municipality_code": "180",
-                    "city": "Stockholm",
-                }
-            },
-            FieldProblem.BAD_MUNICIPALITY_CODE,
-            "body.address.municipality_code",
-        ),
-        (
-            "ASSESSMENT",
-            {"method": "AUTOMATED", "model_version": None},
-            FieldProblem.MISSING,
-            "body.model_version",
-        ),
-        ("ASSESSMENT", {"reasons": []}, FieldProblem.MISSING, "body.reasons"),
-        (
-            "ASSESSMENT",
-            {"assessment_id": "not-a-uuid"},
-            FieldProblem.BAD_UUID,
-            "body.assessment_id",
-        ),
-        (
-            "ASSIGNMENT_STARTED",
-            {"provider_id": "Jobb.Coach"},
-            FieldProblem.BAD_RECIPIENT_ID,
-            "body.provider_id",
-        ),
-        ("ASSIGNMENT_STARTED", {"purposes": []}, FieldProblem.MISSING, "body.purposes"),
-        (
-            "ASSIGNMENT_STARTED",
-            {"purposes": ["coaching and more"]},
-            FieldProblem.BAD_CATALOGUE_ID,
-            "body.purposes[0]",
-        ),
-        (
-            "HEALTH_RESTRICTION_RECORDED",
-            {"work_ability_percent": 101},
-            FieldProblem.BAD_RANGE,
-            "body.work_ability_percent",
-        ),
-        (
-            "CONTACT_DETAILS_CHANGED",
-            {"phone": "070-123 45 67"},
-            FieldProblem.BAD_FORMAT,
-            "body.phone",
-        ),
-        ("CONTACT_DETAILS_CHANGED", {"email": "no-at-sign"}, FieldProblem.BAD_FORMAT, "body.email"),
-        ("CONSENT_GIVEN", {"data_categories": []}, FieldProblem.MISSING, "body.data_categories"),
-        (
-            "CONSENT_GIVEN",
-            {"channel": "OFFICE", "recorded_by": None},
-            FieldProblem.MISSING,
-            "body.recorded_by",
-        ),
-        ("CONSENT_WITHDRAWN", {"recipient_id": ""}, FieldProblem.EMPTY, "body.recipient_id"),
-    ],
-)
+BODY_RULES: list[tuple[str, dict[str, Any], FieldProblem, str]] = [
+    ("REGISTRATION", {"given_name": "  "}, FieldProblem.EMPTY, "body.given_name"),
+    (
+        "REGISTRATION",
+        {"languages": ["svenska"]},
+        FieldProblem.BAD_LANGUAGE_CODE,
+        "body.languages[0]",
+    ),
+    (
+        "REGISTRATION",
+        {
+            "address": {
+                "street": "Storgatan 1",
+                "postal_code": "0110",
+                "municipality_code": "0180",
+                "city": "Stockholm",
+            }
+        },
+        FieldProblem.BAD_POSTAL_CODE,
+        "body.address.postal_code",
+    ),
+    (
+        "REGISTRATION",
+        {
+            "address": {
+                "street": "Storgatan 1",
+                "postal_code": "11120",
+                "municipality_code": "180",
+                "city": "Stockholm",
+            }
+        },
+        FieldProblem.BAD_MUNICIPALITY_CODE,
+        "body.address.municipality_code",
+    ),
+    (
+        "ASSESSMENT",
+        {"method": "AUTOMATED", "model_version": None},
+        FieldProblem.MISSING,
+        "body.model_version",
+    ),
+    ("ASSESSMENT", {"reasons": []}, FieldProblem.MISSING, "body.reasons"),
+    (
+        "ASSESSMENT",
+        {"assessment_id": "not-a-uuid"},
+        FieldProblem.BAD_UUID,
+        "body.assessment_id",
+    ),
+    (
+        "ASSIGNMENT_STARTED",
+        {"provider_id": "Jobb.Coach"},
+        FieldProblem.BAD_RECIPIENT_ID,
+        "body.provider_id",
+    ),
+    ("ASSIGNMENT_STARTED", {"purposes": []}, FieldProblem.MISSING, "body.purposes"),
+    (
+        "ASSIGNMENT_STARTED",
+        {"purposes": ["coaching and more"]},
+        FieldProblem.BAD_CATALOGUE_ID,
+        "body.purposes[0]",
+    ),
+    (
+        "HEALTH_RESTRICTION_RECORDED",
+        {"work_ability_percent": 101},
+        FieldProblem.BAD_RANGE,
+        "body.work_ability_percent",
+    ),
+    (
+        "CONTACT_DETAILS_CHANGED",
+        {"phone": "070-123 45 67"},
+        FieldProblem.BAD_FORMAT,
+        "body.phone",
+    ),
+    ("CONTACT_DETAILS_CHANGED", {"email": "no-at-sign"}, FieldProblem.BAD_FORMAT, "body.email"),
+    ("CONSENT_GIVEN", {"data_categories": []}, FieldProblem.MISSING, "body.data_categories"),
+    (
+        "CONSENT_GIVEN",
+        {"channel": "OFFICE", "recorded_by": None},
+        FieldProblem.MISSING,
+        "body.recorded_by",
+    ),
+    ("CONSENT_WITHDRAWN", {"recipient_id": ""}, FieldProblem.EMPTY, "body.recipient_id"),
+    ("CONSENT_GIVEN", {"reference": ""}, FieldProblem.BAD_FORMAT, "body.reference"),
+    ("CONSENT_GIVEN", {"reference": "A" * 65}, FieldProblem.BAD_FORMAT, "body.reference"),
+    ("CONSENT_GIVEN", {"reference": "FA-118\n"}, FieldProblem.BAD_FORMAT, "body.reference"),
+    ("CONSENT_GIVEN", {"reference": "FA\x00118"}, FieldProblem.BAD_FORMAT, "body.reference"),
+    ("CONSENT_GIVEN", {"reference": "FA\u200b118"}, FieldProblem.BAD_FORMAT, "body.reference"),
+    (
+        "CORRECTION",
+        {"corrects_event_id": "E-1"},
+        FieldProblem.BAD_UUID,
+        "body.corrects_event_id",
+    ),
+    ("RESTRICTION_SET", {"restriction_id": "R-1"}, FieldProblem.BAD_UUID, "body.restriction_id"),
+    ("RESTRICTION_SET", {"recorded_by": " "}, FieldProblem.EMPTY, "body.recorded_by"),
+    ("RESTRICTION_SET", {"recorded_by": "h" * 501}, FieldProblem.TOO_LONG, "body.recorded_by"),
+    (
+        "RESTRICTION_CLEARED",
+        {"restriction_id": "not-a-uuid"},
+        FieldProblem.BAD_UUID,
+        "body.restriction_id",
+    ),
+    ("RESTRICTION_CLEARED", {"recorded_by": ""}, FieldProblem.EMPTY, "body.recorded_by"),
+]
+
+
+@pytest.mark.parametrize(("event_type", "body", "reason", "path"), BODY_RULES)
 def test_body_rules(event_type: str, body: dict[str, Any], reason: FieldProblem, path: str) -> None:
     _refused(_event(event_type, **body), reason, path)
+
+
+@pytest.mark.parametrize(
+    "reference", [None, "A" * 64, "1", "FA-2025/118 Åby", "ärende 42"], ids=repr
+)
+def test_consent_references_that_are_accepted(reference: str | None) -> None:
+    validate_jobseeker_event(_event("CONSENT_GIVEN", reference=reference))
+
+
+# Corrections: the body-rule cases above of every correctable type, moved inside a correction.
+CORRECTED_RECORDS = {
+    "REGISTRATION": "se.lovhub.agency.Registration",
+    "ASSESSMENT": "se.lovhub.agency.Assessment",
+    "PLAN_UPDATED": "se.lovhub.agency.PlanUpdated",
+    "CONTACT_DETAILS_CHANGED": "se.lovhub.agency.ContactDetailsChanged",
+    "HEALTH_RESTRICTION_RECORDED": "se.lovhub.agency.HealthRestrictionRecorded",
+    "DEREGISTRATION": "se.lovhub.agency.Deregistration",
+}
+PLAN_CASES: list[tuple[str, dict[str, Any], FieldProblem, str]] = [
+    (
+        "PLAN_UPDATED",
+        {"activities": [{"activity_code": "fri text", "starts_on": None, "ends_on": None}]},
+        FieldProblem.BAD_CATALOGUE_ID,
+        "body.activities[0].activity_code",
+    ),
+    ("PLAN_UPDATED", {"plan_id": "P-1"}, FieldProblem.BAD_UUID, "body.plan_id"),
+]
+
+
+def _correction_of(event_type: str, seed: int = 7, **body: Any) -> dict[str, Any]:
+    corrected = _event(event_type, **body)["body"]
+    return jobseeker_event("CORRECTION", random.Random(seed), body={"corrected": corrected})
+
+
+@pytest.mark.parametrize(
+    ("event_type", "body", "reason", "path"),
+    [case for case in BODY_RULES + PLAN_CASES if case[0] in CORRECTED_RECORDS],
+)
+def test_a_corrected_body_gets_the_checks_of_its_own_type(
+    event_type: str, body: dict[str, Any], reason: FieldProblem, path: str
+) -> None:
+    _refused(_event(event_type, **body), reason, path)  # the rule, on the event itself
+    corrected_path = "body.corrected." + path.removeprefix("body.")
+    _refused(_correction_of(event_type, **body), reason, corrected_path)
+
+
+def test_a_corrected_registration_is_checked_for_its_personal_id() -> None:
+    good = _event("REGISTRATION")["body"][1]["personal_id"]
+    bad = good[:-1] + str((int(good[-1]) + 1) % 10)
+    error = _refused(
+        _correction_of("REGISTRATION", personal_id=bad),
+        FieldProblem.BAD_PERSONAL_ID,
+        "body.corrected.personal_id",
+    )
+    assert bad not in str(error)
+    record = _correction_of("REGISTRATION")
+    birth = record["body"][1]["corrected"][1]["birth_date"]
+    record["body"][1]["corrected"][1]["birth_date"] = birth.replace(year=birth.year - 1)
+    _refused(record, FieldProblem.BIRTH_DATE_MISMATCH, "body.corrected.birth_date")
+
+
+def test_a_corrected_health_restriction_is_range_checked() -> None:
+    record = _correction_of("HEALTH_RESTRICTION_RECORDED", work_ability_percent=-1)
+    _refused(record, FieldProblem.BAD_RANGE, "body.corrected.work_ability_percent")
+
+
+@pytest.mark.parametrize("event_type", sorted(CORRECTED_RECORDS))
+def test_valid_corrections_of_every_correctable_type_pass(event_type: str) -> None:
+    for seed in range(10):
+        record = _correction_of(event_type, seed)
+        assert record["body"][1]["corrected"][0] == CORRECTED_RECORDS[event_type]
+        validate_jobseeker_event(record)
+
+
+def test_only_the_correctable_bodies_can_be_corrected() -> None:
+    for event_type in ("CONSENT_GIVEN", "ASSIGNMENT_STARTED", "PROTECTED_IDENTITY_SET"):
+        record = _correction_of("REGISTRATION")
+        record["body"][1]["corrected"] = _event(event_type)["body"]
+        _refused(record, FieldProblem.TYPE_MISMATCH, "body.corrected")
+    record = _correction_of("REGISTRATION")
+    record["body"][1]["corrected"] = record["body"][1]["corrected"][1]  # no branch name
+    _refused(record, FieldProblem.SCHEMA_MISMATCH, "body.corrected")
 
 
 def test_end_before_start_is_refused() -> None:

@@ -10,7 +10,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[3]
 DEFAULT_POLICY = REPO / "deploy" / "policy" / "policy.yaml"
 DEFAULT_RECIPIENTS = REPO / "deploy" / "policy" / "recipients.yaml"
-SCHEMA_V2 = REPO / "schemas" / "agency" / "JobseekerEvent.v2.avsc"
+# The agency schema the hub reads with (the latest version).
+AGENCY_SCHEMA = REPO / "schemas" / "agency" / "JobseekerEvent.v3.avsc"
 
 PolicyData = dict[str, Any]
 
@@ -47,15 +48,25 @@ def _walk(schema: Any, named: dict[str, Any], prefix: str, out: set[str]) -> Non
         named[schema["name"]] = schema
 
 
+# Fields that hold the whole body of another event type (a correction's corrected body).
+# The hub decides such a body under its own event type's rules, at that type's paths, so no
+# rule ever names a path inside one: they are left out of the record that carries them.
+NESTED_BODIES = {"Correction": "body.corrected"}
+
+
 @cache
 def schema_paths() -> dict[str, frozenset[str]]:
-    """Body record name (e.g. ``Registration``) -> every path ``body.…`` it has in v2."""
-    envelope = json.loads(SCHEMA_V2.read_text(encoding="utf-8"))
+    """Body record name (e.g. ``Registration``) -> every path ``body.…`` a policy rule can
+    name in the latest agency schema (all its paths but those of ``NESTED_BODIES``)."""
+    envelope = json.loads(AGENCY_SCHEMA.read_text(encoding="utf-8"))
     body = next(field for field in envelope["fields"] if field["name"] == "body")
     named: dict[str, Any] = {}
     result: dict[str, frozenset[str]] = {}
     for record in body["type"]:
         out: set[str] = set()
         _walk(record, named, "body", out)
+        nested = NESTED_BODIES.get(record["name"])
+        if nested is not None:
+            out = {path for path in out if path != nested and not path.startswith(nested + ".")}
         result[record["name"]] = frozenset(out)
     return result

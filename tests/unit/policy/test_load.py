@@ -86,10 +86,33 @@ def test_categories_and_state_events(policy: Policy) -> None:
         EventType.PROTECTED_IDENTITY_CLEARED,
         EventType.CONSENT_GIVEN,
         EventType.CONSENT_WITHDRAWN,
+        EventType.RESTRICTION_SET,
+        EventType.RESTRICTION_CLEARED,
     }
     category = policy.category("health_restrictions")
     assert category is not None
     assert category.special
+
+
+@pytest.mark.parametrize(
+    ("event_type", "category_id"),
+    [
+        ("RESTRICTION_SET", "restriction"),
+        ("RESTRICTION_CLEARED", "restriction"),
+        ("CORRECTION", "correction"),
+    ],
+)
+def test_restrictions_and_corrections_deliver_nothing_of_their_own(
+    policy: Policy, event_type: str, category_id: str
+) -> None:
+    # A correction is decided under the corrected body's own event type, a restriction is
+    # hub state: neither has a delivery, and the validator keeps it so (never_delivered).
+    assert policy.category_of(event_type) == category_id
+    category = policy.category(category_id)
+    assert category is not None
+    assert category.never_delivered
+    assert not category.special
+    assert all(policy.rules_for(event_type, p.id) == () for p in policy.purposes)
 
 
 def test_state_events_deliver_nothing_but_a_providers_own_assignment(policy: Policy) -> None:
@@ -216,6 +239,27 @@ def test_never_delivered_category(policy_data: PolicyData, write_policy: Writer)
         }
     )
     _refused(write_policy, policy_data, "protected_identity is never delivered")
+
+
+@pytest.mark.parametrize(
+    ("event_type", "path", "category"),
+    [
+        ("CORRECTION", "body.corrects_event_id", "correction"),
+        ("RESTRICTION_SET", "body.grounds", "restriction"),
+        ("RESTRICTION_CLEARED", "body.restriction_id", "restriction"),
+    ],
+)
+def test_corrections_and_restrictions_cannot_get_a_delivery(
+    policy_data: PolicyData, write_policy: Writer, event_type: str, path: str, category: str
+) -> None:
+    policy_data["deliveries"].append(
+        {
+            "event_type": event_type,
+            "purpose": "lov.preparation",
+            "fields": [{"path": path, "transform": "keep", "personal": True}],
+        }
+    )
+    _refused(write_policy, policy_data, f"{event_type}/lov.preparation", f"{category} is never")
 
 
 def test_third_party_purpose_on_assignment_basis(

@@ -12,7 +12,12 @@ from collections.abc import Callable
 
 from lovhub.codec import names
 from lovhub.codec.examples._common import PROVIDERS, THIRD_PARTIES, Record
-from lovhub.codec.examples.agency import EVENT_TYPES, jobseeker_event
+from lovhub.codec.examples.agency import (
+    EVENT_TYPES,
+    LATEST_VERSION,
+    event_types_in,
+    jobseeker_event,
+)
 from lovhub.codec.examples.records import (
     agency_provider_report,
     audit_checkpoint,
@@ -25,6 +30,7 @@ from lovhub.codec.examples.registry import recipient_change
 
 __all__ = [
     "EVENT_TYPES",
+    "LATEST_VERSION",
     "PROVIDERS",
     "THIRD_PARTIES",
     "Record",
@@ -32,6 +38,7 @@ __all__ = [
     "audit_checkpoint",
     "audit_decision",
     "dead_letter",
+    "event_types_in",
     "example_record",
     "example_refs",
     "jobseeker_event",
@@ -43,6 +50,8 @@ __all__ = [
 _EXAMPLES: dict[str, Callable[[random.Random], Record]] = {
     f"{names.JOBSEEKER_EVENT}@1": lambda rng: jobseeker_event("REGISTRATION", rng, version=1),
     f"{names.JOBSEEKER_EVENT}@2": lambda rng: jobseeker_event("REGISTRATION", rng, version=2),
+    # A consent shows what v3 adds to a body an older reader also knows.
+    f"{names.JOBSEEKER_EVENT}@3": lambda rng: jobseeker_event("CONSENT_GIVEN", rng, version=3),
     f"{names.RECIPIENT_RECORD}@1": recipient_record,
     f"{names.RECIPIENT_RECORD}@2": lambda rng: {
         **recipient_record(rng),

@@ -7,12 +7,16 @@ import random
 from collections.abc import Callable
 
 from lovhub.codec.examples._common import PROVIDERS, THIRD_PARTIES, Record, day, instant, new_uuid
-from lovhub.codec.validation import EVENT_BODY_TYPES
+from lovhub.codec.validation import CORRECTABLE_BODY_TYPES, EVENT_BODY_TYPES
 from lovhub.identity import synthetic_personal_id
 
-__all__ = ["EVENT_TYPES", "jobseeker_event"]
+__all__ = ["EVENT_TYPES", "LATEST_VERSION", "event_types_in", "jobseeker_event"]
 
 EVENT_TYPES = tuple(EVENT_BODY_TYPES)
+#: The ``JobseekerEvent`` version the generator writes unless told otherwise.
+LATEST_VERSION = 3
+# Event types a version added; the others are in every version.
+_ADDED_IN = {"CORRECTION": 3, "RESTRICTION_SET": 3, "RESTRICTION_CLEARED": 3}
 _PURPOSES = ("lov.preparation", "lov.matching", "lov.compensation")
 _CATEGORIES = ("registration_status", "contact_details", "health_restrictions")
 _GIVEN = ("Astrid", "Karin", "Erik", "Lars", "Maja", "Ali", "Fatima", "Johan", "Sara", "Nils")
@@ -26,6 +30,7 @@ _PLACES = (
     ("2480", "Umeå", "90"),
     ("1880", "Örebro", "70"),
 )
+_GROUNDS = ("ACCURACY_CONTESTED", "UNLAWFUL_PROCESSING", "NO_LONGER_NEEDED", "OBJECTION_PENDING")
 _STREETS = ("Storgatan", "Kyrkogatan", "Skolvägen", "Björkvägen", "Ringvägen", "Industrigatan")
 
 
@@ -111,7 +116,7 @@ def _contact(rng: random.Random, version: int) -> Record:
 
 def _consent_given(rng: random.Random, version: int) -> Record:
     channel = rng.choice(("WEB", "PHONE", "OFFICE"))
-    return {
+    body: Record = {
         "consent_id": new_uuid(rng),
         "recipient_id": rng.choice(PROVIDERS + THIRD_PARTIES),
         "purposes": ["consent.registration-status"],
@@ -119,6 +124,22 @@ def _consent_given(rng: random.Random, version: int) -> Record:
         "valid_until": instant(rng) if rng.random() < 0.5 else None,
         "channel": channel,
         "recorded_by": "handlaggare-0042" if channel != "WEB" else None,
+    }
+    if version >= 3:
+        # Derived, not drawn, so a seed gives the same events as in version 2 otherwise.
+        # A third party asks once, about its own case; a provider's consent lasts.
+        third_party = body["recipient_id"] in THIRD_PARTIES
+        body["reference"] = f"ARENDE-{body['consent_id'][:8].upper()}" if third_party else None
+        body["delivery_mode"] = "ONCE" if third_party else "WHILE_VALID"
+    return body
+
+
+def _correction(rng: random.Random, version: int) -> Record:
+    corrects_event_id = new_uuid(rng)
+    event_type = rng.choice(tuple(CORRECTABLE_BODY_TYPES))
+    return {
+        "corrects_event_id": corrects_event_id,
+        "corrected": (CORRECTABLE_BODY_TYPES[event_type], _BODIES[event_type](rng, version)),
     }
 
 
@@ -146,22 +167,42 @@ def _body_builders() -> dict[str, Callable[[random.Random, int], Record]]:
             "recorded_by": "handlaggare-0042",
         },
         "DEREGISTRATION": lambda rng, _v: {"reason": rng.choice(("WORK", "STUDIES", "OTHER"))},
+        "CORRECTION": _correction,
+        "RESTRICTION_SET": lambda rng, _v: {
+            "restriction_id": new_uuid(rng),
+            "grounds": rng.choice(_GROUNDS),
+            "recorded_by": "handlaggare-0042" if rng.random() < 0.8 else None,
+        },
+        "RESTRICTION_CLEARED": lambda rng, _v: {
+            "restriction_id": new_uuid(rng),
+            "recorded_by": "handlaggare-0042" if rng.random() < 0.8 else None,
+        },
     }
 
 
 _BODIES = _body_builders()
 
 
+def event_types_in(version: int) -> tuple[str, ...]:
+    """The event types ``JobseekerEvent`` version ``version`` can carry."""
+    return tuple(t for t in EVENT_TYPES if _ADDED_IN.get(t, 1) <= version)
+
+
 def jobseeker_event(
     event_type: str,
     rng: random.Random,
     *,
-    version: int = 2,
+    version: int = LATEST_VERSION,
     jobseeker_id: str | None = None,
     body: Record | None = None,
 ) -> Record:
     """A valid ``JobseekerEvent`` of ``event_type`` in schema ``version``'s shape;
-    ``body`` replaces the generated body fields it names."""
+    ``body`` replaces the generated body fields it names (for ``CORRECTION``, e.g.
+    ``body={"corrected": ("se.lovhub.agency.Registration", {...})}``).
+
+    An event type newer than ``version`` (see :func:`event_types_in`) is still generated,
+    for code that never encodes it, but the codec refuses to encode it with that version.
+    """
     generated = _BODIES[event_type](rng, version)
     record: Record = {
         "event_id": new_uuid(rng),
