@@ -1,12 +1,13 @@
-"""Render the field tables of docs/agency-guide.md from schemas/agency/JobseekerEvent.v2.avsc.
+"""Render the field tables of docs/agency-guide.md from schemas/agency/JobseekerEvent.v3.avsc.
 
     .venv/bin/python scripts/render_agency_tables.py           # print the tables
     .venv/bin/python scripts/render_agency_tables.py --write   # replace them in the guide
 
 The guide holds the output between the markers ``<!-- fields:begin -->`` and
 ``<!-- fields:end -->``; tests/unit/test_agency_guide_tables.py checks that it equals what
-this script renders, so the guide cannot drift from the schema. Version 2 is rendered
-because it is version 1 plus optional fields (their docs say "Added in version 2").
+this script renders, so the guide cannot drift from the schema. The latest version is
+rendered because each version is the one before plus fields with defaults and new event types
+(their docs say "Added in version N").
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = ROOT / "schemas" / "agency" / "JobseekerEvent.v2.avsc"
+SCHEMA = ROOT / "schemas" / "agency" / "JobseekerEvent.v3.avsc"
 GUIDE = ROOT / "docs" / "agency-guide.md"
 BEGIN = "<!-- fields:begin -->"
 END = "<!-- fields:end -->"

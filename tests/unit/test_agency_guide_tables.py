@@ -11,7 +11,7 @@ from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "agency-guide.md"
-SCHEMA = ROOT / "schemas" / "agency" / "JobseekerEvent.v2.avsc"
+SCHEMA = ROOT / "schemas" / "agency" / "JobseekerEvent.v3.avsc"
 
 
 def _renderer() -> ModuleType:
