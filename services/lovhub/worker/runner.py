@@ -35,6 +35,7 @@ from lovhub.audit import ChainHead
 from lovhub.audit.checkpoints import CheckpointCadence, CheckpointSchedule
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
+from lovhub.crypto.state_keys import StateSealError
 from lovhub.kafka.unreadable import READ_FAILURES, cannot_read_reason, rewind_to_committed
 from lovhub.pipeline.hold import InputHeld
 from lovhub.pipeline.ingest_time import broker_ingest_time
@@ -352,7 +353,14 @@ class HubWorker:
                 key = record.key or b""
                 current = states.get((tp.partition, key))
                 if current is None:
-                    current = self.store.get(tp.partition, key)
+                    try:
+                        current = self.store.get(tp.partition, key)
+                    except StateSealError as error:
+                        # The held facts do not open (a retired or missing state key):
+                        # deciding without them would be deciding on a false state.
+                        held = InputHeld(error.code, type(error).__name__)
+                        self._hold_partition(tp.partition, record.offset, held)
+                        break
                 source = SourcePosition(
                     tp.topic,
                     tp.partition,
