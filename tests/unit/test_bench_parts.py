@@ -17,6 +17,7 @@ from lovhub.bench.state import synthetic_states
 from lovhub.codec import RECIPIENT_RECORD, codec_for
 from lovhub.core import JobseekerState, state_from_bytes
 from lovhub.core.outputs import SourcePosition
+from lovhub.crypto.state_keys import StateKeyRing
 from lovhub.pipeline import HubPipeline
 from lovhub.synthetic import build_world, generate_scenario, pipeline_for
 
@@ -65,13 +66,19 @@ def test_targets_met_and_missed_with_factors() -> None:
 
 def test_synthetic_states_are_valid_worker_state() -> None:
     world = build_world(extra_providers=2)
-    states = list(synthetic_states(world, 300, seed=5))
+    ring = StateKeyRing.generate()
+    states = list(synthetic_states(world, 300, seed=5, sealer=ring))
     assert len({key for key, _ in states}) == 300
-    for _, raw in states:
-        state = state_from_bytes(raw)
+    for key, raw in states:
+        state = state_from_bytes(raw, opener=ring, owner=key)
         assert len(state.assignments) == 1
         assignment = next(iter(state.assignments.values()))
         assert assignment.provider_id in world.recipients
+        # A profile is held, sealed, projected on the policy's paths (collect less).
+        registration = state.facts["REGISTRATION"].body
+        assert "given_name" in registration
+        assert "personal_id" not in registration
+        assert b"given_name" not in raw
 
 
 def test_default_world_is_unchanged_and_extras_are_active_insured_and_keyed() -> None:

@@ -1,7 +1,8 @@
 """Benchmark 5, state: worker memory and restart-to-ready with N jobseekers' state.
 
-The state (each jobseeker's assignments, consents and protection flag, as the worker
-stores it) is generated directly and written to a changelog topic, instead of pushing N
+The state (each jobseeker's assignments, consents, protection flag and held facts for the
+handover, as the worker stores it: the facts sealed under the run's state key) is generated
+directly and written to a changelog topic, instead of pushing N
 jobseekers' histories through the pipeline. Then a fresh worker process with an empty disk
 restores every partition (the worst case: a new machine) and reports its resident memory;
 the time from starting the process to having restored everything is restart-to-ready. A
@@ -21,8 +22,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from lovhub.codec.examples import jobseeker_event
 from lovhub.core import JobseekerState, state_to_bytes
-from lovhub.core.state import Assignment, Consent
+from lovhub.core.facts import FACT_EVENT_TYPES, remember_fact
+from lovhub.core.state import Assignment, Consent, Fact
+from lovhub.core.state_codec import FactSealer
 from lovhub.synthetic import World
 
 __all__ = ["restart_probe", "synthetic_states"]
@@ -30,9 +34,30 @@ __all__ = ["restart_probe", "synthetic_states"]
 _DAY0 = dt.date(2026, 1, 5)
 
 
-def synthetic_states(world: World, count: int, seed: int) -> Iterator[tuple[bytes, bytes]]:
-    """(jobseeker id, stored state) for ``count`` made-up jobseekers, like the stream's."""
+_PROFILES = 64  # distinct made-up profiles; each jobseeker holds one set, under its own ids
+
+
+def _profiles(world: World, rng: random.Random) -> list[dict[str, Fact]]:
+    """Held facts as the pipeline keeps them: the policy's paths of each fact type."""
+    policy = world.policy
+    sets = []
+    for _ in range(_PROFILES):
+        state = JobseekerState()
+        for position, event_type in enumerate(FACT_EVENT_TYPES[:4]):  # health: rarely held
+            event = jobseeker_event(event_type, rng)
+            paths = policy.deliverable_paths(event_type)
+            state = remember_fact(state, event, position, paths)
+        sets.append(dict(state.facts))
+    return sets
+
+
+def synthetic_states(
+    world: World, count: int, seed: int, sealer: FactSealer
+) -> Iterator[tuple[bytes, bytes]]:
+    """(jobseeker id, stored state) for ``count`` made-up jobseekers, like the stream's,
+    each with a registration profile, assessment, plan and contact details held."""
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+    profiles = _profiles(world, rng)
     providers = [p for p in world.recipients.providers() if p.is_active]
     third_parties = list(world.recipients.third_parties())
 
@@ -77,12 +102,18 @@ def synthetic_states(world: World, count: int, seed: int) -> Iterator[tuple[byte
             )
             consents[consent.consent_id] = consent
         protection = ((position + 20, True),) if rng.random() < 0.15 else ()
+        facts = {
+            kind: Fact(uid(), kind, f.body_type, f.occurred_at, f.body, position - 4 + index)
+            for index, (kind, f) in enumerate(rng.choice(profiles).items())
+        }
         state = JobseekerState(
             assignments={assignment.assignment_id: assignment},
             consents=consents,
             protection_changes=protection,
+            facts=facts,
         )
-        yield f"AS-{number + 1:09d}".encode(), state_to_bytes(state)
+        key = f"AS-{number + 1:09d}".encode()
+        yield key, state_to_bytes(state, sealer=sealer, owner=key)
 
 
 def restart_probe(

@@ -18,6 +18,7 @@ from lovhub.bench.results import BenchResult
 from lovhub.bench.scaleout import measure_workers
 from lovhub.bench.state import restart_probe, synthetic_states
 from lovhub.bench.workload import Workload
+from lovhub.crypto.state_keys import read_state_keys
 from lovhub.settings import KafkaSettings
 from lovhub.synthetic import World
 
@@ -215,10 +216,11 @@ class Context:
         world, config = self.workload.world, self.config
         topics = RunTopics(self.run_id, "state", "unused")
         self.book.create([topics.changelog, topics.audit], config.partitions)
-        states = list(synthetic_states(world, config.state_jobseekers, config.seed))
+        env = worker_env(self.settings, world, self.scratch / "state", config.partitions)
+        sealer = read_state_keys(Path(env["LOVHUB_STATE_KEY_FILE"]))
+        states = list(synthetic_states(world, config.state_jobseekers, config.seed, sealer))
         self.say(f"state: writing {len(states):,} jobseekers' state to the changelog")
         asyncio.run(produce_records(self.settings, topics.changelog, states))
-        env = worker_env(self.settings, world, self.scratch / "state", config.partitions)
         store = self.scratch / "state" / "store"
         args = (env, topics.changelog, topics.audit, config.partitions, store)
         self.say("state: cold restart (empty disk, full restore)")
