@@ -59,6 +59,8 @@ def consent_withdrawal_story(seed: int = 3) -> Story:
             purposes=["consent.registration-status"],
             data_categories=["registration_status"],
             valid_until=None,
+            # Later registration events follow under the consent until it is withdrawn.
+            delivery_mode="WHILE_VALID",
         )
         add(person, "REGISTRATION", **registration)
         add(person, "PLAN_UPDATED")

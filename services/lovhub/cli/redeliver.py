@@ -33,6 +33,7 @@ from lovhub.kafka.aio import aio_client_config
 from lovhub.kafka.unreadable import UnreadableTopicError
 from lovhub.operators.redelivery import RedeliveryError, RedeliveryPlanner, RedeliveryStep
 from lovhub.pipeline import HubPipeline
+from lovhub.pipeline.delivery import STATUS_ANSWER_TYPE
 from lovhub.pipeline.hub import default_recipient_topic
 from lovhub.pipeline.ingest_time import broker_ingest_time
 from lovhub.provisioning.topology import AGENCY_EVENTS, AUDIT, AUDIT_CHECKPOINTS, REDELIVERY_AUDIT
@@ -195,6 +196,10 @@ def _delivered_before(
             d.get("recipient_id") == recipient
             and d.get("outcome") == "DELIVERED"
             and d.get("event_id")
+            # A status answer was "as of" its consent: it is not re-sent (its event id is
+            # the consent's, which delivers nothing itself). Handover items name the fact's
+            # event, so a lost handover is re-sent as that event, under today's facts.
+            and d.get("event_type") != STATUS_ANSWER_TYPE
         ):
             delivered.setdefault(str(d["event_id"]), []).extend(d.get("purposes") or ())
     if unreadable.places:

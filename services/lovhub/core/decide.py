@@ -12,7 +12,8 @@ the reason (so every withheld decision has exactly one, reproducible reason):
    types it names) covering the event's day (``FOLLOW_UP_ENDED`` once it has passed); for
    a third party a consent naming it and the event's data
    category, given, not withdrawn, not expired (``CONSENT_WITHDRAWN``, ``CONSENT_EXPIRED``,
-   ``NO_CONSENT``, in that order of precedence);
+   ``CONSENT_SPENT``, ``NO_CONSENT``, in that order of precedence; a consent with
+   ``delivery_mode`` ONCE is spent for every event after the one that gave it);
 3. the basis' purposes are in the catalogue and open to this kind of recipient
    (``PURPOSE_UNKNOWN``) and in the recipient's contract (``PURPOSE_NOT_CONTRACTED``);
 4. special-category data, and any (event type, purpose) the policy marks as needing consent,
@@ -22,10 +23,13 @@ the reason (so every withheld decision has exactly one, reproducible reason):
    names an addressee (an assignment event goes only to the provider it names), the
    recipient is that addressee (``NOTHING_ALLOWED``).
 
-After the recipient checks (1.), consent and protected-identity events only change the hub's
-state and are never shared: each candidate's decision names what the event is
-(``CONSENT_RECORDED``, ``CONSENT_WITHDRAWAL_RECORDED``, ``PROTECTION_RECORDED``), not a basis
-that seems to lapse.
+After the recipient checks (1.), consent, protected-identity and restriction events only
+change the hub's state and are never shared: each candidate's decision names what the event
+is (``CONSENT_RECORDED``, ``CONSENT_WITHDRAWAL_RECORDED``, ``PROTECTION_RECORDED``,
+``RESTRICTION_RECORDED``), not a basis that seems to lapse. Then, while a restriction of
+processing is in force (``RESTRICTION_SET`` at or before this position and not cleared
+since; GDPR art. 18), nothing about the jobseeker is shared: ``RESTRICTED``, whatever basis
+a recipient has (handover items and follow-ups included).
 
 Every date judgement (insurance, assignment period, follow-up window, consent expiry) is made
 at the event's *judged instant*: the later of its ``occurred_at`` and, when known, the hub's
@@ -146,15 +150,21 @@ _STATE_ONLY: Mapping[str, Reason] = {
     "CONSENT_WITHDRAWN": Reason.CONSENT_WITHDRAWAL_RECORDED,
     "PROTECTED_IDENTITY_SET": Reason.PROTECTION_RECORDED,
     "PROTECTED_IDENTITY_CLEARED": Reason.PROTECTION_RECORDED,
+    "RESTRICTION_SET": Reason.RESTRICTION_RECORDED,
+    "RESTRICTION_CLEARED": Reason.RESTRICTION_RECORDED,
 }
 
 
-def _consent_reason(consents: Iterable[Consent], position: int, when: dt.datetime) -> Reason:
+def _consent_reason(
+    consents: Iterable[Consent], position: int, when: dt.datetime, *, spendable: bool = False
+) -> Reason:
     held = list(consents)
     if any(c.withdrawn(position) for c in held):
         return Reason.CONSENT_WITHDRAWN
     if any(c.expired(when) for c in held):
         return Reason.CONSENT_EXPIRED
+    if spendable and any(c.spent(position) for c in held):
+        return Reason.CONSENT_SPENT
     return Reason.NO_CONSENT
 
 
@@ -216,6 +226,8 @@ def decide_for_recipient(
     recorded = _STATE_ONLY.get(event["event_type"])
     if recorded is not None:
         return Decision.withheld(recipient_id, recorded)
+    if state.restricted(position):
+        return Decision.withheld(recipient_id, Reason.RESTRICTED)
 
     event_type: str = event["event_type"]
     category = policy.category_of(event_type)
@@ -227,8 +239,15 @@ def decide_for_recipient(
         ),
         key=lambda c: c.consent_id,
     )
+    # A third party's ONCE consent is spent after its answer; a provider's consent only adds
+    # to an assignment basis, and gives no answer, so it is never spent.
+    spendable = not recipient.is_provider
     covering = [
-        c for c in own_consents if c.active(position, when) and category in c.data_categories
+        c
+        for c in own_consents
+        if c.active(position, when)
+        and category in c.data_categories
+        and not (spendable and c.spent(position))
     ]
 
     if recipient.is_provider:
@@ -249,7 +268,8 @@ def decide_for_recipient(
         basis = LegalBasis.ASSIGNMENT
     else:
         if not covering:
-            return Decision.withheld(recipient_id, _consent_reason(own_consents, position, when))
+            reason = _consent_reason(own_consents, position, when, spendable=True)
+            return Decision.withheld(recipient_id, reason)
         basis = LegalBasis.CONSENT
         basis_purposes = set().union(*(c.purposes for c in covering))
 

@@ -15,6 +15,7 @@ arrived at, and a handover at position ``p`` uses only facts from before ``p``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -64,6 +65,12 @@ def remember_fact(
 def project(body: Mapping[str, Any], paths: Sequence[str]) -> dict[str, Any]:
     """``body`` reduced to ``paths`` (``body.a``, ``body.a.b``, ``body.items[].code``): a
     path's value is kept whole where the path ends, and only the named parts above it."""
+    return _cut(body, _trie(tuple(paths)))
+
+
+@functools.lru_cache(maxsize=256)
+def _trie(paths: tuple[str, ...]) -> _Trie:
+    # Cached: the policy asks for the same few path sets for every event.
     trie: _Trie = {}
     for path in paths:
         parts = path.split(".")
@@ -79,7 +86,7 @@ def project(body: Mapping[str, Any], paths: Sequence[str]) -> dict[str, Any]:
                 break
             node[name] = (kept_list, child)
             node = child
-    return _cut(body, trie)
+    return trie
 
 
 def _cut(node: Mapping[str, Any], trie: _Trie) -> dict[str, Any]:

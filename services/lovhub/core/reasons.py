@@ -28,6 +28,10 @@ class Reason(StrEnum):
     # The assignment has ended and the policy's follow-up window for this event has passed.
     FOLLOW_UP_ENDED = "FOLLOW_UP_ENDED"
     NO_CONSENT = "NO_CONSENT"
+    # A third party's ONCE consent has given its one answer (issue 11, part 2).
+    CONSENT_SPENT = "CONSENT_SPENT"
+    # The jobseeker's data is restricted (GDPR art. 18): nothing is shared while it is.
+    RESTRICTED = "RESTRICTED"
     CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN"
     CONSENT_EXPIRED = "CONSENT_EXPIRED"
     PURPOSE_NOT_CONTRACTED = "PURPOSE_NOT_CONTRACTED"
@@ -39,3 +43,4 @@ class Reason(StrEnum):
     CONSENT_RECORDED = "CONSENT_RECORDED"
     CONSENT_WITHDRAWAL_RECORDED = "CONSENT_WITHDRAWAL_RECORDED"
     PROTECTION_RECORDED = "PROTECTION_RECORDED"
+    RESTRICTION_RECORDED = "RESTRICTION_RECORDED"

@@ -28,8 +28,21 @@ STATE_EVENT_TYPES = frozenset(
         "CONSENT_WITHDRAWN",
         "PROTECTED_IDENTITY_SET",
         "PROTECTED_IDENTITY_CLEARED",
+        "RESTRICTION_SET",
+        "RESTRICTION_CLEARED",
     }
 )
+# Flags in force from the position of the event that sets them: (set, cleared) types.
+_FLAG_EVENTS = {
+    "PROTECTED_IDENTITY_SET": ("protection_changes", True),
+    "PROTECTED_IDENTITY_CLEARED": ("protection_changes", False),
+    "RESTRICTION_SET": ("restriction_changes", True),
+    "RESTRICTION_CLEARED": ("restriction_changes", False),
+    # Delivered events, not state events; the hub also remembers whether they left the
+    # person registered, to answer a registration-status consent at once.
+    "REGISTRATION": ("registration_changes", True),
+    "DEREGISTRATION": ("registration_changes", False),
+}
 
 
 def is_state_event(event_type: str) -> bool:
@@ -82,9 +95,15 @@ class Consent:
     valid_until: dt.datetime | None
     since: int
     withdrawn_at: int | None = None
+    # delivery_mode ONCE (issue 11, part 2): a third party gets one answer, at the consent
+    # itself; for every later event the consent is spent. WHILE_VALID: until it lapses.
+    once: bool = False
 
     def given(self, position: int) -> bool:
         return self.since <= position
+
+    def spent(self, position: int) -> bool:
+        return self.once and self.since < position
 
     def withdrawn(self, position: int) -> bool:
         return self.withdrawn_at is not None and self.withdrawn_at < position
@@ -125,23 +144,37 @@ class JobseekerState:
     consents: Mapping[str, Consent] = field(default_factory=dict)
     # (position, protected?) changes in log order; the last one at or before p is in force.
     protection_changes: tuple[tuple[int, bool], ...] = ()
+    # (position, restricted?) changes (GDPR art. 18), in force like protection.
+    restriction_changes: tuple[tuple[int, bool], ...] = ()
+    # (position, registered?): REGISTRATION and DEREGISTRATION, for status answers.
+    registration_changes: tuple[tuple[int, bool], ...] = ()
     # event type -> the latest fact of that type (lovhub.core.facts); personal, so the
     # shell seals it at rest (lovhub.crypto.state_keys).
     facts: Mapping[str, Fact] = field(default_factory=dict)
 
     def protected(self, position: int) -> bool:
-        flag = False
-        for since, value in self.protection_changes:
-            if since > position:
-                break
-            flag = value
-        return flag
+        return _flag_at(self.protection_changes, position)
+
+    def restricted(self, position: int) -> bool:
+        return _flag_at(self.restriction_changes, position)
+
+    def registered(self, position: int) -> bool:
+        return _flag_at(self.registration_changes, position)
 
     def recipients_known(self, position: int) -> frozenset[str]:
         """Recipients with any assignment or consent begun at or before ``position``."""
         providers = {a.provider_id for a in self.assignments.values() if a.since <= position}
         third = {c.recipient_id for c in self.consents.values() if c.since <= position}
         return frozenset(providers | third)
+
+
+def _flag_at(changes: tuple[tuple[int, bool], ...], position: int) -> bool:
+    flag = False
+    for since, value in changes:
+        if since > position:
+            break
+        flag = value
+    return flag
 
 
 def _body(event: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -153,7 +186,7 @@ def _body(event: Mapping[str, Any]) -> Mapping[str, Any]:
 def apply_event(state: JobseekerState, event: Mapping[str, Any], position: int) -> JobseekerState:
     """The state after ``event`` at ``position``. Idempotent: re-applying changes nothing."""
     event_type = event["event_type"]
-    if event_type not in STATE_EVENT_TYPES:
+    if event_type not in STATE_EVENT_TYPES and event_type not in _FLAG_EVENTS:
         return state
     body = _body(event)
     if event_type == "ASSIGNMENT_STARTED":
@@ -181,15 +214,22 @@ def apply_event(state: JobseekerState, event: Mapping[str, Any], position: int) 
             data_categories=frozenset(body["data_categories"]),
             valid_until=body.get("valid_until"),
             since=position,
+            # Absent before schema v3: the schema's default, ONCE.
+            once=body.get("delivery_mode", "ONCE") == "ONCE",
         )
         return replace(state, consents={**state.consents, consent.consent_id: consent})
     if event_type == "CONSENT_WITHDRAWN":
         return _withdraw_consent(state, body, position)
-    protected = event_type == "PROTECTED_IDENTITY_SET"
-    if any(since == position for since, _ in state.protection_changes):
+    name, value = _FLAG_EVENTS[event_type]
+    held: tuple[tuple[int, bool], ...] = getattr(state, name)
+    if any(since == position for since, _ in held):
         return state
-    changes = tuple(sorted((*state.protection_changes, (position, protected))))
-    return replace(state, protection_changes=changes)
+    changes = tuple(sorted((*held, (position, value))))
+    if name == "protection_changes":
+        return replace(state, protection_changes=changes)
+    if name == "restriction_changes":
+        return replace(state, restriction_changes=changes)
+    return replace(state, registration_changes=changes)
 
 
 def _end_assignment(

@@ -75,11 +75,16 @@ def state_to_bytes(
                 _iso(c.valid_until),
                 c.since,
                 c.withdrawn_at,
+                int(c.once),
             ]
             for c in state.consents.values()
         ],
         "p": [list(change) for change in state.protection_changes],
     }
+    if state.restriction_changes:
+        data["r"] = [list(change) for change in state.restriction_changes]
+    if state.registration_changes:
+        data["g"] = [list(change) for change in state.registration_changes]
     if state.facts:
         if sealer is None:
             raise FactsNeedSealerError("held facts are only written sealed (state key)")
@@ -107,8 +112,10 @@ def state_from_bytes(
             ended,
             _date(rest[0]) if rest else None,
         )
-    consents = {
-        consent_id: Consent(
+    consents = {}
+    for consent_id, recipient, purposes, categories, until, since, withdrawn, *more in data["c"]:
+        # more: [once] since issue 11; an older record's consent lasts until it lapses.
+        consents[consent_id] = Consent(
             consent_id,
             recipient,
             frozenset(purposes),
@@ -116,14 +123,20 @@ def state_from_bytes(
             _instant(until),
             since,
             withdrawn,
+            bool(more[0]) if more else False,
         )
-        for consent_id, recipient, purposes, categories, until, since, withdrawn in data["c"]
-    }
     changes = tuple((int(since), bool(value)) for since, value in data["p"])
+    restrictions = tuple((int(since), bool(value)) for since, value in data.get("r", ()))
+    registrations = tuple((int(since), bool(value)) for since, value in data.get("g", ()))
     sealed = data.get("f")
     facts = _facts_from_json(opener.open(sealed, owner)) if sealed and opener else {}
     return JobseekerState(
-        assignments=assignments, consents=consents, protection_changes=changes, facts=facts
+        assignments=assignments,
+        consents=consents,
+        protection_changes=changes,
+        restriction_changes=restrictions,
+        registration_changes=registrations,
+        facts=facts,
     )
 
 

@@ -48,6 +48,18 @@ REASON_TEXT: Final[dict[str, dict[Language, str]]] = {
         "sv": "Du var inte anvisad till den här leverantören vid tillfället.",
         "en": "You were not assigned to this provider at the time.",
     },
+    "CONSENT_SPENT": {
+        "sv": "Samtycket gällde ett enda svar, och det svaret hade redan lämnats.",
+        "en": "The consent was for one answer, and that answer had already been given.",
+    },
+    "RESTRICTED": {
+        "sv": "Behandlingen av dina uppgifter var begränsad; inget lämnades ut under tiden.",
+        "en": "Processing of your data was restricted; nothing was shared meanwhile.",
+    },
+    "RESTRICTION_RECORDED": {
+        "sv": "En begränsning av behandlingen registrerades eller hävdes; den lämnas aldrig ut.",
+        "en": "A restriction of processing was recorded or lifted; it is never shared.",
+    },
     "FOLLOW_UP_ENDED": {
         "sv": "Anvisningen hade upphört och tiden för uppföljning efter den hade gått ut.",
         "en": "The assignment had ended and the time for following it up had passed.",

@@ -28,8 +28,11 @@ from lovhub.minimise import MinimisedField, minimise
 from lovhub.pseudonyms import Pseudonymiser
 
 __all__ = [
+    "CONSENT_REFERENCE_PATH",
     "DELIVERY_KIND_PATH",
     "OCCURRED_AT_PRECISION",
+    "REGISTERED_PATH",
+    "STATUS_ANSWER_TYPE",
     "BuiltDelivery",
     "DeliveryKind",
     "build_delivery",
@@ -45,14 +48,21 @@ _DAY_MILLIS = 86_400_000
 #: rule's path starts with ``body.``). A live delivery has no such field, so its record is
 #: exactly what it was before handovers existed.
 DELIVERY_KIND_PATH = "delivery_kind"
+#: A status answer's fields (both encrypted: being registered is itself sensitive) and the
+#: event type its record carries.
+REGISTERED_PATH = "registered"
+CONSENT_REFERENCE_PATH = "consent_reference"
+STATUS_ANSWER_TYPE = "REGISTRATION_STATUS"
 
 
 class DeliveryKind(StrEnum):
     """Why the hub sends a record. LIVE: an event as it arrives. HANDOVER: a fact held from
-    before an assignment began, sent to that assignment's provider (issue 11, part 1)."""
+    before an assignment began, sent to that assignment's provider (issue 11, part 1).
+    STATUS_ANSWER: "registered: yes/no" to a third party, on its consent (part 2)."""
 
     LIVE = "LIVE"
     HANDOVER = "HANDOVER"
+    STATUS_ANSWER = "STATUS_ANSWER"
 
     def marker_fields(self) -> tuple[MinimisedField, ...]:
         """The clear field that marks the record (bound by the record MAC like any other)."""

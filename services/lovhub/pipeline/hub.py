@@ -33,12 +33,27 @@ from lovhub.core import Decision, JobseekerState, Outcome, Reason, apply_event, 
 from lovhub.core.facts import remember_fact
 from lovhub.core.handover import handover_decisions
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
+from lovhub.core.status_answer import StatusAnswer, status_answer
 from lovhub.crypto import CryptoError, RecipientPublicKey
+from lovhub.minimise import MinimisedField
 from lovhub.pipeline.audit import audit_decision, delivered_audit
 from lovhub.pipeline.audit_wire import AuditWireEncoder
-from lovhub.pipeline.delivery import DeliveryKind, build_delivery, minimised_fields
+from lovhub.pipeline.delivery import (
+    CONSENT_REFERENCE_PATH,
+    REGISTERED_PATH,
+    STATUS_ANSWER_TYPE,
+    DeliveryKind,
+    build_delivery,
+    minimised_fields,
+)
 from lovhub.pipeline.hold import InputHeld
-from lovhub.pipeline.ids import decision_id, delivery_id, event_key, handover_key
+from lovhub.pipeline.ids import (
+    decision_id,
+    delivery_id,
+    event_key,
+    handover_key,
+    status_answer_key,
+)
 from lovhub.pipeline.ingest_time import check_occurred_at
 from lovhub.pipeline.keyring import KeyRing
 from lovhub.pipeline.policy_cache import CachedPolicy, recipient_facts
@@ -52,7 +67,12 @@ __all__ = ["HubPipeline"]
 
 _PROVIDER_EVENTS = ("ASSIGNMENT_STARTED", "ASSIGNMENT_ENDED")
 _CONSENT_EVENTS = ("CONSENT_GIVEN", "CONSENT_WITHDRAWN")
-_RESTRICTING_EVENTS = ("CONSENT_WITHDRAWN", "ASSIGNMENT_ENDED", "PROTECTED_IDENTITY_SET")
+_RESTRICTING_EVENTS = (
+    "CONSENT_WITHDRAWN",
+    "ASSIGNMENT_ENDED",
+    "PROTECTED_IDENTITY_SET",
+    "RESTRICTION_SET",
+)
 #: The largest delivery the hub writes: below Kafka's default 1 MiB request limit with room
 #: for the batch framing, so an accepted event can always be written (never retried for ever).
 MAX_DELIVERY_BYTES = 900_000
@@ -306,12 +326,42 @@ class HubPipeline:
             item = fact.as_event(event["jobseeker_id"])
             item_key = handover_key(event_id, fact.event_id)
             self._account(accounts, decision, item, item_key, protected, DeliveryKind.HANDOVER)
+        answer = status_answer(
+            new_state, event, position, policy, self._facts, ingested_at=source.ingested_at
+        )
+        if answer is not None:
+            self._answer(accounts, answer, event, event_id, protected)
         return EventResult(
             source=source,
             jobseeker_key=key,
             state=new_state if new_state != state else None,
             deliveries=tuple(accounts.deliveries),
             audits=tuple(accounts.audits),
+        )
+
+    def _answer(
+        self,
+        accounts: _Accounts,
+        answer: StatusAnswer,
+        event: dict[str, Any],
+        event_id: str,
+        protected: bool,
+    ) -> None:
+        """The registration-status answer: the hub's own fields, under the policy's say-so
+        (the decision delivers only where a rule for the status purpose exists)."""
+        question = {**event, "event_type": STATUS_ANSWER_TYPE, "body": ("", {})}
+        fields = [MinimisedField(REGISTERED_PATH, answer.registered, personal=True)]
+        reference = event["body"][1].get("reference")
+        if reference:
+            fields.append(MinimisedField(CONSENT_REFERENCE_PATH, reference, personal=True))
+        self._account(
+            accounts,
+            answer.decision,
+            question,
+            status_answer_key(event_id),
+            protected,
+            DeliveryKind.STATUS_ANSWER,
+            answer_fields=tuple(fields),
         )
 
     def _account(
@@ -322,11 +372,13 @@ class HubPipeline:
         decision_key: str,
         protected: bool,
         kind: DeliveryKind = DeliveryKind.LIVE,
+        *,
+        answer_fields: tuple[MinimisedField, ...] | None = None,
     ) -> None:
         """Deliver ``decision`` if it delivers, and audit it either way."""
         ident = decision_id(decision_key, decision.recipient_id)
         decision, built = self._deliver(
-            decision, event, protected, accounts.now, decision_key, kind
+            decision, event, protected, accounts.now, decision_key, kind, answer_fields
         )
         common: dict[str, Any] = {
             "known_decision_id": ident,
@@ -367,11 +419,12 @@ class HubPipeline:
         now: dt.datetime,
         decision_key: str,
         kind: DeliveryKind,
+        answer_fields: tuple[MinimisedField, ...] | None = None,
     ) -> tuple[Decision, Any]:
         if decision.outcome is not Outcome.DELIVERED or decision.recipient_id is None:
             return decision, None
         recipient = self._by_id[decision.recipient_id]
-        fields = minimised_fields(
+        fields = answer_fields or minimised_fields(
             event,
             decision,
             protected_identity=protected,
@@ -458,8 +511,9 @@ def _restrict_anyway(
 ) -> JobseekerState | None:
     """A rejected event that only narrows sharing still takes effect: fail closed.
 
-    A consent withdrawal, an assignment end or a protection flag that fails validation must
-    not leave data flowing while the agency fixes the record. Nothing that could widen
+    A consent withdrawal, an assignment end, a protection flag or a restriction of
+    processing that fails validation must not leave data flowing while the agency fixes the
+    record. Nothing that could widen
     sharing (a consent given, an assignment started) is ever applied from rejected input.
     """
     if event is None or event.get("event_type") not in _RESTRICTING_EVENTS:

@@ -11,6 +11,7 @@ __all__ = [
     "delivery_id",
     "event_key",
     "handover_key",
+    "status_answer_key",
     "uuid5_text",
 ]
 
@@ -41,6 +42,11 @@ def handover_key(assignment_key: str, fact_event_id: str) -> str:
     jobseeker) and the held fact's event, so a replay gives the same item ids and a second
     assignment a new set."""
     return f"{assignment_key}\x1fhandover\x1f{fact_event_id}"
+
+
+def status_answer_key(consent_key: str) -> str:
+    """What a registration-status answer's ids derive from: the consent event."""
+    return f"{consent_key}\x1fstatus-answer"
 
 
 def decision_id(event_id: str, recipient_id: str | None) -> str:

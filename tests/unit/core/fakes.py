@@ -12,6 +12,7 @@ ALL_PURPOSES = ("matching", "contact", "regstatus", "unknown")
 
 CATEGORY = {
     "REGISTRATION": "registration",
+    "DEREGISTRATION": "registration",
     "PLAN_UPDATED": "plan",
     "HEALTH_RESTRICTION_RECORDED": "health",
     "ASSIGNMENT_STARTED": "assignment",
@@ -20,12 +21,15 @@ CATEGORY = {
     "CONSENT_WITHDRAWN": "consent",
     "PROTECTED_IDENTITY_SET": "protection",
     "PROTECTED_IDENTITY_CLEARED": "protection",
+    "RESTRICTION_SET": "restriction",
+    "RESTRICTION_CLEARED": "restriction",
 }
 SPECIAL = frozenset({"HEALTH_RESTRICTION_RECORDED"})
 RULES = {
     ("REGISTRATION", "matching"): ("body.birth_year",),
     ("REGISTRATION", "contact"): ("body.given_name",),
     ("REGISTRATION", "regstatus"): ("body.registered",),
+    ("DEREGISTRATION", "regstatus"): ("body.reason",),
     ("HEALTH_RESTRICTION_RECORDED", "matching"): ("body.work_ability_percent",),
     ("PLAN_UPDATED", "contact"): (),
     ("ASSIGNMENT_STARTED", "matching"): ("body.assignment_id",),

@@ -7,7 +7,7 @@ keeps incremental, position-indexed state; the tests hold the two to the same an
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -18,11 +18,15 @@ from tests.unit.core.fakes import FakePolicy, FakeRecipient
 Expected = tuple[str, str | None, tuple[str, ...], str, str | None]
 
 
-def _consent_reason(given: dict[str, Any], withdrawn: set[str], when: Any) -> str:
+def _consent_reason(
+    given: dict[str, Any], withdrawn: set[str], when: Any, spent: set[str] = frozenset()
+) -> str:
     if any(cid in withdrawn for cid in given):
         return "CONSENT_WITHDRAWN"
     if any(c["valid_until"] is not None and when >= c["valid_until"] for c in given.values()):
         return "CONSENT_EXPIRED"
+    if any(cid in spent for cid in given):
+        return "CONSENT_SPENT"
     return "NO_CONSENT"
 
 
@@ -57,7 +61,20 @@ def _history(
             held = consents.get(body["consent_id"])
             if held is not None and takes_effect:  # whatever recipient id it names
                 withdrawn.add(body["consent_id"])
-    return Assignments(started, ended, last_days, never), consents, withdrawn
+    restricted = False  # the last restriction event at or before this one decides
+    spent: set[str] = set()  # ONCE consents given before this event: their answer is given
+    seen: set[str] = set()
+    for at, earlier in enumerate(log[: index + 1]):
+        if earlier["event_type"] in ("RESTRICTION_SET", "RESTRICTION_CLEARED"):
+            restricted = earlier["event_type"] == "RESTRICTION_SET"
+        if earlier["event_type"] == "CONSENT_GIVEN":
+            body = earlier["body"][1]
+            first = body["consent_id"] not in seen
+            seen.add(body["consent_id"])
+            if first and at < index and body.get("delivery_mode", "ONCE") == "ONCE":
+                spent.add(body["consent_id"])
+    history = Assignments(started, ended, last_days, never, restricted, spent)
+    return history, consents, withdrawn
 
 
 def expected_decisions(
@@ -136,6 +153,8 @@ class Assignments:
     ended: set[str]
     last_days: dict[str, Any]
     never: set[str]
+    restricted: bool = False
+    spent: set[str] = field(default_factory=set)
 
 
 def _followed_up(
@@ -198,8 +217,11 @@ def _one(
         "PROTECTED_IDENTITY_SET": "PROTECTION_RECORDED",
         "PROTECTED_IDENTITY_CLEARED": "PROTECTION_RECORDED",
     }
+    state_only["RESTRICTION_SET"] = state_only["RESTRICTION_CLEARED"] = "RESTRICTION_RECORDED"
     if event["event_type"] in state_only:  # never shared: audited as what it is
         return withheld(state_only[event["event_type"]])
+    if history.restricted:  # GDPR art. 18: nothing at all while processing is restricted
+        return withheld("RESTRICTED")
     mine = {cid: c for cid, c in consents.items() if c["recipient_id"] == rid}
     live = {
         cid: c
@@ -225,8 +247,9 @@ def _one(
                 return withheld("FOLLOW_UP_ENDED" if windowed else "NOT_ASSIGNED")
         basis = "ASSIGNMENT"
     else:
+        live = {cid: c for cid, c in live.items() if cid not in history.spent}
         if not live:
-            return withheld(_consent_reason(mine, withdrawn, when))
+            return withheld(_consent_reason(mine, withdrawn, when, history.spent))
         basis, purposes = "CONSENT", {p for c in live.values() for p in c["purposes"]}
     known = sorted(p for p in purposes if policy.purpose_open_to(p, provider=recipient.is_provider))
     if not known:
@@ -263,3 +286,44 @@ def _one(
     if not delivered:
         return withheld("NOTHING_ALLOWED")
     return ("DELIVERED", None, delivered, basis, consent_id)
+
+
+def expected_status_answer(
+    log: Sequence[Mapping[str, Any]],
+    index: int,
+    policy: FakePolicy,
+    recipients: Mapping[str, FakeRecipient],
+) -> tuple[Expected, bool] | None:
+    """(decision, registered?) of the answer owed for event ``index``, if one is: a consent
+    given for the first time, to a recipient that is no provider, naming the registration
+    category; decided as a registration arriving now, registered as of this event."""
+    event = log[index]
+    if event["event_type"] != "CONSENT_GIVEN":
+        return None
+    body = event["body"][1]
+    if any(
+        e["event_type"] == "CONSENT_GIVEN" and e["body"][1]["consent_id"] == body["consent_id"]
+        for e in log[:index]
+    ):
+        return None
+    first = next(
+        e["body"][1]
+        for e in log[: index + 1]
+        if e["event_type"] == "CONSENT_GIVEN" and e["body"][1]["consent_id"] == body["consent_id"]
+    )
+    rid = first["recipient_id"]
+    recipient = recipients.get(rid)
+    if (recipient is not None and recipient.is_provider) or (
+        policy.category_of("REGISTRATION") not in first["data_categories"]
+    ):
+        return None
+    history, consents, withdrawn = _history(log, index)
+    question = {**event, "event_type": "REGISTRATION", "body": ("", {})}
+    expected = _one(rid, question, history, consents, withdrawn, "registration", policy, recipients)
+    if expected[4] is not None:
+        expected = (*expected[:4], body["consent_id"])
+    registered = False
+    for e in log[: index + 1]:
+        if e["event_type"] in ("REGISTRATION", "DEREGISTRATION"):
+            registered = e["event_type"] == "REGISTRATION"
+    return expected, registered

@@ -73,6 +73,7 @@ def _body(draw: st.DrawFn, event_type: str, day: dt.date, now: dt.datetime) -> d
             "purposes": draw(st.lists(st.sampled_from(PURPOSES), max_size=3, unique=True)),
             "data_categories": draw(st.lists(st.sampled_from(CATEGORIES), max_size=3, unique=True)),
             "valid_until": until,
+            "delivery_mode": draw(st.sampled_from(("ONCE", "WHILE_VALID"))),
         }
     if event_type == "CONSENT_WITHDRAWN":
         return {
@@ -93,6 +94,7 @@ def _body(draw: st.DrawFn, event_type: str, day: dt.date, now: dt.datetime) -> d
 
 EVENT_TYPES = (
     "REGISTRATION",
+    "DEREGISTRATION",
     "PLAN_UPDATED",
     "HEALTH_RESTRICTION_RECORDED",
     "ASSIGNMENT_STARTED",
@@ -101,6 +103,8 @@ EVENT_TYPES = (
     "CONSENT_WITHDRAWN",
     "PROTECTED_IDENTITY_SET",
     "PROTECTED_IDENTITY_CLEARED",
+    "RESTRICTION_SET",
+    "RESTRICTION_CLEARED",
 )
 
 

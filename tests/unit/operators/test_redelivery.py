@@ -40,7 +40,8 @@ def _history(
             states[key] = result.state
         for pending in result.audits:
             d = pending.decision
-            if d["outcome"] == "DELIVERED":
+            # As `lovhub redeliver` reads the audit: a status answer is not re-sent.
+            if d["outcome"] == "DELIVERED" and d["event_type"] != "REGISTRATION_STATUS":
                 delivered[(d["event_id"], d["recipient_id"])] = d["purposes"]
     return records, delivered
 

@@ -68,10 +68,18 @@ def test_delivered_fields_are_within_the_policy_for_the_purposes() -> None:
                 for purpose in record["purposes"]
                 for rule in policy.rules_for(record["event_type"], purpose)
             }
-            # A handover item says so in the one field the hub adds (docs/envelope.md).
+            # Hub-made records say what they are in the one field the hub adds
+            # (docs/envelope.md, "Hub-added fields").
             marks = [f["value"] for f in record["fields"] if f["path"] == "delivery_kind"]
+            paths = {f["path"] for f in record["fields"]} - {"delivery_kind"}
+            if marks == ["STATUS_ANSWER"]:
+                assert record["event_type"] == "REGISTRATION_STATUS"
+                assert "registered" in paths
+                assert paths <= {"registered", "consent_reference"}
+                assert all(policy.rules_for("REGISTRATION", p) for p in record["purposes"])
+                continue
             assert marks in ([], ["HANDOVER"])
-            assert {f["path"] for f in record["fields"]} - {"delivery_kind"} <= allowed
+            assert paths <= allowed
             assert event is not None
 
 
@@ -190,6 +198,7 @@ def test_a_withdrawal_that_fails_validation_still_stops_sharing() -> None:
             "purposes": ["consent.registration-status"],
             "data_categories": ["registration_status"],
             "valid_until": None,
+            "delivery_mode": "WHILE_VALID",  # answers go on until withdrawn
         },
     )
     withdrawn = jobseeker_event(
