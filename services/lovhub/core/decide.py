@@ -63,6 +63,7 @@ __all__ = [
     "decide_event",
     "decide_for_recipient",
     "judged_instant",
+    "recipient_reason",
 ]
 
 
@@ -203,6 +204,21 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def recipient_reason(recipient: RecipientView | None, when: dt.datetime) -> Reason | None:
+    """Check 1: why this recipient may receive nothing at all at ``when``, or None."""
+    if recipient is None:
+        return Reason.RECIPIENT_UNKNOWN
+    if recipient.status == "suspended":
+        return Reason.RECIPIENT_SUSPENDED
+    if recipient.status != "active":
+        return Reason.RECIPIENT_TERMINATED
+    if recipient.is_provider:
+        insured_until = recipient.insurance_valid_until
+        if insured_until is None or insured_until < when.date():
+            return Reason.RECIPIENT_SUSPENDED
+    return None
+
+
 def decide_for_recipient(
     state: JobseekerState,
     event: Mapping[str, Any],
@@ -213,16 +229,10 @@ def decide_for_recipient(
     when: dt.datetime,
 ) -> Decision:
     """The decision for one candidate, dates judged at ``when`` (:func:`judged_instant`)."""
-    if recipient is None:
-        return Decision.withheld(recipient_id, Reason.RECIPIENT_UNKNOWN)
-    if recipient.status == "suspended":
-        return Decision.withheld(recipient_id, Reason.RECIPIENT_SUSPENDED)
-    if recipient.status != "active":
-        return Decision.withheld(recipient_id, Reason.RECIPIENT_TERMINATED)
-    if recipient.is_provider:
-        insured_until = recipient.insurance_valid_until
-        if insured_until is None or insured_until < when.date():
-            return Decision.withheld(recipient_id, Reason.RECIPIENT_SUSPENDED)
+    unfit = recipient_reason(recipient, when)
+    if unfit is not None:
+        return Decision.withheld(recipient_id, unfit)
+    assert recipient is not None
     recorded = _STATE_ONLY.get(event["event_type"])
     if recorded is not None:
         return Decision.withheld(recipient_id, recorded)

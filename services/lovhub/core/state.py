@@ -18,7 +18,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["Assignment", "Consent", "Fact", "JobseekerState", "apply_event", "is_state_event"]
+__all__ = [
+    "Assignment",
+    "Consent",
+    "Fact",
+    "JobseekerState",
+    "Receipt",
+    "apply_event",
+    "is_state_event",
+]
 
 STATE_EVENT_TYPES = frozenset(
     {
@@ -139,6 +147,17 @@ class Fact:
 
 
 @dataclass(frozen=True, slots=True)
+class Receipt:
+    """Who received an event (live or handed over), as a correction needs to know."""
+
+    event_type: str
+    day: dt.date  # the original event's day: receipts older than the agency topic's
+    # retention are dropped (no correction can name an event the topic no longer holds)
+    recipients: Mapping[str, tuple[tuple[str, ...], str, str | None]]  # id -> (purposes,
+    # legal basis, consent id) of the delivery
+
+
+@dataclass(frozen=True, slots=True)
 class JobseekerState:
     assignments: Mapping[str, Assignment] = field(default_factory=dict)
     consents: Mapping[str, Consent] = field(default_factory=dict)
@@ -151,6 +170,8 @@ class JobseekerState:
     # event type -> the latest fact of that type (lovhub.core.facts); personal, so the
     # shell seals it at rest (lovhub.crypto.state_keys).
     facts: Mapping[str, Fact] = field(default_factory=dict)
+    # agency event id -> who received it (lovhub.core.correction); ids and purposes only.
+    receipts: Mapping[str, Receipt] = field(default_factory=dict)
 
     def protected(self, position: int) -> bool:
         return _flag_at(self.protection_changes, position)

@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from lovhub.core.state import Assignment, Consent, Fact, JobseekerState
+from lovhub.core.state import Assignment, Consent, Fact, JobseekerState, Receipt
 
 __all__ = ["EVENT_ID_KEY_PREFIX", "FactSealer", "state_from_bytes", "state_to_bytes"]
 
@@ -85,6 +85,18 @@ def state_to_bytes(
         data["r"] = [list(change) for change in state.restriction_changes]
     if state.registration_changes:
         data["g"] = [list(change) for change in state.registration_changes]
+    if state.receipts:
+        data["d"] = {
+            event_id: [
+                r.event_type,
+                r.day.isoformat(),
+                {
+                    rid: [list(p), basis, consent]
+                    for rid, (p, basis, consent) in r.recipients.items()
+                },
+            ]
+            for event_id, r in state.receipts.items()
+        }
     if state.facts:
         if sealer is None:
             raise FactsNeedSealerError("held facts are only written sealed (state key)")
@@ -128,6 +140,14 @@ def state_from_bytes(
     changes = tuple((int(since), bool(value)) for since, value in data["p"])
     restrictions = tuple((int(since), bool(value)) for since, value in data.get("r", ()))
     registrations = tuple((int(since), bool(value)) for since, value in data.get("g", ()))
+    receipts = {
+        event_id: Receipt(
+            event_type,
+            dt.date.fromisoformat(day),
+            {rid: (tuple(p), basis, consent) for rid, (p, basis, consent) in who.items()},
+        )
+        for event_id, (event_type, day, who) in data.get("d", {}).items()
+    }
     sealed = data.get("f")
     facts = _facts_from_json(opener.open(sealed, owner)) if sealed and opener else {}
     return JobseekerState(
@@ -137,6 +157,7 @@ def state_from_bytes(
         restriction_changes=restrictions,
         registration_changes=registrations,
         facts=facts,
+        receipts=receipts,
     )
 
 

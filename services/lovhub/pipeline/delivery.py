@@ -29,6 +29,7 @@ from lovhub.pseudonyms import Pseudonymiser
 
 __all__ = [
     "CONSENT_REFERENCE_PATH",
+    "CORRECTS_EVENT_PATH",
     "DELIVERY_KIND_PATH",
     "OCCURRED_AT_PRECISION",
     "REGISTERED_PATH",
@@ -51,6 +52,8 @@ DELIVERY_KIND_PATH = "delivery_kind"
 #: A status answer's fields (both encrypted: being registered is itself sensitive) and the
 #: event type its record carries.
 REGISTERED_PATH = "registered"
+#: A correction's pointer to the record it corrects (that record's ``event_id``).
+CORRECTS_EVENT_PATH = "corrects_event_id"
 CONSENT_REFERENCE_PATH = "consent_reference"
 STATUS_ANSWER_TYPE = "REGISTRATION_STATUS"
 
@@ -58,11 +61,13 @@ STATUS_ANSWER_TYPE = "REGISTRATION_STATUS"
 class DeliveryKind(StrEnum):
     """Why the hub sends a record. LIVE: an event as it arrives. HANDOVER: a fact held from
     before an assignment began, sent to that assignment's provider (issue 11, part 1).
-    STATUS_ANSWER: "registered: yes/no" to a third party, on its consent (part 2)."""
+    STATUS_ANSWER: "registered: yes/no" to a third party, on its consent (part 2).
+    CORRECTION: the corrected version of an event the recipient received (part 4)."""
 
     LIVE = "LIVE"
     HANDOVER = "HANDOVER"
     STATUS_ANSWER = "STATUS_ANSWER"
+    CORRECTION = "CORRECTION"
 
     def marker_fields(self) -> tuple[MinimisedField, ...]:
         """The clear field that marks the record (bound by the record MAC like any other)."""

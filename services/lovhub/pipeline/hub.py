@@ -30,6 +30,12 @@ from lovhub.codec import (
 )
 from lovhub.codec.store import SchemaStore
 from lovhub.core import Decision, JobseekerState, Outcome, Reason, apply_event, decide_event
+from lovhub.core.correction import (
+    apply_correction,
+    corrected_event,
+    correction_decisions,
+    record_receipt,
+)
 from lovhub.core.facts import remember_fact
 from lovhub.core.handover import handover_decisions
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
@@ -40,6 +46,7 @@ from lovhub.pipeline.audit import audit_decision, delivered_audit
 from lovhub.pipeline.audit_wire import AuditWireEncoder
 from lovhub.pipeline.delivery import (
     CONSENT_REFERENCE_PATH,
+    CORRECTS_EVENT_PATH,
     REGISTERED_PATH,
     STATUS_ANSWER_TYPE,
     DeliveryKind,
@@ -212,7 +219,9 @@ class HubPipeline:
     ) -> tuple[dict[str, Any] | None, JobseekerState]:
         """For operators' replays (``lovhub redeliver``): the validated event (None when
         :meth:`process` would reject it) and the state :meth:`process` would leave, without
-        deciding, encrypting or publishing anything."""
+        deciding, encrypting or publishing anything; except the receipts (who received
+        what, for corrections), which only deliveries make: a re-delivery sends no
+        corrections."""
         event: dict[str, Any] | None = None
         try:
             event = self._decode_or_hold(value)
@@ -228,6 +237,10 @@ class HubPipeline:
     ) -> JobseekerState:
         """The state after a valid event: its bases, and the fact it brings if some rule
         can deliver from it (held for handovers)."""
+        if event["event_type"] == "CORRECTION":
+            corrected = corrected_event(event)
+            kind = corrected["event_type"] if corrected else ""
+            return apply_correction(state, event, self._decisions_policy.deliverable_paths(kind))
         paths = self._decisions_policy.deliverable_paths(event["event_type"])
         return remember_fact(apply_event(state, event, position), event, position, paths)
 
@@ -304,9 +317,15 @@ class HubPipeline:
         position = source.offset
         policy = self._decisions_policy
         new_state = self._next_state(state, event, position)
-        decisions = decide_event(
-            new_state, event, position, policy, self._facts, ingested_at=source.ingested_at
-        )
+        correcting = event["event_type"] == "CORRECTION"
+        if correcting:
+            decisions = correction_decisions(
+                new_state, event, position, policy, self._facts, ingested_at=source.ingested_at
+            )
+        else:
+            decisions = decide_event(
+                new_state, event, position, policy, self._facts, ingested_at=source.ingested_at
+            )
         handover = handover_decisions(
             new_state, event, position, policy, self._facts, ingested_at=source.ingested_at
         )
@@ -320,12 +339,37 @@ class HubPipeline:
             position,
         )
         event_id = event_key(event["event_id"], event["jobseeker_id"])
-        for decision in decisions:
-            self._account(accounts, decision, event, event_id, protected)
+        day = event["occurred_at"].date()
+        if correcting:
+            corrected = corrected_event(event) or event
+            original = event["body"][1]["corrects_event_id"]
+            for decision in decisions:
+                self._account(
+                    accounts,
+                    decision,
+                    corrected,
+                    event_id,
+                    protected,
+                    DeliveryKind.CORRECTION,
+                    corrects=original,
+                    audited=event,  # the audit says CORRECTION; the record, what it corrects
+                )
+        for decision in () if correcting else decisions:
+            sent = self._account(accounts, decision, event, event_id, protected)
+            if sent is not None:  # who received what, for a later correction
+                new_state = record_receipt(
+                    new_state, event["event_id"], event["event_type"], day, sent
+                )
         for fact, decision in handover:
             item = fact.as_event(event["jobseeker_id"])
             item_key = handover_key(event_id, fact.event_id)
-            self._account(accounts, decision, item, item_key, protected, DeliveryKind.HANDOVER)
+            sent = self._account(
+                accounts, decision, item, item_key, protected, DeliveryKind.HANDOVER
+            )
+            if sent is not None:
+                new_state = record_receipt(
+                    new_state, fact.event_id, fact.event_type, fact.occurred_at.date(), sent
+                )
         answer = status_answer(
             new_state, event, position, policy, self._facts, ingested_at=source.ingested_at
         )
@@ -374,17 +418,20 @@ class HubPipeline:
         kind: DeliveryKind = DeliveryKind.LIVE,
         *,
         answer_fields: tuple[MinimisedField, ...] | None = None,
-    ) -> None:
-        """Deliver ``decision`` if it delivers, and audit it either way."""
+        corrects: str | None = None,
+        audited: dict[str, Any] | None = None,
+    ) -> Decision | None:
+        """Deliver ``decision`` if it delivers, and audit it either way; the decision that
+        was delivered, or None. ``corrects``: the agency event a correction corrects."""
         ident = decision_id(decision_key, decision.recipient_id)
         decision, built = self._deliver(
-            decision, event, protected, accounts.now, decision_key, kind, answer_fields
+            decision, event, protected, accounts.now, decision_key, kind, answer_fields, corrects
         )
         common: dict[str, Any] = {
             "known_decision_id": ident,
             "decision_key": decision_key,
             "recipient_id": decision.recipient_id,
-            "event": event,
+            "event": audited or event,
             "audit_pseudonym": accounts.audit_pseudonym,
             "policy_version": accounts.policy_version,
             "now": accounts.now,
@@ -400,7 +447,7 @@ class HubPipeline:
                     )
                 )
             )
-            return
+            return None
         if len(built.record.value) > MAX_DELIVERY_BYTES:
             raise Rejection("OVERSIZED", "OUTPUT_TOO_LARGE", audit_reason="OUTPUT_TOO_LARGE")
         accounts.deliveries.append(built.record)
@@ -410,6 +457,7 @@ class HubPipeline:
                 delivery_index=len(accounts.deliveries) - 1,
             )
         )
+        return decision
 
     def _deliver(
         self,
@@ -420,6 +468,7 @@ class HubPipeline:
         decision_key: str,
         kind: DeliveryKind,
         answer_fields: tuple[MinimisedField, ...] | None = None,
+        corrects: str | None = None,
     ) -> tuple[Decision, Any]:
         if decision.outcome is not Outcome.DELIVERED or decision.recipient_id is None:
             return decision, None
@@ -440,7 +489,7 @@ class HubPipeline:
         built = build_delivery(
             event=event,
             decision=decision,
-            fields=(*fields, *kind.marker_fields()),
+            fields=(*fields, *kind.marker_fields(), *self._pointer(recipient, corrects)),
             topic=topic,
             jobseeker_pseudonym=self.pseudonymiser.for_recipient(
                 recipient.id, event["jobseeker_id"]
@@ -454,6 +503,14 @@ class HubPipeline:
             schema_fingerprint=self._record_fingerprint,
         )
         return decision, built
+
+    def _pointer(self, recipient: Recipient, corrects: str | None) -> tuple[MinimisedField, ...]:
+        """A correction's pointer: the recipient's own reference of the corrected event (the
+        ``event_id`` of the record it received then, live or in a handover)."""
+        if corrects is None:
+            return ()
+        reference = self.pseudonymiser.event_reference(recipient.id, corrects)
+        return (MinimisedField(CORRECTS_EVENT_PATH, reference, personal=False),)
 
     def _rejected(
         self,

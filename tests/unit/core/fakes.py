@@ -23,6 +23,7 @@ CATEGORY = {
     "PROTECTED_IDENTITY_CLEARED": "protection",
     "RESTRICTION_SET": "restriction",
     "RESTRICTION_CLEARED": "restriction",
+    "CORRECTION": "correction",
 }
 SPECIAL = frozenset({"HEALTH_RESTRICTION_RECORDED"})
 RULES = {

@@ -327,3 +327,80 @@ def expected_status_answer(
         if e["event_type"] in ("REGISTRATION", "DEREGISTRATION"):
             registered = e["event_type"] == "REGISTRATION"
     return expected, registered
+
+
+CORRECTABLE = {
+    "REGISTRATION",
+    "ASSESSMENT",
+    "PLAN_UPDATED",
+    "CONTACT_DETAILS_CHANGED",
+    "HEALTH_RESTRICTION_RECORDED",
+    "DEREGISTRATION",
+}
+CORRECTED_TYPE = {
+    "se.lovhub.agency.Registration": "REGISTRATION",
+    "se.lovhub.agency.Assessment": "ASSESSMENT",
+    "se.lovhub.agency.PlanUpdated": "PLAN_UPDATED",
+    "se.lovhub.agency.ContactDetailsChanged": "CONTACT_DETAILS_CHANGED",
+    "se.lovhub.agency.HealthRestrictionRecorded": "HEALTH_RESTRICTION_RECORDED",
+    "se.lovhub.agency.Deregistration": "DEREGISTRATION",
+}
+
+
+def expected_correction(
+    log: Sequence[Mapping[str, Any]],
+    index: int,
+    policy: FakePolicy,
+    recipients: Mapping[str, FakeRecipient],
+) -> dict[str | None, Expected]:
+    """Exactly the recipients the corrected event reached (live, or later in a handover;
+    the last delivery to a recipient says its purposes), each unless it may receive nothing
+    now or processing is restricted; nobody: NO_CANDIDATE."""
+    event = log[index]
+    body = event["body"][1]
+    target, kind = body["corrects_event_id"], CORRECTED_TYPE.get(body["corrected"][0])
+    nobody: dict[str | None, Expected] = {None: ("WITHHELD", "NO_CANDIDATE", (), "NONE", None)}
+    original = [j for j in range(index) if log[j]["event_id"] == target]
+    if not original or log[original[0]]["event_type"] != kind or kind not in CORRECTABLE:
+        return nobody
+    received: dict[str, Expected] = {}
+    for j in range(original[0], index):
+        if j == original[0]:
+            found = expected_decisions(log, j, policy, recipients)
+        else:
+            provider = log[j]["body"][1].get("provider_id")
+            found = {}
+            for event_id, expected in expected_handover(log, j, policy, recipients).values():
+                if event_id == target:
+                    found[provider] = expected
+        for rid, expected in found.items():
+            if rid is not None and expected[0] == "DELIVERED":
+                received[rid] = expected
+    if not received:
+        return nobody
+    history, _, _ = _history(log, index)
+    result: dict[str | None, Expected] = {}
+    day = event["occurred_at"].date()
+    for rid in sorted(received):
+        recipient = recipients.get(rid)
+        reason = None
+        if recipient is None:
+            reason = "RECIPIENT_UNKNOWN"
+        elif recipient.status == "suspended":
+            reason = "RECIPIENT_SUSPENDED"
+        elif recipient.status != "active":
+            reason = "RECIPIENT_TERMINATED"
+        elif recipient.is_provider and (
+            recipient.insurance_valid_until is None or day > recipient.insurance_valid_until
+        ):
+            reason = "RECIPIENT_SUSPENDED"
+        elif history.restricted:
+            reason = "RESTRICTED"
+        _, _, purposes, basis, consent_id = received[rid]
+        if reason is None and not any(policy.rules_for(kind, p) for p in purposes):
+            reason = "NOTHING_ALLOWED"
+        if reason is not None:
+            result[rid] = ("WITHHELD", reason, (), "NONE", None)
+        else:
+            result[rid] = ("DELIVERED", None, purposes, basis, consent_id)
+    return result

@@ -49,6 +49,7 @@ def recipients() -> st.SearchStrategy[dict[str, FakeRecipient]]:
 
 
 def _body(draw: st.DrawFn, event_type: str, day: dt.date, now: dt.datetime) -> dict[str, Any]:
+    event_type = CORRECTED_BODIES.get(event_type, event_type)
     if event_type in ("ASSIGNMENT_STARTED", "ASSIGNMENT_ENDED"):
         start = day + dt.timedelta(days=draw(st.integers(-5, 3)))
         end = draw(
@@ -87,6 +88,10 @@ def _body(draw: st.DrawFn, event_type: str, day: dt.date, now: dt.datetime) -> d
             "registered": True,
             "personal_id": "19900101-0017",
         }
+    if event_type == "CORRECTION":
+        kind = draw(st.sampled_from(tuple(CORRECTED_BODIES)))
+        inner = _body(draw, kind, day, now)
+        return {"corrects_event_id": f"e{draw(st.integers(0, 13))}", "corrected": (kind, inner)}
     if event_type == "HEALTH_RESTRICTION_RECORDED":
         return {"work_ability_percent": draw(st.sampled_from((25, 50))), "note": "free text"}
     return {}
@@ -105,7 +110,15 @@ EVENT_TYPES = (
     "PROTECTED_IDENTITY_CLEARED",
     "RESTRICTION_SET",
     "RESTRICTION_CLEARED",
+    "CORRECTION",
 )
+# The corrected body's record name says the corrected event's type.
+CORRECTED_BODIES = {
+    "se.lovhub.agency.Registration": "REGISTRATION",
+    "se.lovhub.agency.HealthRestrictionRecorded": "HEALTH_RESTRICTION_RECORDED",
+    "se.lovhub.agency.PlanUpdated": "PLAN_UPDATED",
+    "se.lovhub.agency.Deregistration": "DEREGISTRATION",
+}
 
 
 @st.composite
@@ -125,6 +138,64 @@ def jobseeker_logs(draw: st.DrawFn, max_size: int = 14) -> list[dict[str, Any]]:
                 "occurred_at": now,
                 "jobseeker_id": "AS-1",
                 "body": ("se.lovhub.agency.X", _body(draw, event_type, now.date(), now)),
+            }
+        )
+        if event_type == "CORRECTION" and i and draw(st.integers(0, 9)) < 8:
+            # Mostly a correction of an earlier event, in that event's own body type.
+            target = log[draw(st.integers(0, i - 1))]
+            names = {kind: name for name, kind in CORRECTED_BODIES.items()}
+            name = names.get(target["event_type"])
+            if name is not None:
+                inner = _body(draw, name, now.date(), now)
+                log[-1]["body"] = (
+                    "se.lovhub.agency.X",
+                    {"corrects_event_id": target["event_id"], "corrected": (name, inner)},
+                )
+    return log
+
+
+@st.composite
+def corrected_logs(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """A log that opens with an assignment (so deliveries, and so receipts, are common) and
+    ends with corrections of its earlier events, mostly in the right body type."""
+    log = draw(jobseeker_logs(max_size=10))
+    start = {
+        "event_id": "e-start",
+        "event_type": "ASSIGNMENT_STARTED",
+        "occurred_at": START - dt.timedelta(hours=1),
+        "jobseeker_id": "AS-1",
+        "body": (
+            "se.lovhub.agency.X",
+            {
+                "assignment_id": "a0",
+                "provider_id": draw(st.sampled_from(PROVIDERS)),
+                "purposes": draw(st.lists(st.sampled_from(PURPOSES), min_size=1, unique=True)),
+                "valid_from": START.date() - dt.timedelta(days=1),
+                "valid_to": None,
+            },
+        ),
+    }
+    log = [start, *log]
+    names = {kind: name for name, kind in CORRECTED_BODIES.items()}
+    now = log[-1]["occurred_at"]
+    for n in range(draw(st.integers(1, 3))):
+        now += dt.timedelta(hours=draw(st.integers(0, 30)))
+        correctable = [e for e in log if e["event_type"] in names] or log
+        target = correctable[draw(st.integers(0, len(correctable) - 1))]
+        name = names.get(target["event_type"]) or draw(st.sampled_from(tuple(CORRECTED_BODIES)))
+        if draw(st.integers(0, 3)) == 0:  # sometimes the wrong type: it goes nowhere
+            name = draw(st.sampled_from(tuple(CORRECTED_BODIES)))
+        inner = _body(draw, name, now.date(), now)
+        log.append(
+            {
+                "event_id": f"c{n}",
+                "event_type": "CORRECTION",
+                "occurred_at": now,
+                "jobseeker_id": "AS-1",
+                "body": (
+                    "se.lovhub.agency.X",
+                    {"corrects_event_id": target["event_id"], "corrected": (name, inner)},
+                ),
             }
         )
     return log
