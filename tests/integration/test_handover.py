@@ -14,15 +14,13 @@ from typing import Any
 
 from kafka import KafkaAdminClient
 from rocksdict import Rdict
-from typer.testing import CliRunner
 
-from lovhub.cli.main import app
 from lovhub.codec import JOBSEEKER_EVENT, codec_for
 from lovhub.codec.examples import jobseeker_event
-from lovhub.crypto import write_private_key_file
 from lovhub.kafka import admin_client
 from lovhub.synthetic import generate_scenario
 from tests.support.broker import TestBroker
+from tests.support.consume_cli import consume_as
 from tests.support.hubrun import produce_all, read_all, run_worker_until_idle
 from tests.support.recipients import RecipientNamedTopics, provisioned, unique_world
 
@@ -64,33 +62,6 @@ def _person_history(jobseeker: str, provider: str, rng: random.Random) -> list[d
         event["jobseeker_id"] = jobseeker
         event["occurred_at"] = start + dt.timedelta(days=1, hours=hours)
     return events
-
-
-def _consume(provider: str, settings: Any, key: Any, tmp_path: Path) -> list[dict[str, Any]]:
-    key_file, password_file = tmp_path / "provider.key", tmp_path / "password"
-    write_private_key_file(key_file, key)
-    password_file.write_text(settings.sasl_password.get_secret_value())
-    result = CliRunner().invoke(
-        app,
-        [
-            "consume",
-            "--recipient",
-            provider,
-            "--key",
-            str(key_file),
-            "--password-file",
-            str(password_file),
-            "--from-beginning",
-        ],
-        env={
-            "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-            "LOVHUB_KAFKA_SECURITY_PROTOCOL": str(settings.security_protocol),
-            "LOVHUB_KAFKA_SASL_USERNAME": "",
-            "LOVHUB_KAFKA_SASL_PASSWORD": "",
-        },
-    )
-    assert result.exit_code == 0, result.output
-    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
 
 def _personal_values(events: list[dict[str, Any] | None]) -> set[bytes]:
@@ -139,7 +110,7 @@ def test_a_provider_assigned_after_the_facts_gets_them_handed_over_and_nothing_i
         run_worker_until_idle(
             kafka_broker.admin_settings, world, topics, state_dir, f"lovhub-{topics.run}"
         )
-        printed = _consume(provider, provider_settings, world.private_keys[provider], tmp_path)
+        printed = consume_as(provider, provider_settings, world.private_keys[provider], tmp_path)
     admin.close()
 
     handed = [d for d in printed if d["fields"].get("delivery_kind") == "HANDOVER"]
