@@ -172,6 +172,17 @@ _EVENT_TYPE: Final[dict[str, dict[Language, str]]] = {
     },
     "CONSENT_GIVEN": {"sv": "Samtycke lämnat", "en": "Consent given"},
     "CONSENT_WITHDRAWN": {"sv": "Samtycke återkallat", "en": "Consent withdrawn"},
+    # Hub-made deliveries and the v3 event types (issue 11).
+    "REGISTRATION_STATUS": {
+        "sv": "Besked om inskrivning (på ditt samtycke)",
+        "en": "Answer on registration status (on your consent)",
+    },
+    "CORRECTION": {"sv": "Rättelse", "en": "Correction"},
+    "RESTRICTION_SET": {"sv": "Begränsning av behandling", "en": "Restriction of processing"},
+    "RESTRICTION_CLEARED": {
+        "sv": "Begränsning av behandling hävd",
+        "en": "Restriction of processing lifted",
+    },
 }
 
 _LEGAL_BASIS: Final[dict[str, dict[Language, str]]] = {
@@ -193,6 +204,12 @@ _FIELD: Final[dict[str, dict[Language, str]]] = {
     "given_name": {"sv": "förnamn", "en": "first name"},
     "preferred_language": {"sv": "önskat språk", "en": "preferred language"},
     "registered": {"sv": "inskriven (ja/nej)", "en": "registered (yes/no)"},
+    "consent_reference": {
+        "sv": "mottagarens referens som du angav",
+        "en": "the recipient's reference you gave",
+    },
+    "delivery_kind": {"sv": "slag av utlämning", "en": "kind of delivery"},
+    "corrects_event_id": {"sv": "vilken uppgift som rättas", "en": "which record is corrected"},
     "registered_at": {"sv": "inskriven (ja/nej)", "en": "registered (yes/no)"},
     "deregistered": {"sv": "avaktualiserad (ja/nej)", "en": "deregistered (yes/no)"},
     "reason": {"sv": "orsak", "en": "reason"},
