@@ -13,7 +13,6 @@ from lovhub.audit import ChainHead, link
 from lovhub.audit.canonical import canonical_audit_encoder
 from lovhub.codec import AUDIT_DECISION, codec_for, default_store
 from lovhub.codec.examples import audit_decision
-from lovhub.crypto.state_keys import StateKeyRing
 from lovhub.kafka import producer
 from lovhub.kafka.aio import aio_client_config
 from lovhub.synthetic import generate_scenario
@@ -23,6 +22,7 @@ from lovhub.worker.store import StateStore
 from tests.support.broker import TestBroker
 from tests.support.hubrun import (
     TEST_SIGNING_KEY,
+    TEST_STATE_KEYS,
     make_pipeline,
     produce_all,
     read_all,
@@ -65,7 +65,7 @@ def test_the_worker_refuses_a_forged_audit_tail(
         client_config=aio_client_config(settings),
         topics=WorkerTopics(topics.source, topics.audit, topics.changelog),
         group_id=group,
-        store=StateStore(tmp_path / "state-2", StateKeyRing.generate()),
+        store=StateStore(tmp_path / "state-2", TEST_STATE_KEYS),
         checkpoints=Checkpointing(TEST_SIGNING_KEY, topics.checkpoints),
     )
 

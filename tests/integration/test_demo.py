@@ -39,6 +39,13 @@ def test_demo_runs_the_hub_end_to_end_and_shows_its_guarantees(
     assert "DELIVERED" in result.stdout
     assert "REJECTED" in result.stdout
     assert "with another recipient's key: none opened" in result.stdout
+    # The agency's flows (issue 11): handovers, status answers and follow-ups all happen.
+    assert re.search(
+        r"[1-9]\d* handover records .*, [1-9]\d* status\s+answers on consent, [1-9]\d* "
+        r"deliveries\s+after an assignment ended",
+        result.stdout,
+        re.S,
+    ), result.stdout[-3000:]
     assert "the broker refused lovhub-hub a write" in result.stdout
     # The second act: a provider's reports through the report processor, the evidence
     # verified, and one person's access report in both forms.

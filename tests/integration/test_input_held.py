@@ -15,7 +15,6 @@ from pathlib import Path
 from kafka import KafkaAdminClient
 
 from lovhub.codec import ConfluentCodec, SchemaRegistryClient, default_store
-from lovhub.crypto.state_keys import StateKeyRing
 from lovhub.kafka.aio import aio_client_config
 from lovhub.synthetic import build_world
 from lovhub.worker import HubWorker
@@ -24,6 +23,7 @@ from lovhub.worker.store import StateStore
 from tests.support.broker import TestBroker
 from tests.support.hubrun import (
     TEST_SIGNING_KEY,
+    TEST_STATE_KEYS,
     HubTopics,
     audit_outcomes,
     make_pipeline,
@@ -54,7 +54,7 @@ def test_withdrawal_survives_a_registry_outage(
             client_config=aio_client_config(settings),
             topics=WorkerTopics(topics.source, topics.audit, topics.changelog),
             group_id=f"test-{topics.run}",
-            store=StateStore(tmp_path / "state", StateKeyRing.generate()),
+            store=StateStore(tmp_path / "state", TEST_STATE_KEYS),
             checkpoints=Checkpointing(TEST_SIGNING_KEY, topics.checkpoints),
         )
         seen_during_outage: dict[str, object] = {}

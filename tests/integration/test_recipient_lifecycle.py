@@ -38,7 +38,6 @@ from lovhub.crypto import (
     WrappedDataKey,
     read_private_key_file,
 )
-from lovhub.crypto.state_keys import StateKeyRing
 from lovhub.kafka.aio import aio_client_config
 from lovhub.kafka.reading import end_offsets, read_from
 from lovhub.provisioning.apply import acl_specs_of
@@ -53,7 +52,14 @@ from lovhub.worker import HubWorker
 from lovhub.worker.runner import WorkerTopics
 from lovhub.worker.store import StateStore
 from tests.support.broker import TestBroker
-from tests.support.hubrun import HubTopics, lovhub_env, make_pipeline, produce_all, read_all
+from tests.support.hubrun import (
+    TEST_STATE_KEYS,
+    HubTopics,
+    lovhub_env,
+    make_pipeline,
+    produce_all,
+    read_all,
+)
 
 LOVHUB = str(Path(sys.executable).parent / "lovhub")
 PROVIDER = "jobbcoach-syd"
@@ -137,7 +143,7 @@ def _phase(
         client_config=aio_client_config(settings),
         topics=WorkerTopics(topics.source, topics.audit, topics.changelog),
         group_id=f"lovhub-test-{topics.run}",
-        store=StateStore(tmp / "worker-state", StateKeyRing.generate()),
+        store=StateStore(tmp / "worker-state", TEST_STATE_KEYS),
         registry=follower,
     )
 

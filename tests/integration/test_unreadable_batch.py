@@ -16,7 +16,6 @@ import pytest
 from kafka import KafkaAdminClient
 
 from lovhub.codec import codec_for
-from lovhub.crypto.state_keys import StateKeyRing
 from lovhub.kafka.aio import aio_client_config
 from lovhub.synthetic import build_world, generate_scenario
 from lovhub.worker import HubWorker
@@ -26,6 +25,7 @@ from tests.integration.test_compression import produce_compressed
 from tests.support.broker import TestBroker
 from tests.support.hubrun import (
     TEST_SIGNING_KEY,
+    TEST_STATE_KEYS,
     HubTopics,
     audit_outcomes,
     make_pipeline,
@@ -64,7 +64,7 @@ def test_worker_holds_unhealthy_on_an_undecodable_batch_and_resumes_without_loss
         client_config=aio_client_config(settings),
         topics=WorkerTopics(topics.source, topics.audit, topics.changelog),
         group_id=f"test-{topics.run}",
-        store=StateStore(tmp_path / "state", StateKeyRing.generate()),
+        store=StateStore(tmp_path / "state", TEST_STATE_KEYS),
         health_file=health_file,
         checkpoints=Checkpointing(TEST_SIGNING_KEY, topics.checkpoints),
     )

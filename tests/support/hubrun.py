@@ -149,6 +149,9 @@ def make_pipeline(world: World, topics: HubTopics) -> HubPipeline:
 
 # Signs the checkpoints of in-process workers unless a test brings its own key.
 TEST_SIGNING_KEY = SigningKey.generate()
+# Seals the held facts of in-process workers: one ring for the session, so a worker on a
+# fresh disk opens what an earlier worker wrote to the changelog, as a deployment's does.
+TEST_STATE_KEYS = StateKeyRing.generate()
 
 
 def run_worker_until_idle(
@@ -165,7 +168,7 @@ def run_worker_until_idle(
         client_config=aio_client_config(settings),
         topics=WorkerTopics(topics.source, topics.audit, topics.changelog),
         group_id=group,
-        store=StateStore(state_dir, StateKeyRing.generate()),
+        store=StateStore(state_dir, TEST_STATE_KEYS),
         checkpoints=Checkpointing(signing_key or TEST_SIGNING_KEY, topics.checkpoints),
     )
     asyncio.run(worker.run(idle_exit_after=5.0))

@@ -113,6 +113,7 @@ def expected_handover(
     index: int,
     policy: FakePolicy,
     recipients: Mapping[str, FakeRecipient],
+    purposes: Sequence[str] = PURPOSES_OF_POLICY,
 ) -> dict[str, tuple[str, Expected]]:
     """Event type -> (the event id handed over, its decision) for event ``index``.
 
@@ -134,7 +135,7 @@ def expected_handover(
     history, consents, withdrawn = _history(log, index)
     handed: dict[str, tuple[str, Expected]] = {}
     for kind in HANDOVER_TYPES:
-        readable = any(policy.rules_for(kind, p) for p in PURPOSES_OF_POLICY)
+        readable = any(policy.rules_for(kind, p) for p in purposes)  # the catalogue's
         earlier = [e for e in log[:index] if e["event_type"] == kind]
         if not readable or not earlier:
             continue
@@ -319,7 +320,8 @@ def expected_status_answer(
         return None
     history, consents, withdrawn = _history(log, index)
     question = {**event, "event_type": "REGISTRATION", "body": ("", {})}
-    expected = _one(rid, question, history, consents, withdrawn, "registration", policy, recipients)
+    category = policy.category_of("REGISTRATION")
+    expected = _one(rid, question, history, consents, withdrawn, category, policy, recipients)
     if expected[4] is not None:
         expected = (*expected[:4], body["consent_id"])
     registered = False
