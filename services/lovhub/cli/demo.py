@@ -40,6 +40,7 @@ from lovhub.devbroker import LocalBroker
 from lovhub.kafka import admin_client, consumer, producer
 from lovhub.kafka.aio import aio_client_config
 from lovhub.kafka.reading import end_offsets, read_from
+from lovhub.pipeline.delivery import DELIVERY_KIND_PATH
 from lovhub.pipeline.hub import default_recipient_topic
 from lovhub.private_files import write_private
 from lovhub.provisioning.hub import provision_hub
@@ -52,6 +53,7 @@ from lovhub.provisioning.topology import (
     RECIPIENT_CHANGES,
     RECIPIENT_REGISTRY,
 )
+from lovhub.pseudonyms import Pseudonymiser
 from lovhub.registry import RecipientDirectory
 from lovhub.registry.follower import RegistryFollower, read_registry
 from lovhub.registry.operations import publish_changes
@@ -218,6 +220,7 @@ def demo(
 
     _show_audit(admin_settings, starts[AUDIT], codec)
     _show_recipients(logins, world, recipient_topics, starts, codec)
+    _show_workflows(logins, world, recipient_topics, starts, codec, scenario.events)
     _show_acl_refusal(hub_settings)
     reports_settings = admin_settings.with_credentials(hub.reports_principal, reports_password)
     second_act(world, scenario, world_env, admin_settings, reports_settings, logins, codec)
@@ -263,6 +266,49 @@ def _show_audit(settings: KafkaSettings, start: dict[int, int], codec) -> None: 
     for (outcome, reason), count in sorted(counted.items(), key=lambda item: -item[1]):
         table.add_row(outcome, reason, str(count))
     out.print(table)
+
+
+def _follow_up_references(world: World, events: list[Any]) -> set[tuple[str, str]]:
+    """(provider, its event reference) of each deregistration after that provider's
+    assignment of the same person ended: what a follow-up delivery would be."""
+    pseudonyms = Pseudonymiser(world.hub_secret)
+    ended: dict[str, set[str]] = {}
+    wanted = set()
+    for event in events:
+        if event is None:
+            continue
+        body = event["body"][1]
+        if event["event_type"] == "ASSIGNMENT_ENDED":
+            ended.setdefault(event["jobseeker_id"], set()).add(body["provider_id"])
+        elif event["event_type"] == "DEREGISTRATION":
+            for provider in ended.get(event["jobseeker_id"], ()):
+                wanted.add((provider, pseudonyms.event_reference(provider, event["event_id"])))
+    return wanted
+
+
+def _show_workflows(logins, world: World, topics: dict[str, str], starts, codec, events) -> None:  # type: ignore[no-untyped-def]
+    """The agency's flows as recipients saw them: handovers at assignment, registration-
+    status answers on consent, outcomes followed up after the assignment (issue 11)."""
+    follow_ups = _follow_up_references(world, events)
+    table = Table(title="the agency's flows, as the recipients received them")
+    for column in ("recipient", "handover records", "status answers", "follow-ups"):
+        table.add_column(column, justify="right" if column != "recipient" else "left")
+    totals = [0, 0, 0]
+    for recipient_id, topic in sorted(topics.items()):
+        counts = [0, 0, 0]
+        for record in read_from(logins[recipient_id], topic, starts[topic]):
+            body = codec.decode(record.value, RECIPIENT_RECORD)
+            kinds = {f["value"] for f in body["fields"] if f["path"] == DELIVERY_KIND_PATH}
+            counts[0] += "HANDOVER" in kinds
+            counts[1] += "STATUS_ANSWER" in kinds
+            counts[2] += (recipient_id, body["event_id"]) in follow_ups
+        totals = [t + c for t, c in zip(totals, counts, strict=True)]
+        table.add_row(recipient_id, *(str(c) for c in counts))
+    out.print(table)
+    out.print(
+        f"{totals[0]} handover records (facts from before the assignment), {totals[1]} status "
+        f"answers on consent, {totals[2]} deliveries after an assignment ended (follow-up)"
+    )
 
 
 def _show_recipients(logins, world: World, topics: dict[str, str], starts, codec) -> None:  # type: ignore[no-untyped-def]
