@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -77,3 +78,19 @@ def test_it_never_overwrites_and_keeps_the_operators_private_key_apart(tmp_path:
     assert isinstance(again.exception, ConfigurationError)
     assert "refusing to overwrite" in str(again.exception)
     assert (files / "hub-secret.hex").read_text() == secret
+
+
+def test_state_key_rotate_adds_a_current_key_and_keeps_the_old_one(tmp_path: Path) -> None:
+    files = tmp_path / "hub-files"
+    command = ["admin", "hub-files", "--out", str(files)]
+    made = CliRunner().invoke(app, [*command, "--operator-key-out", str(tmp_path / "op.key")])
+    assert made.exit_code == 0, made.output
+    key_file = files / "state-keys.json"
+    before = json.loads(key_file.read_text())
+    rotated = CliRunner().invoke(app, ["admin", "state-key", "rotate", "--file", str(key_file)])
+    assert rotated.exit_code == 0, rotated.output
+    after = json.loads(key_file.read_text())
+    assert after["current"] != before["current"]
+    assert set(after["keys"]) == {before["current"], after["current"]}
+    assert after["keys"][before["current"]] == before["keys"][before["current"]]
+    assert _mode(key_file) == 0o600
