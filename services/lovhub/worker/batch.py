@@ -9,6 +9,7 @@ hub that cannot write its audit records delivers nothing more in the meantime.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lovhub.audit import ChainHead
@@ -61,6 +62,17 @@ class BatchWork:
     audits: dict[int, list[AuditSlot]] = field(default_factory=dict)
     audits_done: bool = False
     changelog_done: bool = False
+    # The changelog form of each changed state, sealed once: the changelog and the local
+    # store get the same bytes (and a retried write does not seal again).
+    encoded: dict[tuple[int, bytes], bytes] = field(default_factory=dict)
+
+    def encoded_states(
+        self, encode: Callable[[bytes, JobseekerState], bytes]
+    ) -> dict[tuple[int, bytes], bytes]:
+        for where, state in self.states.items():
+            if where not in self.encoded:
+                self.encoded[where] = encode(where[1], state)
+        return self.encoded
 
     def __post_init__(self) -> None:
         if not self.placed:
@@ -113,5 +125,6 @@ class BatchWork:
         self.placed = [self.placed[i] for i in keep]
         self.commits = {p: o for p, o in self.commits.items() if p in assigned}
         self.states = {k: s for k, s in self.states.items() if k[0] in assigned}
+        self.encoded = {k: v for k, v in self.encoded.items() if k[0] in assigned}
         self.event_ids = {k: d for k, d in self.event_ids.items() if k[0] in assigned}
         self.audits = {p: s for p, s in self.audits.items() if p in assigned}

@@ -125,8 +125,8 @@ async def write_batch(worker: HubWorker, work: BatchWork) -> None:
 
 async def _write_changelog(worker: HubWorker, producer: AIOKafkaProducer, work: BatchWork) -> None:
     by_partition: dict[int, list[Entry]] = {}
-    for (partition, key), state in work.states.items():
-        by_partition.setdefault(partition, []).append((key, worker.store.encode(key, state), []))
+    for (partition, key), value in work.encoded_states(worker.store.encode).items():
+        by_partition.setdefault(partition, []).append((key, value, []))
     for (partition, event_id), digest in work.event_ids.items():
         by_partition.setdefault(partition, []).append((event_id_key(event_id), digest, []))
     sends: list[Any] = []

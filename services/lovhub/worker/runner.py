@@ -292,7 +292,7 @@ class HubWorker:
         elif failed or not self.health.healthy:
             self.health.recover()
         self.store.put_many(
-            ((p, k, s) for (p, k), s in work.states.items()),
+            ((p, k, v) for (p, k), v in work.encoded_states(self.store.encode).items()),
             ((p, event_id, digest) for (p, event_id), digest in work.event_ids.items()),
         )
         if not work.commits:  # every partition of the batch is held at its first record

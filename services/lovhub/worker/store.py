@@ -46,12 +46,12 @@ class StateStore:
 
     def put_many(
         self,
-        items: Iterable[tuple[int, bytes, JobseekerState]],
+        items: Iterable[tuple[int, bytes, bytes]],
         event_ids: Iterable[tuple[int, str, bytes]] = (),
     ) -> None:
         batch = WriteBatch()
-        for partition, key, state in items:
-            batch.put(self._state_key(partition, key), self.encode(key, state))
+        for partition, key, value in items:
+            batch.put(self._state_key(partition, key), value)  # already encode()d
         for partition, event_id, digest in event_ids:
             batch.put(self._state_key(partition, event_id_key(event_id)), digest)
         self._db.write(batch)
