@@ -358,3 +358,43 @@ def test_report_from_malformed_provider_id_is_refused() -> None:
     with pytest.raises(InvalidFieldError) as caught:
         validate_provider_report(record)
     assert caught.value.reason is FieldProblem.BAD_RECIPIENT_ID
+
+
+def _leaves(value: Any, path: str = "") -> list[tuple[str, Any, Any, str]]:
+    """(container, key, value, path) of every string and list in a record, in the codec's form:
+    a union branch ``(name, record)`` adds nothing to the path."""
+    found: list[tuple[str, Any, Any, str]] = []
+    if isinstance(value, tuple):
+        return _leaves(value[1], path)
+    children = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in children:
+        where = f"{path}[{key}]" if isinstance(value, list) else (f"{path}.{key}" if path else key)
+        if isinstance(item, str | list):
+            found.append((value, key, item, where))
+        if isinstance(item, dict | list | tuple):
+            found.extend(_leaves(item, where))
+    return found
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPES)
+def test_every_string_anywhere_is_bounded_and_named_by_its_path(event_type: str) -> None:
+    record = _event(event_type)
+    for container, key, value, path in _leaves(record):
+        if not isinstance(value, str):
+            continue
+        spoiled = copy.deepcopy(record)
+        twin = next(c for c, k, _, p in _leaves(spoiled) if p == path and k == key)
+        twin[key] = "x" * 4001
+        _refused(spoiled, FieldProblem.TOO_LONG, path)
+        assert container[key] == value  # the original record is untouched
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPES)
+def test_every_list_anywhere_is_bounded_and_named_by_its_path(event_type: str) -> None:
+    record = _event(event_type)
+    lists = [(key, path) for _, key, value, path in _leaves(record) if isinstance(value, list)]
+    for key, path in lists:
+        spoiled = copy.deepcopy(record)
+        twin = next(c for c, k, _, p in _leaves(spoiled) if p == path and k == key)
+        twin[key] = [twin[key][0] if twin[key] else "x"] * 101
+        _refused(spoiled, FieldProblem.TOO_MANY_ITEMS, path)
