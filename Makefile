@@ -6,13 +6,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The compiled hot path (lovhub.compiled): rebuilt whenever a source of the package changes.
+COMPILED := services/lovhub/.compiled.json
+PACKAGE_SOURCES := $(shell find services/lovhub -name '*.py')
 
-.PHONY: demo test lint typecheck unit integration bench fuzz clean
+.PHONY: demo test lint typecheck unit integration bench fuzz compile clean
 
-demo: $(STAMP)
+demo: $(STAMP) $(COMPILED)
 	$(BIN)/lovhub demo
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck $(COMPILED)
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -22,23 +25,24 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/mypy --strict services/lovhub/core services/lovhub/pipeline services/lovhub/crypto services/lovhub/policy services/lovhub/registry services/lovhub/minimise.py services/lovhub/pseudonyms.py services/lovhub/codec services/lovhub/identity \
-		services/lovhub/audit services/lovhub/operators services/lovhub/client services/lovhub/reports
+		services/lovhub/audit services/lovhub/operators services/lovhub/client services/lovhub/reports \
+		services/lovhub/compiled.py services/lovhub/errors.py
 
 # The benchmark suite on the configured broker (`lovhub dev up`'s by default); see
 # benchmarks/README.md. BENCH_ARGS=--quick for the two-minute version.
-bench: $(STAMP)
+bench: $(STAMP) $(COMPILED)
 	$(BIN)/lovhub bench $(BENCH_ARGS)
 
 # The dedicated fuzz run (issue 10): FUZZ_EXAMPLES cases per target, five targets. `make test`
 # runs the same targets with a few hundred cases each.
 FUZZ_EXAMPLES ?= 25000
-fuzz: $(STAMP)
+fuzz: $(STAMP) $(COMPILED)
 	LOVHUB_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/fuzz -p no:cacheprovider -o timeout=0
 
-unit: $(STAMP)
+unit: $(STAMP) $(COMPILED)
 	$(BIN)/pytest tests/unit
 
-integration: $(STAMP)
+integration: $(STAMP) $(COMPILED)
 	$(BIN)/pytest tests/integration
 
 $(STAMP): pyproject.toml constraints.txt
@@ -48,5 +52,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+compile: $(COMPILED)
+
+$(COMPILED): $(STAMP) $(PACKAGE_SOURCES) scripts/compile_hot_path.py
+	$(BIN)/python scripts/compile_hot_path.py build
+
 clean:
+	-test -x $(BIN)/python && $(BIN)/python scripts/compile_hot_path.py clean
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

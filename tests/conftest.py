@@ -9,8 +9,16 @@ from pathlib import Path
 import pytest
 from kafka import KafkaAdminClient
 
+from lovhub.compiled import stale_reason
 from lovhub.kafka import admin_client
 from tests.support.broker import TestBroker, provide_broker
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Extension modules built from older sources would test old code (lovhub.compiled).
+    reason = stale_reason()
+    if reason is not None:
+        pytest.exit(f"the compiled hot path is stale ({reason}): run `make compile`", returncode=4)
 
 
 @pytest.fixture(scope="session")

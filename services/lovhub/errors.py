@@ -25,6 +25,20 @@ operators' logs and must never carry personal data; each error also has a short,
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+_E = TypeVar("_E", bound=BaseException)
+
+
+def conceal(error: _E) -> _E:
+    """``raise conceal(error)`` in an ``except`` block means ``raise error from None``: the
+    exception being handled (whose message may quote personal data) is not shown with it.
+    Modules of the compiled hot path must use this: mypyc ignores ``from`` on ``raise``
+    (tests/unit/test_hot_path.py checks that none of them has one)."""
+    error.__cause__ = None
+    error.__suppress_context__ = True
+    return error
+
 
 class LovhubError(Exception):
     """Base class of lovhub's own errors."""

@@ -178,6 +178,9 @@ def describe_machine(bootstrap_servers: str) -> dict[str, Any]:
     import cryptography
     import fastavro
 
+    from lovhub.compiled import HOT_MODULES, compiled_modules
+
+    hot = compiled_modules()
     return {
         "cpu_model": _cpu_model(),
         "cores": os.cpu_count(),
@@ -193,4 +196,8 @@ def describe_machine(bootstrap_servers: str) -> dict[str, Any]:
         "aiokafka": aiokafka.__version__,
         "fastavro": fastavro.__version__,
         "cryptography": cryptography.__version__,
+        # The figures depend on it: the hot path compiled by mypyc, or interpreted.
+        "hot_path": "compiled"
+        if len(hot) == len(HOT_MODULES)
+        else f"interpreted ({len(hot)} of {len(HOT_MODULES)} modules compiled)",
     }

@@ -17,6 +17,7 @@ from lovhub.cli import redeliver as redelivery_command
 from lovhub.cli import reports as report_commands
 from lovhub.cli import run as worker_commands
 from lovhub.cli.console import err
+from lovhub.compiled import stale_reason
 from lovhub.devbroker import MissingToolError, PortInUseError
 from lovhub.errors import ConfigurationError, LovhubError
 
@@ -57,6 +58,12 @@ def exit_code_for(error: LovhubError) -> int:
 
 
 def run() -> None:
+    stale = stale_reason()
+    if stale is not None:  # a developer's checkout; an installed package has no such files
+        err.print(
+            f"[yellow]warning[/yellow]: the compiled hot path is stale ({stale}); "
+            "run `make compile`"
+        )
     try:
         app()
     except LovhubError as error:

@@ -39,6 +39,7 @@ from lovhub.codec._checks import (
     uuid_field,
 )
 from lovhub.codec.errors import FieldProblem
+from lovhub.errors import conceal
 from lovhub.identity import is_valid_organisation_number, is_valid_personal_id, parse_personal_id
 from lovhub.identity.errors import InvalidPersonalIdError
 
@@ -114,7 +115,7 @@ def _registration(body: Fields, base: str) -> None:
     try:
         personal_id = parse_personal_id(body.get("personal_id"), path=join(base, "personal_id"))
     except InvalidPersonalIdError as e:
-        raise fail(FieldProblem.BAD_PERSONAL_ID, e.path) from None
+        raise conceal(fail(FieldProblem.BAD_PERSONAL_ID, e.path))
     text(body, "given_name", base)
     text(body, "family_name", base)
     if as_date(body.get("birth_date")) != personal_id.birth_date:

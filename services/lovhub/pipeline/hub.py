@@ -41,6 +41,7 @@ from lovhub.core.handover import handover_decisions
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
 from lovhub.core.status_answer import StatusAnswer, status_answer
 from lovhub.crypto import CryptoError, RecipientPublicKey
+from lovhub.errors import conceal
 from lovhub.minimise import MinimisedField
 from lovhub.pipeline.audit import audit_decision, delivered_audit
 from lovhub.pipeline.audit_wire import AuditWireEncoder
@@ -252,10 +253,10 @@ class HubPipeline:
         try:
             return self.codec.decode(value, JOBSEEKER_EVENT)
         except SchemaRegistryError as error:
-            raise InputHeld("SCHEMA_REGISTRY_UNAVAILABLE", type(error).__name__) from None
+            raise conceal(InputHeld("SCHEMA_REGISTRY_UNAVAILABLE", type(error).__name__))
         except SchemaNotKnownYetError as error:
             if self.hold_unknown_schemas:
-                raise InputHeld("UNKNOWN_SCHEMA", type(error).__name__) from None
+                raise conceal(InputHeld("UNKNOWN_SCHEMA", type(error).__name__))
             raise
 
     def _validate(self, event: dict[str, Any], key: bytes | None, source: SourcePosition) -> None:
@@ -425,7 +426,15 @@ class HubPipeline:
         was delivered, or None. ``corrects``: the agency event a correction corrects."""
         ident = decision_id(decision_key, decision.recipient_id)
         decision, built = self._deliver(
-            decision, event, protected, accounts.now, decision_key, kind, answer_fields, corrects
+            decision,
+            event,
+            protected,
+            accounts.now,
+            decision_key,
+            ident,
+            kind,
+            answer_fields,
+            corrects,
         )
         common: dict[str, Any] = {
             "known_decision_id": ident,
@@ -466,6 +475,7 @@ class HubPipeline:
         protected: bool,
         now: dt.datetime,
         decision_key: str,
+        ident: str,
         kind: DeliveryKind,
         answer_fields: tuple[MinimisedField, ...] | None = None,
         corrects: str | None = None,
@@ -496,7 +506,7 @@ class HubPipeline:
             ),
             event_reference=self.pseudonymiser.event_reference(recipient.id, event["event_id"]),
             delivery_id=delivery_id(decision_key, recipient.id),
-            decision_id=decision_id(decision_key, decision.recipient_id),
+            decision_id=ident,
             policy_version=self._decisions_policy.version,
             encryptor=encryptor,
             codec=self.codec,
