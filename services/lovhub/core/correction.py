@@ -87,7 +87,7 @@ def record_receipt(
     recipients = dict(held.recipients) if held is not None else {}
     recipients[decision.recipient_id] = entry
     receipts[event_id] = Receipt(event_type, held.day if held else day, recipients)
-    return replace(state, receipts=receipts)
+    return state.evolve(receipts=receipts)
 
 
 def corrected_event(event: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -112,7 +112,7 @@ def apply_correction(
     if held is None or held.event_id != event["body"][1]["corrects_event_id"] or not paths:
         return state
     fixed = replace(held, body=project(corrected["body"][1], paths))
-    return replace(state, facts={**state.facts, corrected["event_type"]: fixed})
+    return state.evolve(facts={**state.facts, corrected["event_type"]: fixed})
 
 
 def correction_decisions(

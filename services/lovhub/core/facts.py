@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from lovhub.core.state import Fact, JobseekerState
@@ -59,7 +58,7 @@ def remember_fact(
         body=project(body, paths),
         since=position,
     )
-    return replace(state, facts={**state.facts, event_type: fact})
+    return state.evolve(facts={**state.facts, event_type: fact})
 
 
 def project(body: Mapping[str, Any], paths: Sequence[str]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 __all__ = [
@@ -173,6 +173,14 @@ class JobseekerState:
     # agency event id -> who received it (lovhub.core.correction); ids and purposes only.
     receipts: Mapping[str, Receipt] = field(default_factory=dict)
 
+    def evolve(self, **changes: Any) -> JobseekerState:
+        """``dataclasses.replace(self, **changes)``, without inspecting the fields each time
+        (this runs for most events and every delivery)."""
+        for name in _STATE_FIELDS:
+            if name not in changes:
+                changes[name] = getattr(self, name)
+        return JobseekerState(**changes)
+
     def protected(self, position: int) -> bool:
         return _flag_at(self.protection_changes, position)
 
@@ -187,6 +195,9 @@ class JobseekerState:
         providers = {a.provider_id for a in self.assignments.values() if a.since <= position}
         third = {c.recipient_id for c in self.consents.values() if c.since <= position}
         return frozenset(providers | third)
+
+
+_STATE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(JobseekerState))
 
 
 def _flag_at(changes: tuple[tuple[int, bool], ...], position: int) -> bool:
@@ -222,7 +233,7 @@ def apply_event(state: JobseekerState, event: Mapping[str, Any], position: int) 
             valid_to=body.get("valid_to"),
             since=position,
         )
-        return replace(state, assignments={**state.assignments, started.assignment_id: started})
+        return state.evolve(assignments={**state.assignments, started.assignment_id: started})
     if event_type == "ASSIGNMENT_ENDED":
         return _end_assignment(state, body, position)
     if event_type == "CONSENT_GIVEN":
@@ -238,7 +249,7 @@ def apply_event(state: JobseekerState, event: Mapping[str, Any], position: int) 
             # Absent before schema v3: the schema's default, ONCE.
             once=body.get("delivery_mode", "ONCE") == "ONCE",
         )
-        return replace(state, consents={**state.consents, consent.consent_id: consent})
+        return state.evolve(consents={**state.consents, consent.consent_id: consent})
     if event_type == "CONSENT_WITHDRAWN":
         return _withdraw_consent(state, body, position)
     name, value = _FLAG_EVENTS[event_type]
@@ -247,10 +258,10 @@ def apply_event(state: JobseekerState, event: Mapping[str, Any], position: int) 
         return state
     changes = tuple(sorted((*held, (position, value))))
     if name == "protection_changes":
-        return replace(state, protection_changes=changes)
+        return state.evolve(protection_changes=changes)
     if name == "restriction_changes":
-        return replace(state, restriction_changes=changes)
-    return replace(state, registration_changes=changes)
+        return state.evolve(restriction_changes=changes)
+    return state.evolve(registration_changes=changes)
 
 
 def _end_assignment(
@@ -271,11 +282,11 @@ def _end_assignment(
             ended_at=position - 1,
             ended_on=body.get("valid_to"),
         )
-        return replace(state, assignments={**state.assignments, never.assignment_id: never})
+        return state.evolve(assignments={**state.assignments, never.assignment_id: never})
     if current.since > position or (current.ended_at is not None and current.ended_at <= position):
         return state
     ended = replace(current, ended_at=position, ended_on=body.get("valid_to"))
-    return replace(state, assignments={**state.assignments, ended.assignment_id: ended})
+    return state.evolve(assignments={**state.assignments, ended.assignment_id: ended})
 
 
 def _withdraw_consent(
@@ -291,4 +302,4 @@ def _withdraw_consent(
     if current.withdrawn_at is not None and current.withdrawn_at <= position:
         return state
     withdrawn = replace(current, withdrawn_at=position)
-    return replace(state, consents={**state.consents, withdrawn.consent_id: withdrawn})
+    return state.evolve(consents={**state.consents, withdrawn.consent_id: withdrawn})
