@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from lovhub.bench.core import run_core
 from lovhub.bench.latency import percentile
-from lovhub.bench.plaintext import plaintext_pipeline
+from lovhub.bench.plaintext import clear_key_ring
 from lovhub.bench.results import BenchResult, check_targets
 from lovhub.bench.state import synthetic_states
 from lovhub.codec import RECIPIENT_RECORD, codec_for
@@ -106,18 +106,18 @@ def test_plaintext_pipeline_decides_the_same_with_records_of_the_same_size() -> 
     world = build_world(extra_providers=1)
     records = generate_scenario(world, CODEC, jobseekers=40, seed=9).records
     sealed = run_core(pipeline_for(world), records)
-    clear = run_core(plaintext_pipeline(pipeline_for(world)), records)
+    clear = run_core(pipeline_for(world, key_ring=clear_key_ring()), records)
     assert sealed.outcomes == clear.outcomes
     assert sealed.deliveries == clear.deliveries > 0
     sizes = _delivery_sizes(pipeline_for(world), records)
-    assert sizes == _delivery_sizes(plaintext_pipeline(pipeline_for(world)), records)
+    assert sizes == _delivery_sizes(pipeline_for(world, key_ring=clear_key_ring()), records)
 
 
 def test_plaintext_pipeline_really_does_not_encrypt() -> None:
     """It must be recognisably clear, so nobody mistakes its output for the real thing."""
     world = build_world()
     records = generate_scenario(world, CODEC, jobseekers=30, seed=4).records
-    pipeline = plaintext_pipeline(pipeline_for(world))
+    pipeline = pipeline_for(world, key_ring=clear_key_ring())
     states: dict[bytes, JobseekerState] = {}
     envelopes = []
     for offset, (key, value) in enumerate(records):

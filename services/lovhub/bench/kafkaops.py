@@ -18,6 +18,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
+from lovhub.bench.plaintext import clear_key_ring
 from lovhub.kafka import admin_client, consumer
 from lovhub.kafka.aio import aio_client_config
 from lovhub.pipeline import HubPipeline
@@ -84,12 +85,15 @@ class RunTopics:
     def outputs(self, world: World) -> list[str]:
         return [self.audit, self.dead_letter, self.changelog, *self.recipient_topics(world)]
 
-    def pipeline(self, world: World) -> HubPipeline:
+    def pipeline(self, world: World, *, encryption: bool = True) -> HubPipeline:
+        """The pipeline writing to these topics; without ``encryption``, the baseline that
+        measures what encryption costs (:mod:`lovhub.bench.plaintext`)."""
         return pipeline_for(
             world,
             audit_topic=self.audit,
             dead_letter_topic=self.dead_letter,
             recipient_topic=self.recipient,
+            key_ring=None if encryption else clear_key_ring(),
         )
 
     def group(self) -> str:

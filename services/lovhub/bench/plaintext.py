@@ -6,22 +6,22 @@ the record still carries a real wrapped data key); only the AES-GCM work and the
 data are skipped. Never use it for real data: it publishes personal fields in clear.
 
 Deliberately not reachable from ``lovhub run``, the worker, the settings or the runtime
-materials: the only way in is :func:`plaintext_pipeline`, which the benchmarks call on a
-pipeline they built themselves.
+materials: the only way in is :func:`clear_key_ring`, which the benchmarks pass to the
+pipelines they build themselves (``HubPipeline(key_ring=...)``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from lovhub.crypto import RecordEncryptor, SealedRecord, Value, parse_public_key
 from lovhub.crypto._wire import NONCE_LEN, TAG_LEN, encode_value
-from lovhub.pipeline import HubPipeline
 from lovhub.pipeline.keyring import KeyRing
 from lovhub.registry import Recipient
 
-__all__ = ["plaintext_pipeline"]
+__all__ = ["clear_key_ring"]
 
 _ZERO_NONCE = bytes(NONCE_LEN)
 _ZERO_TAG = bytes(TAG_LEN)
@@ -54,7 +54,6 @@ class _ClearKeyRing(KeyRing):
         return sealer
 
 
-def plaintext_pipeline(pipeline: HubPipeline) -> HubPipeline:
-    """``pipeline`` with its key ring replaced by one that does not encrypt (benchmark only)."""
-    pipeline.keys = _ClearKeyRing(clock=pipeline.clock)
-    return pipeline
+def clear_key_ring(clock: Callable[[], float] = time.time) -> KeyRing:
+    """A key ring whose encryptors do not encrypt (benchmark only)."""
+    return _ClearKeyRing(clock=clock)

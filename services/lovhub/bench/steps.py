@@ -12,7 +12,6 @@ from lovhub.bench.core import CoreRun, run_core, time_decode_only
 from lovhub.bench.drain import DrainRun, drain_faust, drain_hub, drain_passthrough
 from lovhub.bench.kafkaops import RunTopics, TopicBook, produce_records, worker_env
 from lovhub.bench.latency import measure_latency
-from lovhub.bench.plaintext import plaintext_pipeline
 from lovhub.bench.procs import running_workers
 from lovhub.bench.results import BenchResult
 from lovhub.bench.scaleout import measure_workers
@@ -69,7 +68,7 @@ class Context:
         world, records = self.workload.world, self.stream
         topics = RunTopics(self.run_id, "core", "unused")
         full = self.oracle = run_core(topics.pipeline(world), records)
-        clear = run_core(plaintext_pipeline(topics.pipeline(world)), records)
+        clear = run_core(topics.pipeline(world, encryption=False), records)
         unchained = run_core(topics.pipeline(world), records, chain=False)
         decode = time_decode_only(topics.pipeline(world), records)
         us = 1e6 / len(records)
@@ -100,9 +99,7 @@ class Context:
         topics = RunTopics(self.run_id, variant, self.throughput_source())
         self.book.create_outputs(topics, self.workload.world, self.config.partitions)
         self.book.groups.append(topics.group())
-        pipeline = topics.pipeline(self.workload.world)
-        if not encryption:
-            pipeline = plaintext_pipeline(pipeline)
+        pipeline = topics.pipeline(self.workload.world, encryption=encryption)
         run = asyncio.run(
             drain_hub(
                 self.settings,

@@ -117,7 +117,11 @@ class HubPipeline:
         dead_letter_topic: str = DEAD_LETTER,
         recipient_topic: Callable[[Recipient], str] | None = None,
         hold_unknown_schemas: bool = True,
+        key_ring: KeyRing | None = None,
     ) -> None:
+        """``key_ring``: where recipients' encryptors come from (default: a
+        :class:`KeyRing` on ``clock``); the benchmark's encryption-free baseline passes its
+        own."""
         self.policy = policy
         # An unknown writer schema on the agency topic is most often a producer that
         # deployed a new schema before the hub: hold (fail closed) until the hub knows it.
@@ -129,7 +133,7 @@ class HubPipeline:
         self.operator_key = operator_key
         self.codec = codec
         self.clock = clock
-        self.keys = KeyRing(clock=clock)
+        self.keys = key_ring if key_ring is not None else KeyRing(clock=clock)
         self.audit_topic = audit_topic
         self.dead_letter_topic = dead_letter_topic
         self.recipient_topic = recipient_topic or default_recipient_topic
