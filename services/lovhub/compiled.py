@@ -37,9 +37,9 @@ PACKAGE_DIR: Final = Path(__file__).resolve().parent
 
 #: The modules compiled, by dotted name. Left out on purpose: ``pipeline.keyring``,
 #: ``crypto.envelope`` and ``codec.single_object`` (subclassed by the benchmark's and tests'
-#: interpreted classes, which compiled classes do not allow); ``crypto._wire`` and
-#: ``pseudonyms``, whose refusal of a wrongly typed value must stay their own error (compiled,
-#: it would be a ``TypeError`` at the call); ``codec._avro`` (its time is in fastavro's C).
+#: interpreted classes, which compiled classes do not allow); ``crypto._wire``, whose refusal
+#: of a wrongly typed value must stay its own error (compiled, it would be a ``TypeError`` at
+#: the call); ``codec._avro`` (its time is in fastavro's C).
 HOT_MODULES: Final = (
     "lovhub.audit.canonical",
     "lovhub.audit.chain",
@@ -62,6 +62,7 @@ HOT_MODULES: Final = (
     "lovhub.pipeline.ids",
     "lovhub.pipeline.policy_cache",
     "lovhub.pipeline.rejection",
+    "lovhub.pseudonyms",
 )
 
 #: What the build leaves beside the package: whether it compiled, and from which sources.

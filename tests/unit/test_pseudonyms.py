@@ -108,11 +108,13 @@ def test_refuses_weak_secrets_and_bad_recipient_ids() -> None:
     with pytest.raises(PseudonymError, match="at least 32 bytes"):
         Pseudonymiser(b"short")
     with pytest.raises(PseudonymError):
-        Pseudonymiser("x" * 40)  # type: ignore[arg-type]
+        Pseudonymiser("x" * 40)
     with pytest.raises(PseudonymError) as caught:
         PSEUDONYMISER.for_recipient("Not.An.Id", "AS-000000001")
     assert isinstance(caught.value, LovhubError)
     assert "AS-000000001" not in str(caught.value)
+    with pytest.raises(PseudonymError):  # also where no pseudonym was made for it before
+        Pseudonymiser(SECRET).event_reference("Not.An.Id", "6f1c3f0e-5b7a-4a53-9d0c-2b1f1a9e7c41")
 
 
 def test_repr_hides_the_secret() -> None:
