@@ -1,6 +1,7 @@
 # The two commands of the README, and the steps they share.
 # Every target creates the virtual environment and installs pinned dependencies first,
-# so a fresh checkout needs nothing but Python 3.11+, Java 17+ and Maven.
+# so a fresh checkout needs nothing but Python 3.11+, Java 17+ and Maven (and, for `test`,
+# Node.js 20.16+ with npm: the tests install the pinned AsyncAPI parser themselves).
 
 PYTHON ?= python3
 VENV := .venv
