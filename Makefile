@@ -1,6 +1,7 @@
 # The two commands of the README, and the steps they share.
 # Every target creates the virtual environment and installs pinned dependencies first,
-# so a fresh checkout needs nothing but Python 3.11+, Java 17+ and Maven.
+# so a fresh checkout needs nothing but Python 3.11+, Java 17+ and Maven (and, for `test`,
+# Node.js 20.16+ with npm: the tests install the pinned AsyncAPI parser themselves).
 
 PYTHON ?= python3
 VENV := .venv
@@ -26,7 +27,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/mypy --strict services/lovhub/core services/lovhub/pipeline services/lovhub/crypto services/lovhub/policy services/lovhub/registry services/lovhub/minimise.py services/lovhub/pseudonyms.py services/lovhub/codec services/lovhub/identity \
 		services/lovhub/audit services/lovhub/operators services/lovhub/client services/lovhub/reports \
-		services/lovhub/compiled.py services/lovhub/errors.py
+		services/lovhub/compiled.py services/lovhub/errors.py services/lovhub/contract
 
 # The benchmark suite on the configured broker (`lovhub dev up`'s by default); see
 # benchmarks/README.md. BENCH_ARGS=--quick for the two-minute version.

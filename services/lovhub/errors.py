@@ -20,7 +20,8 @@ operators' logs and must never carry personal data; each error also has a short,
     ├── devbroker.BrokerError       the local broker could not be prepared or started
     │   ├── MissingToolError        Java 17+ or Maven not found
     │   └── PortInUseError
-    └── provisioning.ProvisioningError
+    ├── provisioning.ProvisioningError
+    └── contract.ContractError      a topic without a contract (lovhub admin asyncapi)
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from lovhub.audit.roles import WriterRole
+from lovhub.cli.asyncapi import asyncapi
 from lovhub.cli.console import out, say
 from lovhub.cli.hub_files import hub_files
 from lovhub.cli.recipient_k8s import k8s_service_users
@@ -156,5 +157,6 @@ def state_key_rotate(
     say("restart the hub worker to use it")
 
 
+app.command("asyncapi")(asyncapi)
 app.command("hub-files")(hub_files)
 app.command("k8s-service-users")(k8s_service_users)
