@@ -57,10 +57,9 @@ def recipient_settings(recipient: str, password_file: Path | None) -> KafkaSetti
     base = KafkaSettings() if has_bootstrap else load_kafka_settings()  # type: ignore[call-arg]
     if password_file is not None:
         try:
-            text = password_file.read_text(encoding="utf-8")
+            password = password_file.read_text(encoding="utf-8").strip()
         except OSError as error:
             raise ConfigurationError(f"cannot read the password file: {error.strerror}") from None
-        password = password_from_file(text, recipient)
     elif base.sasl_password is not None and base.sasl_username in (None, "", recipient):
         password = base.sasl_password.get_secret_value()
     else:
@@ -71,24 +70,6 @@ def recipient_settings(recipient: str, password_file: Path | None) -> KafkaSetti
     if not password:
         raise ConfigurationError("the recipient's password is empty")
     return base.with_credentials(recipient, password)
-
-
-def password_from_file(text: str, principal: str) -> str:
-    """The password in a ``--password-file``: the credentials file that ``--credentials-out``
-    writes (``{"username": ..., "password": ...}``; the user name must be ``principal``), or
-    a file holding just the password."""
-    if not text.lstrip().startswith("{"):
-        return text.strip()
-    try:
-        credentials = json.loads(text)
-    except ValueError:
-        raise ConfigurationError("the credentials file is not valid JSON") from None
-    password = credentials.get("password") if isinstance(credentials, dict) else None
-    if not isinstance(password, str):
-        raise ConfigurationError("the credentials file has no password")
-    if credentials.get("username", principal) != principal:
-        raise ConfigurationError(f"the credentials file is not {principal}'s")
-    return password
 
 
 def _passphrase(passphrase_file: Path | None) -> str | None:
@@ -117,9 +98,7 @@ def consume(
         False, "--third-party", help="Read lov.thirdparty.<id>.v1 instead of the provider topic."
     ),
     topic: str = typer.Option("", help="Read this topic instead (e.g. a staging name)."),
-    password_file: Path | None = typer.Option(
-        None, help="Your credentials file (as --credentials-out writes it) or a password file."
-    ),
+    password_file: Path | None = typer.Option(None, help="File holding your Kafka password."),
     passphrase_file: Path | None = typer.Option(
         None, help="File holding the key files' passphrase (or LOVHUB_KEY_PASSPHRASE)."
     ),
