@@ -161,7 +161,6 @@ def _report_problem(problem: DeliveryProblem) -> None:
         f"reason={problem.reason} ({problem.detail})",
         markup=False,
         highlight=False,
-        soft_wrap=True,  # one line per problem at any terminal width: scripts read lines
     )
 
 
