@@ -20,6 +20,7 @@ from lovhub.client.deliveries import RecordPosition
 from lovhub.codec import RECIPIENT_RECORD, codec_for
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import SourcePosition
+from lovhub.credentials_file import write_credentials
 from lovhub.crypto import X25519, generate_key_pair, write_private_key_file
 from lovhub.kafka import admin_client, producer
 from lovhub.provisioning.topology import provider_topic
@@ -125,7 +126,7 @@ def consume(run: HubRun, tmp_path: Path, *args: str) -> Result:
     write_private_key_file(key_file, run.world.private_keys[run.provider])
     password_file = tmp_path / "password"
     assert run.settings.sasl_password is not None
-    password_file.write_text(run.settings.sasl_password.get_secret_value())
+    write_credentials(password_file, run.provider, run.settings.sasl_password.get_secret_value())
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": run.settings.bootstrap_servers,
         "LOVHUB_KAFKA_SECURITY_PROTOCOL": str(run.settings.security_protocol),
@@ -249,7 +250,9 @@ def test_a_key_that_is_not_the_providers_shows_nothing(hub_run: HubRun, tmp_path
     write_private_key_file(key_file, stranger)
     password_file = tmp_path / "password"
     assert hub_run.settings.sasl_password is not None
-    password_file.write_text(hub_run.settings.sasl_password.get_secret_value())
+    write_credentials(
+        password_file, hub_run.provider, hub_run.settings.sasl_password.get_secret_value()
+    )
     result = CliRunner().invoke(
         app,
         [

@@ -87,9 +87,16 @@ class Registry:
             "COLUMNS": "200",
         }
 
-    def cli(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, ok: bool = True, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [LOVHUB, *args], env=self.env, capture_output=True, text=True, timeout=120, check=False
+            [LOVHUB, *args],
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         if ok:
             assert result.returncode == 0, result.stderr[-2000:]
@@ -302,6 +309,15 @@ def test_add_provisions_exactly_its_access_and_terminate_revokes_it(
             await reader.stop()
 
     asyncio.run(connect())  # the new principal authenticates and may join its own group
+    # The file --credentials-out wrote is what --password-file reads, unchanged.
+    consumed = registry.cli(
+        "consume", "--recipient", rid, "--key", str(tmp_path / "k"),
+        "--password-file", str(credentials_file),
+        env={"LOVHUB_KAFKA_SASL_USERNAME": "", "LOVHUB_KAFKA_SASL_PASSWORD": "",
+             "LOVHUB_KAFKA_SECURITY_PROTOCOL": str(registry.settings.security_protocol)},
+    )  # fmt: skip
+    assert f"reading {provider_topic(rid)} as {rid}" in consumed.stderr
+    assert "0 deliveries, 0 duplicates dropped, 0 records not shown" in consumed.stderr
 
     registry.cli("recipient", "terminate", rid, "--reason", "CONTRACT_ENDED")
     assert acl_specs_of(kafka_admin, f"User:{rid}") == set()

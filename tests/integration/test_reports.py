@@ -27,6 +27,7 @@ from lovhub.codec import (
     codec_for,
     default_store,
 )
+from lovhub.credentials_file import write_credentials
 from lovhub.kafka import admin_client
 from lovhub.settings import KafkaSettings
 from lovhub.synthetic import Scenario, World
@@ -91,7 +92,7 @@ def send_report(run: ReportWorld, provider: str, tmp_path: Path, *args: str) -> 
     password_file = tmp_path / f"{provider}.password"
     password = run.settings[provider].sasl_password
     assert password is not None
-    password_file.write_text(password.get_secret_value())
+    write_credentials(password_file, provider, password.get_secret_value())
     report_id = str(uuid.uuid4())
     result = CliRunner().invoke(
         app,

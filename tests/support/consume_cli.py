@@ -9,6 +9,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from lovhub.cli.main import app
+from lovhub.credentials_file import write_credentials
 from lovhub.crypto import RecipientPrivateKey, write_private_key_file
 from lovhub.settings import KafkaSettings
 
@@ -25,7 +26,7 @@ def consume_as(
     key_file, password_file = directory / f"{recipient}.key", directory / f"{recipient}.pw"
     write_private_key_file(key_file, key)
     assert settings.sasl_password is not None
-    password_file.write_text(settings.sasl_password.get_secret_value())
+    write_credentials(password_file, recipient, settings.sasl_password.get_secret_value())
     result = CliRunner().invoke(
         app,
         [

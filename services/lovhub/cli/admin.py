@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import secrets
@@ -16,9 +15,9 @@ from lovhub.cli.asyncapi import asyncapi
 from lovhub.cli.console import out, say
 from lovhub.cli.hub_files import hub_files
 from lovhub.cli.recipient_k8s import k8s_service_users
+from lovhub.credentials_file import credentials_text, write_credentials
 from lovhub.crypto.state_keys import rotate_state_keys
 from lovhub.kafka import admin_client
-from lovhub.private_files import write_private
 from lovhub.provisioning.hub import provision_agency_system, provision_hub
 from lovhub.provisioning.topology import agency_principal_name
 from lovhub.settings import HubSettings, load_kafka_settings, state_dir
@@ -131,13 +130,12 @@ def agency_add(
         provision_agency_system(client, principal, password=password)
     finally:
         client.close()
-    credentials = json.dumps({"username": principal, "password": password})
     if credentials_out is not None:
-        write_private(credentials_out, credentials + "\n")
+        write_credentials(credentials_out, principal, password)
         say(f"credentials of {principal} written to {credentials_out} (0600)")
     else:
         out.print("SCRAM credentials (shown once, stored nowhere):", highlight=False)
-        out.print(credentials, highlight=False, soft_wrap=True)
+        out.print(credentials_text(principal, password), end="", highlight=False, soft_wrap=True)
 
 
 state_key_app = typer.Typer(help="The hub state key, which seals held facts at rest.")

@@ -29,6 +29,7 @@ from lovhub.client import (
 from lovhub.client.deliveries import RecordPosition
 from lovhub.client.kafka import DeliveryReader
 from lovhub.codec import codec_for
+from lovhub.credentials_file import read_credentials
 from lovhub.errors import ConfigurationError
 from lovhub.provisioning.topology import provider_topic, recipient_group_prefix, thirdparty_topic
 from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings
@@ -46,8 +47,10 @@ class OutputFormat(StrEnum):
 def recipient_settings(recipient: str, password_file: Path | None) -> KafkaSettings:
     """The cluster from the usual settings, authenticated as the recipient itself.
 
-    The password comes from ``password_file``, else from LOVHUB_KAFKA_SASL_PASSWORD (or
-    KAFKA_SASL_PASSWORD) when the configured user name is unset or the recipient's own.
+    The password comes from ``password_file`` (the credentials file ``--credentials-out``
+    writes, :mod:`lovhub.credentials_file`; its user name must be the recipient), else from
+    LOVHUB_KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD) when the configured user name is
+    unset or the recipient's own.
     """
     has_bootstrap = any(
         os.environ.get(name)
@@ -56,10 +59,12 @@ def recipient_settings(recipient: str, password_file: Path | None) -> KafkaSetti
     # Straight from the environment: the usual check wants a user name we are about to set.
     base = KafkaSettings() if has_bootstrap else load_kafka_settings()  # type: ignore[call-arg]
     if password_file is not None:
-        try:
-            password = password_file.read_text(encoding="utf-8").strip()
-        except OSError as error:
-            raise ConfigurationError(f"cannot read the password file: {error.strerror}") from None
+        login = read_credentials(password_file)
+        if login.username != recipient:
+            raise ConfigurationError(
+                f"{password_file} holds the login of {login.username}, not of {recipient}"
+            )
+        password = login.password
     elif base.sasl_password is not None and base.sasl_username in (None, "", recipient):
         password = base.sasl_password.get_secret_value()
     else:
@@ -98,7 +103,9 @@ def consume(
         False, "--third-party", help="Read lov.thirdparty.<id>.v1 instead of the provider topic."
     ),
     topic: str = typer.Option("", help="Read this topic instead (e.g. a staging name)."),
-    password_file: Path | None = typer.Option(None, help="File holding your Kafka password."),
+    password_file: Path | None = typer.Option(
+        None, help="Your credentials file (JSON username and password, as issued)."
+    ),
     passphrase_file: Path | None = typer.Option(
         None, help="File holding the key files' passphrase (or LOVHUB_KEY_PASSPHRASE)."
     ),

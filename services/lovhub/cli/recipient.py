@@ -8,7 +8,6 @@ and publishes the new registry record and its audited change record
 
 from __future__ import annotations
 
-import json
 import secrets
 from pathlib import Path
 from typing import Any
@@ -30,10 +29,10 @@ from lovhub.cli.recipient_support import (
     key_entry,
     policy,
 )
+from lovhub.credentials_file import credentials_text, write_credentials
 from lovhub.errors import ConfigurationError
 from lovhub.kafka import admin_client
 from lovhub.policy import describe_validation_error
-from lovhub.private_files import write_private
 from lovhub.provisioning.recipients import provision_recipient
 from lovhub.registry import Recipient, RecipientDirectory, load_recipients
 from lovhub.registry import lifecycle as life
@@ -127,13 +126,12 @@ def add(
     finally:
         admin.close()
     session.publish([change])
-    credentials = {"username": recipient.id, "password": password}
     if credentials_out is not None:
-        write_private(credentials_out, json.dumps(credentials, indent=2) + "\n")
+        write_credentials(credentials_out, recipient.id, password)
         say(f"credentials of {recipient.id} written to {credentials_out} (0600)")
     else:
         out.print("SCRAM credentials (shown once, stored nowhere):", highlight=False)
-        out.print(json.dumps(credentials), highlight=False, soft_wrap=True)
+        out.print(credentials_text(recipient.id, password), end="", highlight=False, soft_wrap=True)
 
 
 def _simple(

@@ -90,7 +90,9 @@ def report(
     extent: int | None = typer.Option(None, help="outcome: percent of full time (1-100)."),
     report_id: str | None = typer.Option(None, help="A UUID; resending one id is idempotent."),
     assignment_id: str | None = typer.Option(None, help="The assignment, when you know it."),
-    password_file: Path | None = typer.Option(None, help="File holding your Kafka password."),
+    password_file: Path | None = typer.Option(
+        None, help="Your credentials file (JSON username and password, as issued)."
+    ),
     topic: str = typer.Option("", help="Send to this topic instead of your report topic."),
 ) -> None:
     """Send one report about a jobseeker assigned to you to your own report topic."""

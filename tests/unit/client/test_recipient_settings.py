@@ -31,7 +31,7 @@ def test_the_password_file_wins_and_the_user_is_the_recipient(
 ) -> None:
     monkeypatch.setenv("LOVHUB_KAFKA_SASL_USERNAME", "lovhub-admin")
     monkeypatch.setenv("LOVHUB_KAFKA_SASL_PASSWORD", "the admin's")
-    (tmp_path / "pw").write_text("recipient secret\n")
+    (tmp_path / "pw").write_text('{"username": "jobbcoach-syd", "password": "recipient secret"}')
     settings = recipient_settings("jobbcoach-syd", tmp_path / "pw")
     assert settings.sasl_username == "jobbcoach-syd"
     assert settings.sasl_password is not None
@@ -58,7 +58,25 @@ def test_another_principals_password_is_never_borrowed(monkeypatch: pytest.Monke
         recipient_settings("jobbcoach-syd", None)
 
 
-def test_an_empty_password_file_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "pw").write_text("\n")
-    with pytest.raises(ConfigurationError):
+@pytest.mark.parametrize(
+    "content",
+    [
+        "\n",
+        "recipient secret\n",  # a bare password: not the one format
+        '{"username": "jobbcoach-syd", "password": ""}',
+        '{"username": "jobbcoach-syd", "password": "recipient secret", "extra": 1}',
+        '{"username": "jobbcoach-syd"}',
+        '["jobbcoach-syd", "recipient secret"]',
+    ],
+)
+def test_anything_but_a_credentials_file_is_refused(tmp_path: Path, content: str) -> None:
+    (tmp_path / "pw").write_text(content)
+    with pytest.raises(ConfigurationError, match="not a credentials file") as refused:
+        recipient_settings("jobbcoach-syd", tmp_path / "pw")
+    assert "recipient secret" not in str(refused.value)
+
+
+def test_another_principals_credentials_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "pw").write_text('{"username": "karriarbron", "password": "its secret"}')
+    with pytest.raises(ConfigurationError, match="login of karriarbron, not of jobbcoach-syd"):
         recipient_settings("jobbcoach-syd", tmp_path / "pw")
