@@ -18,7 +18,7 @@ import typer
 from kafka.errors import KafkaError
 from rich.table import Table
 
-from lovhub.cli.console import err, out, say
+from lovhub.cli.console import out, say
 from lovhub.client import (
     ClientError,
     DeliveryOpener,
@@ -34,7 +34,7 @@ from lovhub.errors import ConfigurationError
 from lovhub.provisioning.topology import provider_topic, recipient_group_prefix, thirdparty_topic
 from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings
 
-__all__ = ["consume", "recipient_settings"]
+__all__ = ["consume", "problem_line", "recipient_settings"]
 
 PROBLEM_EXIT_CODE = 1
 
@@ -161,14 +161,21 @@ def _consume(
     return shown, problems
 
 
-def _report_problem(problem: DeliveryProblem) -> None:
+def problem_line(problem: DeliveryProblem) -> str:
+    """One problem as exactly one line, whatever it holds: programs parse these lines."""
     where = problem.position
-    err.print(
+    line = (
         f"problem: topic={where.topic} partition={where.partition} offset={where.offset} "
-        f"reason={problem.reason} ({problem.detail})",
-        markup=False,
-        highlight=False,
+        f"reason={problem.reason} ({problem.detail})"
     )
+    return "".join(char if char.isprintable() else " " for char in line)
+
+
+def _report_problem(problem: DeliveryProblem) -> None:
+    # Not through the rich console: it wraps at the terminal's width (80 columns when
+    # stderr is not a terminal), and a wrapped problem line reads as two lines.
+    sys.stderr.write(problem_line(problem) + "\n")
+    sys.stderr.flush()
 
 
 def _write(deliveries: list[OpenedDelivery], output_format: OutputFormat) -> None:
