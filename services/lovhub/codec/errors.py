@@ -106,6 +106,8 @@ class FieldProblem(StrEnum):
     TOO_LONG = "TOO_LONG"
     TOO_MANY_ITEMS = "TOO_MANY_ITEMS"
     IMPLAUSIBLE_DATE = "IMPLAUSIBLE_DATE"
+    #: Well-formed, but not in the catalogue the policy publishes (e.g. an activity code).
+    UNKNOWN_CATALOGUE_ID = "UNKNOWN_CATALOGUE_ID"
 
 
 class InvalidFieldError(CodecError):

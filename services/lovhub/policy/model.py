@@ -24,9 +24,11 @@ from pydantic import (
 from lovhub.policy.guards import RECORD_PATHS
 
 __all__ = [
+    "ACTIVITY_CODE_PATTERN",
     "CATEGORY_ID_PATTERN",
     "FIELD_PATH_PATTERN",
     "PURPOSE_ID_PATTERN",
+    "ActivityCode",
     "DataCategory",
     "Delivery",
     "EventType",
@@ -43,6 +45,8 @@ __all__ = [
 
 PURPOSE_ID_PATTERN = r"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$"
 CATEGORY_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+#: The catalogue id format the codec checks (``lovhub.codec._checks.CATALOGUE_ID``).
+ACTIVITY_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 #: ``body.`` then dotted lower-case names; ``[]`` after a name maps over an array.
 FIELD_PATH_PATTERN = r"^body(\.[a-z][a-z0-9_]*(\[\])?)+$"
 
@@ -200,6 +204,16 @@ class Purpose(BaseModel):
                 "legal_basis ASSIGNMENT"
             )
         return self
+
+
+class ActivityCode(BaseModel):
+    """An entry of the agency's activity catalogue: what a provider's ACTIVITY report (and a
+    plan's activity) names by code."""
+
+    model_config = _STRICT
+
+    code: Annotated[str, StringConstraints(pattern=ACTIVITY_CODE_PATTERN)]
+    description: Description
 
 
 class DataCategory(BaseModel):

@@ -16,6 +16,7 @@ from lovhub.policy.errors import PolicyError, UnknownEventTypeError
 from lovhub.policy.files import content_version, describe_validation_error, read_yaml_mapping
 from lovhub.policy.guards import BUILTIN_PROTECTED_IDENTITY_PATHS, DIRECT_IDENTIFIER_PATHS, is_under
 from lovhub.policy.model import (
+    ActivityCode,
     DataCategory,
     Delivery,
     EventType,
@@ -50,12 +51,15 @@ class Policy(BaseModel):
     #: Provider report type -> the contracted purpose a provider needs to send it. A type
     #: not listed here is refused from every provider (deny by default).
     reports: dict[ReportType, PurposeId] = Field(default_factory=dict)
+    #: The activity catalogue: an ACTIVITY report naming any other code is refused.
+    activity_codes: tuple[ActivityCode, ...] = ()
 
     _version: str = PrivateAttr(default="")
     _purposes: dict[str, Purpose] = PrivateAttr(default_factory=dict)
     _categories: dict[str, DataCategory] = PrivateAttr(default_factory=dict)
     _deliveries: dict[tuple[str, str], Delivery] = PrivateAttr(default_factory=dict)
     _entries: dict[str, EventTypeEntry] = PrivateAttr(default_factory=dict)
+    _activity_codes: frozenset[str] = PrivateAttr(default=frozenset())
 
     @model_validator(mode="after")
     def _check_and_index(self) -> Policy:
@@ -66,6 +70,7 @@ class Policy(BaseModel):
         self._categories = {c.id: c for c in self.data_categories}
         self._deliveries = {(str(d.event_type), d.purpose): d for d in self.deliveries}
         self._entries = {str(event_type): entry for event_type, entry in self.event_types.items()}
+        self._activity_codes = frozenset(a.code for a in self.activity_codes)
         self._version = content_version(self)
         return self
 
@@ -110,6 +115,11 @@ class Policy(BaseModel):
         yield from self._report_problems(purposes)
 
     def _report_problems(self, purposes: Mapping[str, Purpose]) -> Iterator[str]:
+        yield from _duplicates(
+            "activity code", [a.code for a in self.activity_codes], "activity_codes"
+        )
+        if ReportType.ACTIVITY in self.reports and not self.activity_codes:
+            yield "reports.ACTIVITY: activity reports need an activity_codes catalogue"
         for report_type, purpose_id in self.reports.items():
             purpose = purposes.get(purpose_id)
             if purpose is None:
@@ -238,6 +248,10 @@ class Policy(BaseModel):
             return self.reports.get(ReportType(report_type))
         except ValueError:
             return None
+
+    def knows_activity_code(self, code: str) -> bool:
+        """Whether ``code`` is in the activity catalogue (an ACTIVITY report may name it)."""
+        return code in self._activity_codes
 
     def addressee_path(self, event_type: str, purpose_id: str) -> str | None:
         """Path of the recipient id an event is addressed to, if only that one may get it."""

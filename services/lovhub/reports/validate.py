@@ -2,7 +2,8 @@
 
 1. The topic is a provider report topic (``lov.provider.<id>.reports.v1``); its owner is the
    only provider the report can come from (the broker lets only that provider write it).
-2. The bytes decode as a ``ProviderReport`` and pass the field checks.
+2. The bytes decode as a ``ProviderReport`` and pass the field checks; an activity's code is
+   in the policy's activity catalogue.
 3. ``provider_id`` is the topic's owner.
 4. The owner is a registered provider that is not terminated. A suspended provider may still
    report (absences and outcomes of its past work are what the agency needs to settle it).
@@ -24,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from lovhub.codec import PROVIDER_REPORT, Codec, CodecError, validate_provider_report
-from lovhub.codec.errors import InvalidFieldError
+from lovhub.codec.errors import FieldProblem, InvalidFieldError
 from lovhub.policy import Policy
 from lovhub.registry import Recipient, RecipientStatus
 from lovhub.reports.index import AssignedJobseeker, PseudonymIndex
@@ -129,6 +130,17 @@ def validate_report(
             ReportRefusal.INVALID_FIELD,
             str(error.reason),
             field_path=error.path,
+            provider_id=owner,
+            report=report,
+        )
+    body_type, body = report["body"]
+    if body_type.endswith(".ActivityReport") and not policy.knows_activity_code(
+        body["activity_code"]
+    ):
+        return Refused(
+            ReportRefusal.INVALID_FIELD,
+            str(FieldProblem.UNKNOWN_CATALOGUE_ID),
+            field_path="body.activity_code",
             provider_id=owner,
             report=report,
         )

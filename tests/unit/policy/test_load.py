@@ -205,6 +205,25 @@ def test_duplicate_purpose(policy_data: PolicyData, write_policy: Writer) -> Non
     _refused(write_policy, policy_data, "purposes[6]", "duplicate purpose 'lov.matching'")
 
 
+def test_duplicate_activity_code(policy_data: PolicyData, write_policy: Writer) -> None:
+    policy_data["activity_codes"].append(dict(policy_data["activity_codes"][0]))
+    _refused(write_policy, policy_data, "duplicate activity code 'KROM-01'")
+
+
+def test_activity_reports_need_a_catalogue(policy_data: PolicyData, write_policy: Writer) -> None:
+    del policy_data["activity_codes"]
+    _refused(write_policy, policy_data, "reports.ACTIVITY", "activity_codes catalogue")
+    del policy_data["reports"]["ACTIVITY"]
+    assert not load_policy(write_policy(policy_data)).knows_activity_code("KROM-01")
+
+
+def test_an_activity_code_must_have_the_catalogue_id_format(
+    policy_data: PolicyData, write_policy: Writer
+) -> None:
+    policy_data["activity_codes"][0]["code"] = "KROM 01"
+    _refused(write_policy, policy_data, "activity_codes[0].code")
+
+
 def test_duplicate_yaml_key_is_refused(tmp_path: Path) -> None:
     text = DEFAULT_POLICY.read_text(encoding="utf-8").replace(
         "  DEREGISTRATION: {category: registration_status}",

@@ -67,10 +67,10 @@ def pseudonym(provider: str, jobseeker: str = JOBSEEKER) -> str:
     return world().pseudonymiser().for_recipient(provider, jobseeker)
 
 
-def body_for(report_type: str, day: dt.date) -> dict[str, Any]:
+def body_for(report_type: str, day: dt.date, activity_code: str = "KROM-01") -> dict[str, Any]:
     if report_type == "ACTIVITY":
         return activity_body(
-            activity_code="KROM-01", occurred_on=day, duration_minutes=90, note="synthetic note"
+            activity_code=activity_code, occurred_on=day, duration_minutes=90, note="synthetic note"
         )
     if report_type == "ABSENCE":
         return absence_body(absent_from=day, absent_to=day, notified=False)
@@ -85,13 +85,14 @@ def report_bytes(
     about: str | None = None,
     claimed_provider: str | None = None,
     assignment_id: str | None = None,
+    activity_code: str = "KROM-01",
 ) -> bytes:
     record = provider_report(
         provider_id=claimed_provider or provider,
         report_type=report_type,
         jobseeker_pseudonym=about or pseudonym(provider),
         report_date=day,
-        body=body_for(report_type, day),
+        body=body_for(report_type, day, activity_code),
         submitted_at=NOW,
         assignment_id=assignment_id,
     )

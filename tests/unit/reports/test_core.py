@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,6 +31,7 @@ from tests.unit.reports.helpers import (
 )
 
 MARCH = dt.date(2026, 3, 1)
+POLICY_FILE = Path(__file__).resolve().parents[3] / "deploy" / "policy" / "policy.yaml"
 DAY = dt.date(2026, 4, 2)
 
 
@@ -149,6 +152,35 @@ def test_a_report_type_outside_the_contract_is_rejected() -> None:
     )
     assert outcome.accepted
     assert outcome.audit["purposes"] == ["lov.compensation"]
+
+
+def _catalogue() -> list[str]:
+    # Read from the policy file here, not through lovhub.policy: an independent oracle.
+    data = yaml.safe_load(POLICY_FILE.read_text(encoding="utf-8"))
+    return [entry["code"] for entry in data["activity_codes"]]
+
+
+@pytest.mark.parametrize("code", _catalogue())
+def test_an_activity_with_any_catalogue_code_is_forwarded(code: str) -> None:
+    processor = assigned_core(assignment("jobbcoach-syd", MARCH))
+    report = report_bytes("jobbcoach-syd", DAY, activity_code=code)
+    assert processor.process(report, at("jobbcoach-syd")).accepted
+
+
+@pytest.mark.parametrize("code", ["KROM-99", "krom-01", "A-CV2"])
+def test_an_activity_with_a_code_outside_the_catalogue_is_rejected(code: str) -> None:
+    assert code not in _catalogue()
+    processor = assigned_core(assignment("jobbcoach-syd", MARCH))
+    result = processor.process(
+        report_bytes("jobbcoach-syd", DAY, activity_code=code), at("jobbcoach-syd")
+    )
+    assert rejected(result) == "INVALID_FIELD"
+    assert result.dead_letter is not None
+    letter = CODEC.decode(result.dead_letter.value, DEAD_LETTER_RECORD)
+    assert (letter["error_code"], letter["field_path"]) == (
+        "UNKNOWN_CATALOGUE_ID",
+        "body.activity_code",
+    )
 
 
 def test_a_report_claiming_another_provider_is_rejected() -> None:
