@@ -133,6 +133,40 @@ def _original_delivery_ids(world: World, story: Story, recipient: str) -> set[st
     }
 
 
+def test_a_redelivery_names_the_same_event_as_the_original_under_a_new_delivery_id(
+    world: World,
+) -> None:
+    # What the provider guide tells recipients to de-duplicate on: a re-delivery has a new
+    # delivery_id but the original's jobseeker_pseudonym, event_id and event_type.
+    story = consent_withdrawal_story()
+    codec = codec_for(None)
+    pipeline = pipeline_for(world)
+    states: dict[bytes, JobseekerState] = {}
+    originals: dict[tuple[str, str, str], str] = {}
+    for offset, (key, value) in enumerate(story.records(codec)):
+        result = pipeline.process(
+            value, key, SourcePosition("agency", 0, offset), states.get(key, JobseekerState())
+        )
+        if result.state is not None:
+            states[key] = result.state
+        for outbound in result.deliveries:
+            record = codec.decode(outbound.value, RECIPIENT_RECORD)
+            if record["recipient_id"] == PROVIDER:
+                what = (record["jobseeker_pseudonym"], record["event_id"], record["event_type"])
+                originals[what] = record["delivery_id"]
+    resent = [
+        codec.decode(step.delivery.value, RECIPIENT_RECORD)
+        for step in _plan(world, PROVIDER)
+        if step.delivery is not None
+    ]
+    assert resent
+    for record in resent:
+        what = (record["jobseeker_pseudonym"], record["event_id"], record["event_type"])
+        assert what in originals
+        assert record["delivery_id"] != originals[what]
+        assert record["redelivery"] is True
+
+
 def test_the_start_point_bounds_the_run(world: World) -> None:
     everything = _plan(world, PROVIDER)
     later = _plan(world, PROVIDER, start=7)
