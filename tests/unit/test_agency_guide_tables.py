@@ -3,11 +3,11 @@ from the schema, and cover every field of every event type (so the guide cannot 
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
+
+from tests.support.vector_files import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "agency-guide.md"
@@ -15,15 +15,7 @@ SCHEMA = ROOT / "schemas" / "agency" / "JobseekerEvent.v3.avsc"
 
 
 def _renderer() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "render_agency_tables", ROOT / "scripts" / "render_agency_tables.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("render_agency_tables")
 
 
 def _guide_tables() -> str:

@@ -4,7 +4,6 @@ header by the Avro specification's algorithms in tests/support/avro_spec.py)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -16,6 +15,7 @@ import pytest
 import yaml
 
 from tests.support.avro_spec import canonical_form, crc64_avro, single_object_header
+from tests.support.vector_files import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "provider-guide.md"
@@ -23,13 +23,7 @@ SCRIPT = ROOT / "scripts" / "render_provider_tables.py"
 
 
 def _renderer() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("render_provider_tables", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("render_provider_tables")
 
 
 def _table(name: str) -> str:

@@ -28,6 +28,7 @@ from lovhub.client.deliveries import RecordPosition
 from lovhub.codec import PROVIDER_REPORT, codec_for, validate_provider_report
 from lovhub.crypto import RecipientPrivateKey, parse_public_key, suite_by_id
 from tests.support.avro_spec import canonical_form, crc64_avro, single_object_header
+from tests.support.vector_files import unhex
 from tests.unit.crypto.test_binding_vectors import spec_input, spec_key
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -73,16 +74,6 @@ def _as_json(value: Any) -> Any:
         return {k: _as_json(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_as_json(v) for v in value]
-    return value
-
-
-def _unhex(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"hex"}:
-        return bytes.fromhex(value["hex"])
-    if isinstance(value, dict):
-        return {k: _unhex(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unhex(v) for v in value]
     return value
 
 
@@ -171,7 +162,7 @@ def _envelope_vector(vector: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("vector", RECORDS, ids=lambda v: v["label"])
 def test_records_verify_and_open_by_the_spec(vector: dict[str, Any]) -> None:
-    record = _unhex(vector["decoded"])
+    record = unhex(vector["decoded"])
     source = _envelope_vector(vector)
     wrapped = source["wrapped_key"]
     # The data key is the envelope vector's: its HPKE unwrap is checked in test_vectors.py.

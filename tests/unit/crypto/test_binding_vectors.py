@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from lovhub.crypto.binding import verify
+from tests.support.vector_files import unhex
 
 PATH = Path(__file__).resolve().parents[2] / "vectors" / "record-binding-v1.json"
 VECTORS: list[dict[str, Any]] = json.loads(PATH.read_text(encoding="utf-8"))["vectors"]
@@ -27,16 +28,6 @@ def _lp(data: bytes) -> bytes:
 
 def _s(text: str) -> bytes:
     return _lp(text.encode("utf-8"))
-
-
-def _unhex(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"hex"}:
-        return bytes.fromhex(value["hex"])
-    if isinstance(value, dict):
-        return {k: _unhex(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unhex(v) for v in value]
-    return value
 
 
 def _spec_field(field: dict[str, Any]) -> bytes:
@@ -94,7 +85,7 @@ def _changed(record: dict[str, Any], path: list[Any], value: Any) -> dict[str, A
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[v["label"] for v in VECTORS])
 def test_the_spec_reproduces_key_input_and_tag(vector: dict[str, Any]) -> None:
-    record = _unhex(vector["record"])
+    record = unhex(vector["record"])
     key = spec_key(bytes.fromhex(vector["data_key_hex"]))
     assert key.hex() == vector["binding_key_hex"]
     message = spec_input(record, vector["topic"])
@@ -105,7 +96,7 @@ def test_the_spec_reproduces_key_input_and_tag(vector: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[v["label"] for v in VECTORS])
 def test_every_tampering_changes_the_input_and_fails_the_tag(vector: dict[str, Any]) -> None:
-    record = _unhex(vector["record"])
+    record = unhex(vector["record"])
     key = bytes.fromhex(vector["binding_key_hex"])
     tag = bytes.fromhex(vector["binding_hex"])
     assert verify(key, {**record, "binding": tag}, vector["topic"])
