@@ -28,7 +28,6 @@ __all__ = [
     "MANIFEST",
     "built_modules",
     "compiled_modules",
-    "extension_files",
     "package_digest",
     "stale_reason",
 ]
@@ -71,16 +70,6 @@ MANIFEST: Final = PACKAGE_DIR / ".compiled.json"
 
 def source_file(module: str) -> Path:
     return PACKAGE_DIR.parent.joinpath(*module.split(".")).with_suffix(".py")
-
-
-def extension_files(module: str) -> list[Path]:
-    """The extension modules built for ``module`` (none when it runs interpreted)."""
-    source = source_file(module)
-    return sorted(
-        source.with_name(source.stem + suffix)
-        for suffix in importlib.machinery.EXTENSION_SUFFIXES
-        if source.with_name(source.stem + suffix).exists()
-    )
 
 
 def built_modules() -> list[str]:
