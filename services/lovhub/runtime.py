@@ -35,7 +35,14 @@ from lovhub.registry import RecipientDirectory, load_recipients
 from lovhub.settings import HubSettings
 from lovhub.synthetic.world import World
 
-__all__ = ["HubMaterials", "hub_pipeline", "load_materials", "recipients_source", "write_world"]
+__all__ = [
+    "HubMaterials",
+    "hub_pipeline",
+    "load_materials",
+    "recipients_source",
+    "startup_file",
+    "write_world",
+]
 
 MIN_SECRET_BYTES = 32
 
@@ -57,7 +64,7 @@ class HubMaterials:
         return self.state_keys
 
 
-def _path(variable: str, default_name: str | None) -> Path:
+def startup_file(variable: str, default_name: str | None) -> Path:
     """The file ``variable`` names, else ``default_name`` in the default policy directory
     (looked for only then: an image given every file by variable needs no directory)."""
     value = os.environ.get(variable)
@@ -84,15 +91,15 @@ def load_materials(
 ) -> HubMaterials:
     """The start-up materials; recipients from ``registry(policy)`` if given, else the file.
     The signing key is ``role``'s own (:func:`lovhub.audit.roles.signing_key_path`)."""
-    policy_file = _path("LOVHUB_POLICY_FILE", "policy.yaml")
-    operator_file = _path("LOVHUB_OPERATOR_PUBLIC_KEY_FILE", None)
-    secret_file = _path("LOVHUB_HUB_SECRET_FILE", None)
+    policy_file = startup_file("LOVHUB_POLICY_FILE", "policy.yaml")
+    operator_file = startup_file("LOVHUB_OPERATOR_PUBLIC_KEY_FILE", None)
+    secret_file = startup_file("LOVHUB_HUB_SECRET_FILE", None)
     try:
         policy = load_policy(policy_file)
         if registry is not None:
             recipients = registry(policy)
         else:
-            recipients_file = _path("LOVHUB_RECIPIENTS_FILE", "recipients.yaml")
+            recipients_file = startup_file("LOVHUB_RECIPIENTS_FILE", "recipients.yaml")
             recipients = load_recipients(recipients_file, policy=policy)
         operator_key = parse_public_key(operator_file.read_text(encoding="utf-8").strip())
         secret = bytes.fromhex(secret_file.read_text(encoding="utf-8").strip())
@@ -105,7 +112,7 @@ def load_materials(
     signing_key = load_signing_key(required_signing_key_path(role))
     state_keys = None
     if role is WriterRole.HUB_WORKER:
-        state_keys = read_state_keys(_path("LOVHUB_STATE_KEY_FILE", None))
+        state_keys = read_state_keys(startup_file("LOVHUB_STATE_KEY_FILE", None))
     return HubMaterials(policy, recipients, operator_key, secret, signing_key, state_keys)
 
 

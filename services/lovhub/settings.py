@@ -134,6 +134,17 @@ def credentials_from_environment() -> bool:
     return any(_environment_credentials())
 
 
+def cluster_settings() -> KafkaSettings:
+    """The cluster from the usual settings, its credentials possibly missing: for commands
+    that then log in with a credentials file of their own (``consume``, ``emit``)."""
+    env_has_bootstrap = any(
+        os.environ.get(name)
+        for name in ("LOVHUB_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS")
+    )
+    # Straight from the environment: the usual check wants a user name still to be set.
+    return KafkaSettings() if env_has_bootstrap else load_kafka_settings()  # type: ignore[call-arg]
+
+
 def load_kafka_settings() -> KafkaSettings:
     """Settings from the environment, else from the local broker's connection file.
 

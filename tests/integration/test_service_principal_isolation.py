@@ -5,16 +5,15 @@ WRITE on ``lov.provider.`` covered every provider's report topic, so it could fo
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from kafka import KafkaAdminClient, TopicPartition
+from kafka import KafkaAdminClient
 from kafka.errors import TopicAuthorizationFailedError
 
-from lovhub.kafka import consumer, producer
+from lovhub.kafka import producer
 from lovhub.provisioning.hub import provision_hub
 from lovhub.provisioning.recipients import provision_recipient
 from lovhub.provisioning.topology import (
@@ -30,7 +29,7 @@ from lovhub.provisioning.topology import (
 )
 from lovhub.registry.operations import deprovision_recipient
 from lovhub.settings import HubSettings, KafkaSettings
-from tests.support.acl_probes import remove_principals, write_probe
+from tests.support.acl_probes import read_refused, remove_principals, write_probe
 from tests.support.broker import TestBroker
 
 HUB_PASSWORD = "test-only-hub-password"
@@ -93,25 +92,6 @@ def cluster(
     remove_principals(kafka_admin, *principals, provider, third_party)
 
 
-def _refused_read(settings: KafkaSettings, topic: str, caplog: pytest.LogCaptureFixture) -> bool:
-    """Whether the broker refuses ``settings``' principal a fetch of ``topic``."""
-    reader = consumer(settings, group_id=None)
-    got: list[bytes] = []
-    try:
-        partition = TopicPartition(topic, 0)
-        reader.assign([partition])
-        reader.seek(partition, 0)
-        with caplog.at_level(logging.WARNING, logger="kafka"):
-            for _ in range(10):
-                for records in reader.poll(timeout_ms=500).values():
-                    got.extend(record.value for record in records)
-    except TopicAuthorizationFailedError:
-        return True
-    finally:
-        reader.close()
-    return not got and f"Topic {topic} is not authorized for this client" in caplog.text
-
-
 def test_the_hub_writes_each_onboarded_recipients_delivery_topic(cluster: Cluster) -> None:
     write_probe(cluster.hub, provider_topic(cluster.provider))
     write_probe(cluster.hub, thirdparty_topic(cluster.third_party))
@@ -136,7 +116,7 @@ def test_the_hub_cannot_read_provider_reports(
 ) -> None:
     topic = provider_report_topic(cluster.provider)
     write_probe(kafka_broker.admin_settings, topic)
-    assert _refused_read(cluster.hub, topic, caplog)
+    assert read_refused(cluster.hub, topic, caplog)
 
 
 def test_the_report_processor_reads_reports_and_writes_their_chain(
@@ -144,7 +124,7 @@ def test_the_report_processor_reads_reports_and_writes_their_chain(
 ) -> None:
     topic = provider_report_topic(cluster.provider)
     write_probe(kafka_broker.admin_settings, topic)
-    assert not _refused_read(cluster.reports, topic, caplog)
+    assert not read_refused(cluster.reports, topic, caplog)
     write_probe(cluster.reports, AGENCY_REPORTS)
 
 
@@ -173,7 +153,7 @@ def test_the_report_processor_cannot_read_agency_events_or_deliveries(
         "provider's deliveries": provider_topic(cluster.provider),
         "dead letters": DEAD_LETTER,
     }[target]
-    assert _refused_read(cluster.reports, topic, caplog)
+    assert read_refused(cluster.reports, topic, caplog)
 
 
 def test_admin_init_keeps_onboarding_rules_and_termination_removes_them(
@@ -229,4 +209,4 @@ def test_the_agency_cannot_read_back_anything(
         "audit": AUDIT,
         "provider's deliveries": provider_topic(cluster.provider),
     }[target]
-    assert _refused_read(cluster.agency, topic, caplog)
+    assert read_refused(cluster.agency, topic, caplog)

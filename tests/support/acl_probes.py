@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from kafka import KafkaAdminClient
-from kafka.admin import ScramMechanism, UserScramCredentialDeletion
+import logging
 
-from lovhub.kafka import producer
+import pytest
+from kafka import KafkaAdminClient, TopicPartition
+from kafka.admin import ScramMechanism, UserScramCredentialDeletion
+from kafka.errors import TopicAuthorizationFailedError
+
+from lovhub.kafka import consumer, producer
 from lovhub.provisioning.apply import ensure_acls
 from lovhub.settings import KafkaSettings
 
-__all__ = ["remove_principals", "write_probe"]
+__all__ = ["read_refused", "remove_principals", "write_probe"]
 
 
 def write_probe(settings: KafkaSettings, topic: str) -> None:
@@ -30,3 +34,22 @@ def remove_principals(admin: KafkaAdminClient, *principals: str) -> None:
         admin.alter_user_scram_credentials(
             [UserScramCredentialDeletion(principal, ScramMechanism.SCRAM_SHA_512)]
         )
+
+
+def read_refused(settings: KafkaSettings, topic: str, caplog: pytest.LogCaptureFixture) -> bool:
+    """Whether the broker refuses ``settings``' principal a fetch of ``topic``."""
+    reader = consumer(settings, group_id=None)
+    got: list[bytes] = []
+    try:
+        partition = TopicPartition(topic, 0)
+        reader.assign([partition])
+        reader.seek(partition, 0)
+        with caplog.at_level(logging.WARNING, logger="kafka"):
+            for _ in range(10):
+                for records in reader.poll(timeout_ms=500).values():
+                    got.extend(record.value for record in records)
+    except TopicAuthorizationFailedError:
+        return True
+    finally:
+        reader.close()
+    return not got and f"Topic {topic} is not authorized for this client" in caplog.text

@@ -1,4 +1,5 @@
-"""Every personal id written in the docs is a synthetic one that passes its check digit.
+"""Every personal id written in the docs is one of Skatteverket's test numbers and passes its
+check digit.
 
 The oracle is a Luhn check written here (not lovhub.identity): over the last ten digits
 YYMMDDNNNC, doubling every second digit from the left.
@@ -41,3 +42,19 @@ def test_every_personal_id_in_the_docs_passes_the_luhn_check() -> None:
     assert found, "the docs show at least one example personal id"
     bad = [(name, pid) for name, pid in found if not _luhn_ok(pid[2:8] + pid[-4:])]
     assert not bad, f"personal ids failing their check digit: {bad}"
+
+
+def test_every_personal_id_in_the_docs_is_one_of_skatteverkets_test_numbers() -> None:
+    """A number that merely passes the check could be a real person's; a published test
+    number cannot (services/lovhub/identity/skatteverket-test-numbers.txt)."""
+    listed = ROOT / "services" / "lovhub" / "identity" / "skatteverket-test-numbers.txt"
+    published = {
+        line for line in listed.read_text(encoding="ascii").splitlines() if line[:1].isdigit()
+    }
+    found = [
+        (document.name, match.group(1) + match.group(2))
+        for document in _documents()
+        for match in PERSONAL_ID.finditer(document.read_text(encoding="utf-8"))
+    ]
+    assert found
+    assert [item for item in found if item[1] not in published] == []

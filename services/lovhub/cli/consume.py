@@ -32,7 +32,7 @@ from lovhub.codec import codec_for
 from lovhub.credentials_file import read_credentials
 from lovhub.errors import ConfigurationError
 from lovhub.provisioning.topology import provider_topic, recipient_group_prefix, thirdparty_topic
-from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings
+from lovhub.settings import HubSettings, KafkaSettings, cluster_settings
 
 __all__ = ["consume", "problem_line", "recipient_settings"]
 
@@ -52,12 +52,7 @@ def recipient_settings(recipient: str, password_file: Path | None) -> KafkaSetti
     LOVHUB_KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD) when the configured user name is
     unset or the recipient's own.
     """
-    has_bootstrap = any(
-        os.environ.get(name)
-        for name in ("LOVHUB_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS")
-    )
-    # Straight from the environment: the usual check wants a user name we are about to set.
-    base = KafkaSettings() if has_bootstrap else load_kafka_settings()  # type: ignore[call-arg]
+    base = cluster_settings()
     if password_file is not None:
         login = read_credentials(password_file)
         if login.username != recipient:

@@ -13,6 +13,8 @@ import typer
 from lovhub.cli import admin, audit, demo, dev, keys, recipient
 from lovhub.cli import bench as bench_command
 from lovhub.cli import consume as consume_command
+from lovhub.cli import emit as emit_command
+from lovhub.cli import generate as generate_command
 from lovhub.cli import redeliver as redelivery_command
 from lovhub.cli import reports as report_commands
 from lovhub.cli import run as worker_commands
@@ -37,6 +39,8 @@ app.add_typer(recipient.app, name="recipient")
 app.command("demo")(demo.demo)
 app.command("run")(worker_commands.run)
 app.command("consume")(consume_command.consume)
+app.command("emit")(emit_command.emit)
+app.command("generate")(generate_command.generate)
 app.command("report")(report_commands.report)
 app.command("run-reports")(report_commands.run_reports)
 app.command("health")(worker_commands.health)

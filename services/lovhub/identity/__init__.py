@@ -19,6 +19,7 @@ from lovhub.identity.personal_id import (
     is_valid_personal_id,
     parse_personal_id,
     synthetic_personal_id,
+    synthetic_personal_ids,
 )
 from lovhub.identity.recipient_id import RECIPIENT_ID_PATTERN, is_reserved_id, is_valid_recipient_id
 
@@ -39,4 +40,5 @@ __all__ = [
     "parse_personal_id",
     "synthetic_organisation_number",
     "synthetic_personal_id",
+    "synthetic_personal_ids",
 ]

@@ -13,11 +13,13 @@ appear in error messages or reprs.
 from __future__ import annotations
 
 import datetime
+import functools
 import random
 from dataclasses import dataclass, field
+from importlib import resources
 
 from lovhub.identity.errors import InvalidPersonalIdError
-from lovhub.identity.luhn import luhn_check_digit, luhn_valid
+from lovhub.identity.luhn import luhn_valid
 
 __all__ = [
     "COORDINATION_DAY_OFFSET",
@@ -25,11 +27,13 @@ __all__ = [
     "is_valid_personal_id",
     "parse_personal_id",
     "synthetic_personal_id",
+    "synthetic_personal_ids",
 ]
 
 COORDINATION_DAY_OFFSET = 60
 _CENTURIES = frozenset({"18", "19", "20"})
-_SYNTHETIC_BORN = (datetime.date(1950, 1, 1), datetime.date(2007, 12, 31))
+_SYNTHETIC_BORN = (datetime.date(1940, 1, 1), datetime.date(2010, 12, 31))
+_TEST_NUMBERS = "skatteverket-test-numbers.txt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +88,39 @@ def synthetic_personal_id(
     coordination: bool = False,
     born_between: tuple[datetime.date, datetime.date] = _SYNTHETIC_BORN,
 ) -> str:
-    """A random, structurally valid number for tests and demos only.
+    """One of Skatteverket's published test numbers, chosen by ``rng``: for tests, demos
+    and synthetic streams only.
 
-    Synthetic means made up, not reserved: a random valid number may belong to a real
-    person, so generated numbers must never be used to look anyone up.
+    Test numbers are set aside by Skatteverket and never assigned, so a synthetic record
+    can never name a real person (a random valid number could). The list
+    (``skatteverket-test-numbers.txt``, about 9,400 personal identity and 900 coordination
+    numbers born 1940-2010) is finite: callers that need many different people take
+    numbers by position with :func:`synthetic_personal_ids`.
     """
-    first, last = born_between
-    born = first + datetime.timedelta(days=rng.randrange((last - first).days + 1))
-    day = born.day + (COORDINATION_DAY_OFFSET if coordination else 0)
-    payload = f"{born.year:04d}{born.month:02d}{day:02d}{rng.randrange(1000):03d}"
-    return payload + str(luhn_check_digit(payload[2:]))
+    candidates = _born_between(coordination, *born_between)
+    if not candidates:
+        raise ValueError("no published test number is born in that range")
+    return rng.choice(candidates)
+
+
+@functools.lru_cache(maxsize=64)
+def _born_between(coordination: bool, first: datetime.date, last: datetime.date) -> tuple[str, ...]:
+    return tuple(
+        value
+        for value in synthetic_personal_ids(coordination=coordination)
+        if first <= _birth_date_unchecked(value) <= last
+    )
+
+
+@functools.cache
+def synthetic_personal_ids(*, coordination: bool = False) -> tuple[str, ...]:
+    """Every published test number of the kind asked for, in a fixed order."""
+    text = resources.files("lovhub.identity").joinpath(_TEST_NUMBERS).read_text("ascii")
+    values = (line for line in text.splitlines() if line and not line.startswith("#"))
+    return tuple(v for v in values if (int(v[6:8]) > COORDINATION_DAY_OFFSET) is coordination)
+
+
+def _birth_date_unchecked(value: str) -> datetime.date:
+    born = _birth_date(value)
+    assert born is not None, "the published list holds valid numbers only"
+    return born[0]

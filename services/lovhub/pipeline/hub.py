@@ -71,7 +71,7 @@ from lovhub.provisioning.topology import AUDIT, DEAD_LETTER, provider_topic, thi
 from lovhub.pseudonyms import Pseudonymiser
 from lovhub.registry import Recipient, RecipientDirectory
 
-__all__ = ["HubPipeline"]
+__all__ = ["HubPipeline", "check_catalogue"]
 
 _PROVIDER_EVENTS = ("ASSIGNMENT_STARTED", "ASSIGNMENT_ENDED")
 _CONSENT_EVENTS = ("CONSENT_GIVEN", "CONSENT_WITHDRAWN")
@@ -277,7 +277,7 @@ class HubPipeline:
         if event["event_type"] in _CONSENT_EVENTS and body["recipient_id"] not in self._by_id:
             raise Rejection("UNKNOWN_RECIPIENT", "UNKNOWN_RECIPIENT", "body.recipient_id")
         if event["event_type"] in ("ASSIGNMENT_STARTED", "CONSENT_GIVEN"):
-            self._check_catalogue(body)
+            check_catalogue(self.policy, body)
 
     @staticmethod
     def _first_use(
@@ -294,22 +294,6 @@ class HubPipeline:
                 "INVALID_FIELD", "EVENT_ID_REUSED", "event_id", audit_reason="EVENT_ID_REUSED"
             )
         return None
-
-    def _check_catalogue(self, body: dict[str, Any]) -> None:
-        """A basis may only name purposes and categories the policy's catalogue has: an
-        assignment "for marketing" or a consent to "everything" is refused at the door."""
-        for index, purpose in enumerate(body["purposes"]):
-            if self.policy.purpose(purpose) is None:
-                path = f"body.purposes[{index}]"
-                raise Rejection(
-                    "INVALID_FIELD", "UNKNOWN_PURPOSE", path, audit_reason="UNKNOWN_PURPOSE"
-                )
-        for index, category in enumerate(body.get("data_categories") or ()):
-            if self.policy.category(category) is None:
-                path = f"body.data_categories[{index}]"
-                raise Rejection(
-                    "INVALID_FIELD", "UNKNOWN_CATEGORY", path, audit_reason="UNKNOWN_CATEGORY"
-                )
 
     def _share(
         self,
@@ -557,6 +541,23 @@ class HubPipeline:
             dead_letters=(letter,),
             audits=(audit,),
         )
+
+
+def check_catalogue(policy: Policy, body: dict[str, Any]) -> None:
+    """A basis may only name purposes and categories the policy's catalogue has: an
+    assignment "for marketing" or a consent to "everything" is refused at the door."""
+    for index, purpose in enumerate(body["purposes"]):
+        if policy.purpose(purpose) is None:
+            path = f"body.purposes[{index}]"
+            raise Rejection(
+                "INVALID_FIELD", "UNKNOWN_PURPOSE", path, audit_reason="UNKNOWN_PURPOSE"
+            )
+    for index, category in enumerate(body.get("data_categories") or ()):
+        if policy.category(category) is None:
+            path = f"body.data_categories[{index}]"
+            raise Rejection(
+                "INVALID_FIELD", "UNKNOWN_CATEGORY", path, audit_reason="UNKNOWN_CATEGORY"
+            )
 
 
 def event_digest(event: dict[str, Any]) -> bytes:

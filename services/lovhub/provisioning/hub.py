@@ -22,6 +22,7 @@ from lovhub.provisioning.apply import (
 )
 from lovhub.provisioning.errors import ProvisioningError
 from lovhub.provisioning.topology import (
+    AGENCY_EVENTS,
     AclSpec,
     agency_acls,
     hub_acls,
@@ -107,17 +108,17 @@ def provision_hub(
 
 
 def provision_agency_system(
-    admin: KafkaAdminClient, principal: str, *, password: str
+    admin: KafkaAdminClient, principal: str, *, password: str, topic: str = AGENCY_EVENTS
 ) -> PrincipalProvisioning:
     """One more agency producing system: a new principal with WRITE on the agency topic
-    only. Never modifies an existing principal (as for recipients)."""
+    (``topic``) only. Never modifies an existing principal (as for recipients)."""
     if scram_user_exists(admin, principal):
         raise ProvisioningError(
             f"a principal {principal} already exists: agency add never changes an existing "
             "principal"
         )
     ensure_scram_user(admin, principal, password)
-    acls = ensure_acls(admin, f"User:{principal}", agency_acls(principal))
+    acls = ensure_acls(admin, f"User:{principal}", agency_acls(principal, topic))
     return PrincipalProvisioning(principal, acls, True, None)
 
 

@@ -274,15 +274,15 @@ def reports_acls(reports_principal: str) -> tuple[AclSpec, ...]:
     return tuple(sorted(rules + list(_checkpoint_acls(user))))
 
 
-def agency_acls(agency_principal: str) -> tuple[AclSpec, ...]:
-    """What an agency producing system may do: write the agency event topic, nothing else
-    (WRITE on a topic also allows the idempotent producer, KIP-679). It cannot read back
-    what it wrote, nor anything the hub writes."""
+def agency_acls(agency_principal: str, topic: str = AGENCY_EVENTS) -> tuple[AclSpec, ...]:
+    """What an agency producing system may do: write the agency event topic (``topic``, for
+    a deployment that renames it), nothing else (WRITE on a topic also allows the idempotent
+    producer, KIP-679). It cannot read back what it wrote, nor anything the hub writes."""
     return (
         AclSpec(
             f"User:{agency_principal}",
             ResourceKind.TOPIC,
-            AGENCY_EVENTS,
+            topic,
             PatternType.LITERAL,
             AclOperation.WRITE,
         ),

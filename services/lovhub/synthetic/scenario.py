@@ -12,6 +12,7 @@ the source events.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,9 +20,11 @@ from typing import Any
 
 from lovhub.codec import JOBSEEKER_EVENT, Codec
 from lovhub.codec.examples import jobseeker_event
+from lovhub.identity import parse_personal_id, synthetic_personal_ids
+from lovhub.registry import RecipientDirectory
 from lovhub.synthetic.world import World
 
-__all__ = ["Scenario", "generate_scenario"]
+__all__ = ["GeneratedInput", "Scenario", "agency_inputs", "generate_scenario"]
 
 INVALID_KINDS = ("garbage", "bad_personal_id", "unknown_recipient", "wrong_key")
 START = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
@@ -34,12 +37,33 @@ class Scenario:
     invalid: dict[str, int] = field(default_factory=dict)
 
 
+@functools.cache
+def _test_numbers() -> tuple[str, ...]:
+    """Skatteverket's test numbers in a fixed shuffled order, about 9% coordination numbers."""
+    numbers = [*synthetic_personal_ids(), *synthetic_personal_ids(coordination=True)]
+    random.Random("synthetic-personal-ids").shuffle(numbers)  # noqa: S311 - not a secret
+    return tuple(numbers)
+
+
+def _test_number(jobseeker_number: int) -> str:
+    """Jobseeker ``n``'s personal id: different for any 10,000 consecutive numbers, and
+    repeating beyond (the published list is finite); a repeat is a different jobseeker id
+    with the same number (an access report for it finds both)."""
+    numbers = _test_numbers()
+    return numbers[jobseeker_number % len(numbers)]
+
+
 class _Jobseeker:
     def __init__(
-        self, world: World, rng: random.Random, number: int, start: dt.datetime = START
+        self,
+        recipients: RecipientDirectory,
+        rng: random.Random,
+        number: int,
+        start: dt.datetime = START,
     ) -> None:
-        self.world, self.rng = world, rng
+        self.recipients, self.rng = recipients, rng
         self.id = f"AS-{number:09d}"
+        self.personal_id = _test_number(number)
         self.now = start + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 20))
 
     def event(self, event_type: str, **body: Any) -> dict[str, Any]:
@@ -49,10 +73,11 @@ class _Jobseeker:
         return event
 
     def history(self) -> Iterator[dict[str, Any]]:
-        rng, world = self.rng, self.world
-        yield self.event("REGISTRATION")
+        rng, recipients = self.rng, self.recipients
+        born = parse_personal_id(self.personal_id).birth_date
+        yield self.event("REGISTRATION", personal_id=self.personal_id, birth_date=born)
         yield self.event("ASSESSMENT")
-        provider = rng.choice(world.recipients.providers())
+        provider = rng.choice(recipients.providers())
         purposes = sorted(provider.contracted_purposes)
         assignment = self.event(
             "ASSIGNMENT_STARTED",
@@ -62,7 +87,7 @@ class _Jobseeker:
             valid_to=None,
         )
         yield assignment
-        third = rng.choice(world.recipients.third_parties())
+        third = rng.choice(recipients.third_parties())
         third_consent = None
         if rng.random() < 0.5:
             third_consent = self.event(
@@ -107,20 +132,61 @@ class _Jobseeker:
             yield self.event("DEREGISTRATION")
 
 
-def _invalid(kind: str, person: _Jobseeker, codec: Codec) -> tuple[bytes | None, bytes]:
-    key = person.id.encode()
+@dataclass(frozen=True)
+class GeneratedInput:
+    """One input as the agency would send it: an event, or an invalid record of ``kind``.
+
+    ``event`` is None for the kinds no event can express (``garbage``); an invalid event
+    (``bad_personal_id``, ``unknown_recipient``, ``wrong_key``) is still the event sent."""
+
+    event: dict[str, Any] | None
+    invalid_kind: str | None = None
+    key: bytes | None = None  # the record key, when it is not the event's jobseeker id
+
+
+def _invalid(kind: str, person: _Jobseeker) -> GeneratedInput:
     if kind == "garbage":
-        return key, bytes(person.rng.getrandbits(8) for _ in range(40))
+        return GeneratedInput(None, kind, key=person.id.encode())
     if kind == "bad_personal_id":
         event = person.event("REGISTRATION")
         pid = event["body"][1]["personal_id"]
         event["body"][1]["personal_id"] = pid[:-1] + str((int(pid[-1]) + 1) % 10)
-        return key, codec.encode(JOBSEEKER_EVENT, event)
+        return GeneratedInput(event, kind)
     if kind == "unknown_recipient":
-        event = person.event("CONSENT_GIVEN", recipient_id="okand-mottagare")
-        return key, codec.encode(JOBSEEKER_EVENT, event)
-    event = person.event("PLAN_UPDATED")
-    return b"AS-000000000-wrong", codec.encode(JOBSEEKER_EVENT, event)
+        return GeneratedInput(person.event("CONSENT_GIVEN", recipient_id="okand-mottagare"), kind)
+    return GeneratedInput(person.event("PLAN_UPDATED"), kind, key=b"AS-000000000-wrong")
+
+
+def agency_inputs(
+    recipients: RecipientDirectory,
+    *,
+    jobseekers: int,
+    seed: int = 7,
+    invalid_rate: float = 0.03,
+    first_number: int = 1,
+    start: dt.datetime = START,
+) -> Iterator[GeneratedInput]:
+    """The agency's inputs for ``jobseekers`` people, interleaved as its systems would emit
+    them; after any event, with probability ``invalid_rate``, an invalid input.
+
+    The same arguments give the same inputs (``seed`` seeds every choice). ``first_number``
+    numbers the jobseekers (AS-<9 digits>), so runs can avoid each other. Histories begin
+    within 20 days after ``start`` and span at most about a week. Recipients are the
+    registry's providers and third parties (``recipients``)."""
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+    numbers = range(first_number, first_number + jobseekers)
+    streams = [_Jobseeker(recipients, rng, n, start).history() for n in numbers]
+    people = [_Jobseeker(recipients, rng, 900_000_000 + n, start) for n in range(jobseekers)]
+    live = list(range(jobseekers))
+    while live:
+        index = rng.choice(live)
+        event = next(streams[index], None)
+        if event is None:
+            live.remove(index)
+            continue
+        yield GeneratedInput(event)
+        if rng.random() < invalid_rate:
+            yield _invalid(rng.choice(INVALID_KINDS), people[index])
 
 
 def generate_scenario(
@@ -133,30 +199,29 @@ def generate_scenario(
     first_number: int = 1,
     start: dt.datetime = START,
 ) -> Scenario:
-    """``first_number`` numbers the jobseekers (AS-<9 digits>), so runs can avoid each other.
+    """:func:`agency_inputs` for the world's recipients, encoded by ``codec`` and keyed as
+    the agency would (``garbage`` is 40 random bytes).
 
-    Histories begin within 20 days after ``start`` and span at most about a week: the demo
-    starts them 28 days before now, so every event is within the hub's ingest bounds
-    (:mod:`lovhub.pipeline.ingest_time`) when the broker stamps it."""
-    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
-    numbers = range(first_number, first_number + jobseekers)
-    streams = [_Jobseeker(world, rng, n, start).history() for n in numbers]
-    people = [_Jobseeker(world, rng, 900_000_000 + n, start) for n in range(jobseekers)]
+    The demo starts histories 28 days before now, so every event is within the hub's ingest
+    bounds (:mod:`lovhub.pipeline.ingest_time`) when the broker stamps it."""
     scenario = Scenario()
-    live = list(range(jobseekers))
-    while live:
-        index = rng.choice(live)
-        event = next(streams[index], None)
-        if event is None:
-            live.remove(index)
-            continue
-        scenario.records.append(
-            (event["jobseeker_id"].encode(), codec.encode(JOBSEEKER_EVENT, event))
-        )
-        scenario.events.append(event)
-        if rng.random() < invalid_rate:
-            kind = rng.choice(INVALID_KINDS)
-            scenario.records.append(_invalid(kind, people[index], codec))
-            scenario.events.append(None)
-            scenario.invalid[kind] = scenario.invalid.get(kind, 0) + 1
+    noise = random.Random(f"garbage-{seed}")  # noqa: S311 - synthetic data, not secrets
+    inputs = agency_inputs(
+        world.recipients,
+        jobseekers=jobseekers,
+        seed=seed,
+        invalid_rate=invalid_rate,
+        first_number=first_number,
+        start=start,
+    )
+    for item in inputs:
+        if item.event is None:
+            value = bytes(noise.getrandbits(8) for _ in range(40))
+        else:
+            value = codec.encode(JOBSEEKER_EVENT, item.event)
+        key = item.key or item.event["jobseeker_id"].encode()  # type: ignore[index]
+        scenario.records.append((key, value))
+        scenario.events.append(item.event if item.invalid_kind is None else None)
+        if item.invalid_kind is not None:
+            scenario.invalid[item.invalid_kind] = scenario.invalid.get(item.invalid_kind, 0) + 1
     return scenario

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -17,6 +18,7 @@ from lovhub.identity import (
     parse_personal_id,
     synthetic_personal_id,
 )
+from tests.support.personal_ids import luhn_digit, random_valid_personal_id
 
 # Fictitious numbers used in public explanations of the check digit.
 KNOWN_VALID = ["196408233234", "198112189876", "190001010008"]
@@ -92,8 +94,8 @@ seeds = st.integers(min_value=0, max_value=2**32)
 
 
 @given(seed=seeds, coordination=st.booleans())
-def test_synthetic_ids_are_valid(seed: int, coordination: bool) -> None:
-    value = synthetic_personal_id(random.Random(seed), coordination=coordination)
+def test_random_valid_numbers_parse(seed: int, coordination: bool) -> None:
+    value = random_valid_personal_id(random.Random(seed), coordination=coordination)
     parsed = parse_personal_id(value)
     assert parsed.coordination_number is coordination
     assert len(value) == 12
@@ -102,7 +104,7 @@ def test_synthetic_ids_are_valid(seed: int, coordination: bool) -> None:
 
 @given(seed=seeds)
 def test_coordination_number_is_the_personal_id_with_day_plus_60(seed: int) -> None:
-    value = synthetic_personal_id(random.Random(seed))
+    value = random_valid_personal_id(random.Random(seed))
     body = f"{value[2:6]}{int(value[6:8]) + 60}{value[8:11]}"
     coordination = f"{value[:2]}{body}{luhn_check_digit(body)}"
     parsed = parse_personal_id(coordination)
@@ -114,7 +116,7 @@ def test_coordination_number_is_the_personal_id_with_day_plus_60(seed: int) -> N
 def test_changing_any_checked_digit_invalidates(seed: int, position: int, delta: int) -> None:
     # Luhn catches every single-digit error in the ten checked digits (positions 2-11);
     # the century digits are not part of the check, but must still be 18, 19 or 20.
-    value = synthetic_personal_id(random.Random(seed))
+    value = random_valid_personal_id(random.Random(seed))
     digits = list(value)
     digits[position] = str((int(digits[position]) + delta) % 10)
     assert not is_valid_personal_id("".join(digits))
@@ -122,7 +124,7 @@ def test_changing_any_checked_digit_invalidates(seed: int, position: int, delta:
 
 @given(seed=seeds, delta=st.integers(1, 9))
 def test_changing_a_century_digit_invalidates_or_changes_century(seed: int, delta: int) -> None:
-    value = synthetic_personal_id(random.Random(seed))
+    value = random_valid_personal_id(random.Random(seed))
     changed = value[0] + str((int(value[1]) + delta) % 10) + value[2:]
     if changed[:2] not in ("18", "20"):
         assert not is_valid_personal_id(changed)
@@ -131,8 +133,48 @@ def test_changing_a_century_digit_invalidates_or_changes_century(seed: int, delt
 @given(seed=seeds, position=st.integers(min_value=0, max_value=10))
 def test_swapping_adjacent_different_digits_is_usually_caught(seed: int, position: int) -> None:
     # Luhn misses only the 0<->9 transposition; everything else must be caught.
-    value = synthetic_personal_id(random.Random(seed))
+    value = random_valid_personal_id(random.Random(seed))
     a, b = value[position], value[position + 1]
     swapped = value[:position] + b + a + value[position + 2 :]
     if position >= 2 and a != b and {a, b} != {"0", "9"}:
         assert not is_valid_personal_id(swapped)
+
+
+TEST_NUMBERS = (
+    Path(__file__).resolve().parents[3]
+    / "services"
+    / "lovhub"
+    / "identity"
+    / "skatteverket-test-numbers.txt"
+)
+
+
+def _published() -> list[str]:
+    lines = TEST_NUMBERS.read_text(encoding="ascii").splitlines()
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def test_the_published_test_numbers_are_valid_and_born_1940_to_2010() -> None:
+    published = _published()
+    assert len(published) == len(set(published)) > 10_000
+    for value in published:
+        assert is_valid_personal_id(value), "every listed test number passes the validator"
+        assert value[2:11] + str(luhn_digit(value[2:11])) == value[2:]
+        assert 1940 <= int(value[:4]) <= 2010
+
+
+@given(seed=seeds, coordination=st.booleans())
+def test_synthetic_ids_are_published_test_numbers_of_the_kind_asked(
+    seed: int, coordination: bool
+) -> None:
+    value = synthetic_personal_id(random.Random(seed), coordination=coordination)
+    assert value in set(_published())
+    assert (int(value[6:8]) > 60) is coordination
+    assert parse_personal_id(value).coordination_number is coordination
+
+
+def test_synthetic_ids_respect_the_birth_range() -> None:
+    born = (datetime.date(1995, 1, 1), datetime.date(1995, 12, 31))
+    values = {synthetic_personal_id(random.Random(n), born_between=born) for n in range(200)}
+    assert all(v.startswith("1995") for v in values)
+    assert len(values) > 100, "the choice spreads over the year's numbers"

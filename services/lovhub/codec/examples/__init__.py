@@ -2,7 +2,8 @@
 
 Used by the codec tests (every schema version must have one), the demo and the benchmarks.
 All values come from a seeded :class:`random.Random`, so a seed reproduces the same records.
-Personal ids are random valid numbers (see :func:`lovhub.identity.synthetic_personal_id`).
+Personal ids are Skatteverket's published test numbers
+(:func:`lovhub.identity.synthetic_personal_id`).
 """
 
 from __future__ import annotations
