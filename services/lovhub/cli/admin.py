@@ -14,7 +14,7 @@ from lovhub.audit.roles import WriterRole
 from lovhub.cli.asyncapi import asyncapi
 from lovhub.cli.console import out, say
 from lovhub.cli.hub_files import hub_files
-from lovhub.cli.recipient_k8s import k8s_service_users
+from lovhub.cli.recipient_k8s import k8s_hub_resources, k8s_service_users
 from lovhub.credentials_file import credentials_text, write_credentials
 from lovhub.crypto.state_keys import rotate_state_keys
 from lovhub.kafka import admin_client
@@ -158,3 +158,4 @@ def state_key_rotate(
 app.command("asyncapi")(asyncapi)
 app.command("hub-files")(hub_files)
 app.command("k8s-service-users")(k8s_service_users)
+app.command("k8s-hub-resources")(k8s_hub_resources)
