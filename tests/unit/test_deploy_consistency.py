@@ -793,3 +793,27 @@ def test_service_users_for_strimzi_carry_each_recipients_literal_rules() -> None
     assert report_rules == {
         (reader, "TOPIC", "lov.provider.jobbcoach-syd.reports.v1", "LITERAL", "READ", "*")
     }
+
+
+def _image_env(stage: list[tuple[str, str]]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for instruction, value in stage:
+        if instruction == "ENV":
+            for word in shlex.split(value.replace("\\\n", " ")):
+                name, _, setting = word.partition("=")
+                found[name] = setting
+    return found
+
+
+def test_the_image_names_its_schema_and_policy_directories_where_it_copies_them() -> None:
+    """Settings, not a walk up the tree, tell the installed package where its files are."""
+    final = _stages()[-1]
+    env = _image_env(final)
+    (workdir,) = [v for i, v in final if i == "WORKDIR"][-1:]
+    copied = {
+        str(Path(workdir) / shlex.split(value)[-1]).rstrip("/")
+        for instruction, value in final
+        if instruction == "COPY"
+    }
+    assert env["LOVHUB_SCHEMA_DIR"] in copied
+    assert env["LOVHUB_POLICY_DIR"] in copied
