@@ -27,7 +27,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/mypy --strict services/lovhub/core services/lovhub/pipeline services/lovhub/crypto services/lovhub/policy services/lovhub/registry services/lovhub/minimise.py services/lovhub/pseudonyms.py services/lovhub/codec services/lovhub/identity \
 		services/lovhub/audit services/lovhub/operators services/lovhub/client services/lovhub/reports \
-		services/lovhub/compiled.py services/lovhub/errors.py services/lovhub/contract services/lovhub/agency
+		services/lovhub/compiled.py services/lovhub/errors.py services/lovhub/contract services/lovhub/agency services/lovhub/service
 
 # The benchmark suite on the configured broker (`lovhub dev up`'s by default); see
 # benchmarks/README.md. BENCH_ARGS=--quick for the two-minute version.

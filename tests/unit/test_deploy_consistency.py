@@ -369,7 +369,14 @@ def test_k8s_hub_deployment(k8s_docs: list[dict[str, Any]]) -> None:
 
     assert container["resources"]["requests"]
     assert container["resources"]["limits"]
-    assert container["readinessProbe"]
+    # The probes are the worker's own endpoints, on the port it is told to serve them.
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports["http"] == int(env["LOVHUB_HTTP_PORT"])
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    template = deployment["spec"]["template"]["metadata"]
+    assert template["annotations"]["prometheus.io/port"] == env["LOVHUB_HTTP_PORT"]
+    assert env["LOVHUB_LOG_FORMAT"] == "json"
     security = container["securityContext"]
     assert security["readOnlyRootFilesystem"] is True
     assert security["allowPrivilegeEscalation"] is False

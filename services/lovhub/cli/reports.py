@@ -15,9 +15,12 @@ from lovhub.cli.console import out, say
 from lovhub.cli.consume import recipient_settings
 from lovhub.cli.service import (
     ALLOW_ADMIN_VARIABLE,
+    HTTP_HOST_OPTION,
+    HTTP_PORT_OPTION,
     load_service_materials,
     run_until_stopped,
     service_kafka_settings,
+    serving_endpoints,
 )
 from lovhub.client import (
     OutcomeKind,
@@ -42,6 +45,7 @@ from lovhub.provisioning.topology import (
 )
 from lovhub.pseudonyms import Pseudonymiser
 from lovhub.reports import REPORT_TOPIC_PATTERN, ReportCore
+from lovhub.reports.metrics import report_metrics
 from lovhub.reports.processor import ReportProcessor, ReportTopics
 from lovhub.settings import HubSettings
 
@@ -157,6 +161,8 @@ def run_reports(
         envvar=ALLOW_ADMIN_VARIABLE,
         help="Run even as the admin principal (it bypasses every ACL; refused otherwise).",
     ),
+    http_port: int = HTTP_PORT_OPTION,
+    http_host: str = HTTP_HOST_OPTION,
 ) -> None:
     """Run the report processor (ONE instance: it is the report audit chain's only writer)."""
     if not group.startswith(HUB_CONSUMER_GROUP_PREFIX):
@@ -201,7 +207,19 @@ def run_reports(
         f"{materials.policy.version}, {len(materials.recipients)} recipients, group {group}"
     )
 
-    run_until_stopped(processor, follower, idle_exit, settings)
+    registry = report_metrics(
+        processor.counts,
+        holding=lambda: processor.unreadable is not None,
+        ready=lambda: processor.readiness().ok,
+    )
+    with serving_endpoints(
+        registry,
+        live=processor.liveness,
+        ready=processor.readiness,
+        port=http_port,
+        host=http_host,
+    ):
+        run_until_stopped(processor, follower, idle_exit, settings)
     counts = processor.counts
     say(
         f"stopped: {counts.reports} reports, {counts.forwarded} forwarded to the agency, "

@@ -12,9 +12,12 @@ from lovhub.audit.checkpoints import CheckpointCadence
 from lovhub.cli.console import out, say
 from lovhub.cli.service import (
     ALLOW_ADMIN_VARIABLE,
+    HTTP_HOST_OPTION,
+    HTTP_PORT_OPTION,
     load_service_materials,
     run_until_stopped,
     service_kafka_settings,
+    serving_endpoints,
 )
 from lovhub.crypto.state_keys import StateKeyRing
 from lovhub.kafka.aio import aio_client_config
@@ -72,6 +75,8 @@ def run(
         envvar=ALLOW_ADMIN_VARIABLE,
         help="Run even as the admin principal (it bypasses every ACL; refused otherwise).",
     ),
+    http_port: int = HTTP_PORT_OPTION,
+    http_host: str = HTTP_HOST_OPTION,
 ) -> None:
     """Run a hub worker against the configured broker until stopped (SIGTERM, Ctrl-C)."""
     if engine == "faust":
@@ -125,7 +130,14 @@ def run(
         f"{materials.policy.version}, {len(materials.recipients)} recipients, group {group}"
     )
 
-    run_until_stopped(worker, follower, idle_exit, settings)
+    with serving_endpoints(
+        worker.metrics.registry,
+        live=worker.liveness,
+        ready=worker.readiness,
+        port=http_port,
+        host=http_host,
+    ):
+        run_until_stopped(worker, follower, idle_exit, settings)
     h = worker.health
     say(
         f"stopped: {h.events} events, {h.deliveries} deliveries, {h.audits} audit decisions, "

@@ -4,13 +4,17 @@ materials with the recipients from the registry topic, and running until a signa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import signal
-from typing import Protocol
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
 
+import typer
 from aiokafka.errors import KafkaConnectionError
+from prometheus_client import CollectorRegistry
 
 from lovhub.audit.roles import WriterRole
 from lovhub.cli.console import say
@@ -22,6 +26,7 @@ from lovhub.provisioning.topology import RECIPIENT_CHANGES
 from lovhub.registry import RecipientDirectory
 from lovhub.registry.follower import RegistryFollower, read_registry
 from lovhub.runtime import HubMaterials, load_materials, recipients_source
+from lovhub.service import Probe, ServiceEndpoints, configure_logging
 from lovhub.settings import (
     HubSettings,
     KafkaSettings,
@@ -32,13 +37,51 @@ from lovhub.settings import (
 
 __all__ = [
     "ALLOW_ADMIN_VARIABLE",
+    "HTTP_HOST_OPTION",
+    "HTTP_PORT_OPTION",
     "Service",
     "load_service_materials",
     "run_until_stopped",
     "service_kafka_settings",
+    "serving_endpoints",
 ]
 
 ALLOW_ADMIN_VARIABLE = "LOVHUB_ALLOW_ADMIN_PRINCIPAL"
+
+HTTP_PORT_OPTION: Any = typer.Option(
+    0,
+    envvar="LOVHUB_HTTP_PORT",
+    min=0,
+    max=65535,
+    help="Serve /metrics, /healthz and /readyz on this port (0: not at all).",
+)
+HTTP_HOST_OPTION: Any = typer.Option(
+    "0.0.0.0",  # noqa: S104 - probes and scrapes come from outside the pod
+    envvar="LOVHUB_HTTP_HOST",
+    help="Address the HTTP endpoints listen on.",
+)
+
+
+@contextlib.contextmanager
+def serving_endpoints(
+    registry: CollectorRegistry,
+    *,
+    live: Callable[[], Probe],
+    ready: Callable[[], Probe],
+    port: int,
+    host: str,
+) -> Iterator[None]:
+    """The service's /metrics, /healthz and /readyz while the block runs (none if port 0)."""
+    if not port:
+        yield
+        return
+    endpoints = ServiceEndpoints(registry, live=live, ready=ready, port=port, host=host)
+    endpoints.start()
+    say(f"metrics and probes on http://{host}:{endpoints.port}: /metrics, /healthz, /readyz")
+    try:
+        yield
+    finally:
+        endpoints.stop()
 
 
 class Service(Protocol):
@@ -77,9 +120,7 @@ def load_service_materials(
     """Policy, keys and secrets from files; recipients from the registry topic (followed
     between batches) unless ``LOVHUB_RECIPIENTS_SOURCE=file``. An empty registry is an error:
     a hub with no recipients would withhold everything and look healthy."""
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(logging.WARNING)  # LOVHUB_LOG_FORMAT=json for one JSON object a line
     if recipients_source() != "registry":
         return load_materials(role=role), None
     config = aio_client_config(settings)

@@ -39,6 +39,7 @@ from lovhub.provisioning.topology import (
 from lovhub.registry.follower import RegistryFollower
 from lovhub.reports.core import ReportCore, ReportResult, with_delivery
 from lovhub.reports.validate import REPORT_TOPIC_PATTERN
+from lovhub.service.endpoints import Probe
 
 __all__ = ["ReportCounts", "ReportProcessor", "ReportTopics"]
 
@@ -99,6 +100,21 @@ class ReportProcessor:
         self._signing_key = signing_key
         # Why the processor holds, while it cannot read a batch (None when it reads).
         self.unreadable: str | None = None
+        self.turned_at = time.monotonic()  # the loop's last turn (the liveness probe)
+        self.caught_up = False  # the assignment index restored and the group joined
+
+    def liveness(self, stall_seconds: float = 60.0) -> Probe:
+        quiet = time.monotonic() - self.turned_at
+        if quiet > stall_seconds:
+            return Probe(False, f"the report loop has not turned for {quiet:.0f}s")
+        return Probe(True, self.unreadable or "")
+
+    def readiness(self) -> Probe:
+        if self._stopping is not None and self._stopping.is_set():
+            return Probe(False, "stopping")
+        if not self.caught_up:
+            return Probe(False, "restoring the assignment index or joining the group")
+        return Probe(True)
 
     def stop(self) -> None:
         if self._stopping is not None:
@@ -140,6 +156,7 @@ class ReportProcessor:
             idle_since: float | None = None
             read_delay = _RETRY_FIRST_S
             while not self._stopping.is_set():
+                self.turned_at = time.monotonic()
                 try:
                     batch = await self._read(consumer, changelog)
                 except READ_FAILURES as error:
@@ -159,6 +176,8 @@ class ReportProcessor:
                     log.warning("report topics read again: the report processor continues")
                     self.unreadable = None
                 now = time.monotonic()
+                # Ready once joined, or after the grace period when no report topic exists.
+                self.caught_up |= bool(consumer.assignment()) or now - started > _JOIN_GRACE_S
                 if not batch:
                     if idle_since is None and (
                         consumer.assignment() or now - started > _JOIN_GRACE_S

@@ -283,6 +283,8 @@ class CheckpointPublisher:
         for (topic, partition), offset, _ in due:
             worker.schedule.done((topic, partition), offset)
         worker.health.checkpoints += len(due)
+        if due:
+            worker.health.last_checkpoint_at = time.time()
 
 
 async def hold_batch(worker: HubWorker, consumer: AIOKafkaConsumer, seconds: float) -> bool:
@@ -295,6 +297,7 @@ async def hold_batch(worker: HubWorker, consumer: AIOKafkaConsumer, seconds: flo
     deadline = time.monotonic() + seconds
     try:
         while time.monotonic() < deadline:
+            worker.beat()  # holding is not hanging: the liveness probe stays green
             if worker.stopping:
                 return False
             consumer.pause(*consumer.assignment())  # again: a rebalance may assign more

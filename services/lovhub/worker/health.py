@@ -25,6 +25,7 @@ class WorkerHealth:
     checkpoints: int = 0
     write_failures: int = 0
     started_at: float = field(default_factory=time.time)
+    last_checkpoint_at: float | None = None  # wall clock of the last acknowledged checkpoint
 
     def fail(self, reason: str) -> None:
         self.healthy = False

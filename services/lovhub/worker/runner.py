@@ -40,6 +40,7 @@ from lovhub.kafka.unreadable import READ_FAILURES, cannot_read_reason, rewind_to
 from lovhub.pipeline.hold import InputHeld
 from lovhub.pipeline.ingest_time import broker_ingest_time
 from lovhub.registry.follower import RegistryFollower
+from lovhub.service.endpoints import Probe
 from lovhub.worker.batch import BatchWork, WriteFailed
 from lovhub.worker.evidence import (
     CheckpointPublisher,
@@ -48,6 +49,7 @@ from lovhub.worker.evidence import (
     write_batch,
 )
 from lovhub.worker.health import Checkpointing, WorkerHealth
+from lovhub.worker.metrics import HubMetrics
 from lovhub.worker.store import StateStore
 
 __all__ = ["Checkpointing", "HubWorker", "Pipeline", "WorkerHealth"]
@@ -55,6 +57,9 @@ __all__ = ["Checkpointing", "HubWorker", "Pipeline", "WorkerHealth"]
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 30.0
 HANDOVER_CHECKPOINT_SECONDS = 10.0
+#: The liveness probe fails when the loop has not turned for this long (a poll is 0.2 s, a
+#: batch a second or two, a held batch polls every 0.1 s).
+STALL_SECONDS = 60.0
 
 log = logging.getLogger("lovhub.worker")
 
@@ -95,7 +100,8 @@ class _Restore(ConsumerRebalanceListener):  # type: ignore[misc]
         await self._worker.checkpoint_partitions({tp.partition for tp in revoked})
 
     async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
-        return None  # restored lazily, before the first batch that touches the partition
+        # Restored by the loop before its next fetch (and checked again before any batch).
+        self._worker.joined = True
 
 
 class HubWorker:
@@ -137,6 +143,30 @@ class HubWorker:
         self._stopping: asyncio.Event | None = None
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
+        self.joined = False  # the group has given this worker its partitions at least once
+        self.turned_at = time.monotonic()  # the loop's last turn (the liveness probe)
+        self.metrics = HubMetrics(self.health, ready=lambda: self.readiness().ok)
+
+    def beat(self) -> None:
+        self.turned_at = time.monotonic()
+
+    def liveness(self, stall_seconds: float = STALL_SECONDS) -> Probe:
+        """Alive while the loop turns; holding a batch or a partition still turns it."""
+        quiet = time.monotonic() - self.turned_at
+        if quiet > stall_seconds:
+            return Probe(False, f"the worker loop has not turned for {quiet:.0f}s")
+        return Probe(True, self.health.reason)
+
+    def readiness(self) -> Probe:
+        """Ready once it has joined its group and restored every partition it owns."""
+        if self.consumer is None or self.stopping:
+            return Probe(False, "stopping" if self.stopping else "starting")
+        if not self.joined:
+            return Probe(False, "joining the consumer group")
+        unrestored = {tp.partition for tp in self.consumer.assignment()} - self.restored
+        if unrestored:
+            return Probe(False, f"restoring {len(unrestored)} partitions")
+        return Probe(True)
 
     def stop(self) -> None:
         if self._stopping is not None:
@@ -168,9 +198,13 @@ class HubWorker:
         read_delay = RETRY_FIRST_SECONDS
         try:
             while not self._stopping.is_set():
+                self.beat()
                 if self.health_file and time.monotonic() - last_health > 1.0:
                     self.health.write(self.health_file)
                     last_health = time.monotonic()
+                if not await self._restore_assigned(consumer, read_delay):
+                    read_delay = min(read_delay * 2, RETRY_MAX_SECONDS)
+                    continue
                 try:
                     await self._follow_registry()
                     self._release_holds(consumer)
@@ -219,6 +253,30 @@ class HubWorker:
             self.pipeline.use_recipients(directory)  # type: ignore[attr-defined]
             log.info("registry changed: %d recipients, %s", len(directory), directory.version)
 
+    async def _restore_assigned(self, consumer: AIOKafkaConsumer, retry_in: float) -> bool:
+        """Restore newly assigned partitions before fetching: the worker is ready (the
+        readiness probe) only with every owned partition's state and chain head known.
+        False after a broker error: the worker holds (no fetch) and tries again later."""
+        stale = sorted({tp.partition for tp in consumer.assignment()} - self.restored)
+        if not stale:
+            return True
+        try:
+            await self.restore_state(stale)
+        except (KafkaError, OSError) as error:
+            self.health.fail(
+                f"fail closed: cannot restore {len(stale)} partitions "
+                f"({type(error).__name__}); nothing is fetched; retry in {retry_in:.1f}s"
+            )
+            log.error("restore failed (%s); retrying", type(error).__name__)
+            assert self._stopping is not None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), retry_in)
+            return False
+        self.restored.update(stale)
+        if self.health.reason.startswith("fail closed: cannot restore"):
+            self.health.recover()
+        return True
+
     async def restore_state(self, partitions: list[int]) -> None:
         """Bring the local store up to the changelog's end for newly assigned partitions,
         and find where their audit chains continue."""
@@ -239,6 +297,7 @@ class HubWorker:
                 reader.seek(tp, start)
                 position = start
                 while position < ends[tp]:
+                    self.beat()  # a long restore is progress, not a hang
                     chunk = await reader.getmany(tp, timeout_ms=1000, max_records=5000)
                     records = chunk.get(tp, [])
                     if not records:
@@ -254,6 +313,7 @@ class HubWorker:
         self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[Any]]
     ) -> None:
         """Decide, write, checkpoint, commit; on a failed write hold the batch and retry."""
+        started = time.monotonic()
         work: BatchWork | None = None
         delay = RETRY_FIRST_SECONDS
         failed = False
@@ -309,6 +369,11 @@ class HubWorker:
             # owner replays them (recognisable duplicates). Not a reason to stop.
             log.warning("commit failed (%s); continuing", type(error).__name__)
         self._count(work.results)
+        self.metrics.observe_batch(work.results, time.monotonic() - started)
+        for partition, offset in work.commits.items():
+            highwater = consumer.highwater(TopicPartition(self.topics.source, partition))
+            if highwater is not None:
+                self.metrics.observe_lag(partition, highwater - offset)
 
     async def _prepare_retry(
         self,

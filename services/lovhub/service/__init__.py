@@ -1,0 +1,9 @@
+"""What a long-running lovhub service shows the platform it runs on: Prometheus metrics and
+Kubernetes probes on one small HTTP endpoint (:mod:`~lovhub.service.endpoints`), and log
+lines as text or JSON (:mod:`~lovhub.service.logs`). Shared by ``lovhub run`` and
+``lovhub run-reports``; nothing here decides anything."""
+
+from lovhub.service.endpoints import Probe, ServiceEndpoints
+from lovhub.service.logs import configure_logging
+
+__all__ = ["Probe", "ServiceEndpoints", "configure_logging"]
