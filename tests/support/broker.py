@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from lovhub.devbroker import BrokerLayout, LocalBroker, free_port_pair
-from lovhub.settings import KafkaSettings
+from lovhub.settings import KafkaSettings, SecurityProtocol
 
 __all__ = ["TestBroker", "provide_broker"]
 
@@ -28,6 +29,8 @@ class TestBroker:
 
     kind: str
     admin_settings: KafkaSettings
+    # The admin over a SASL_SSL listener, verifying the broker's certificate (None: unknown).
+    tls_settings: KafkaSettings | None = None
 
     @property
     def bootstrap_servers(self) -> str:
@@ -50,6 +53,12 @@ def _docker_engine_answers() -> bool:
     return True
 
 
+def _another_free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @contextlib.contextmanager
 def provide_broker(tmp_root: Path) -> Iterator[TestBroker]:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or os.environ.get(
@@ -57,7 +66,17 @@ def provide_broker(tmp_root: Path) -> Iterator[TestBroker]:
     ):
         settings = KafkaSettings()  # type: ignore[call-arg]  # from the environment
         settings.check()
-        yield TestBroker("external", settings)
+        tls = os.environ.get("KAFKA_TLS_BOOTSTRAP_SERVERS")
+        tls_settings = None
+        if tls and os.environ.get("KAFKA_TLS_CAFILE"):
+            tls_settings = settings.model_copy(
+                update={
+                    "bootstrap_servers": tls,
+                    "security_protocol": SecurityProtocol.SASL_SSL,
+                    "ssl_cafile": Path(os.environ["KAFKA_TLS_CAFILE"]),
+                }
+            )
+        yield TestBroker("external", settings, tls_settings)
         return
     if _docker_engine_answers():
         from tests.support.container import scram_kafka_container
@@ -66,9 +85,12 @@ def provide_broker(tmp_root: Path) -> Iterator[TestBroker]:
             yield TestBroker("testcontainers", settings)
         return
     client_port, controller_port = free_port_pair()
-    broker = LocalBroker(BrokerLayout(tmp_root / "broker", client_port, controller_port))
+    layout = BrokerLayout(
+        tmp_root / "broker", client_port, controller_port, tls_port=_another_free_port()
+    )
+    broker = LocalBroker(layout)
     broker.up(timeout=180)
     try:
-        yield TestBroker("local", broker.admin_settings())
+        yield TestBroker("local", broker.admin_settings(), broker.tls_admin_settings())
     finally:
         broker.down()

@@ -19,7 +19,10 @@ def _show(status: BrokerStatus) -> None:
     table = Table(show_header=False, box=None)
     table.add_row("state", "[green]running[/green]" if status.running else status.detail)
     table.add_row("pid", str(status.pid) if status.pid else "-")
-    table.add_row("bootstrap", status.bootstrap_servers)
+    table.add_row("bootstrap", f"{status.bootstrap_servers} (SASL_PLAINTEXT)")
+    if status.tls_bootstrap_servers:
+        table.add_row("bootstrap (TLS)", f"{status.tls_bootstrap_servers} (SASL_SSL)")
+        table.add_row("CA certificate", str(status.ca_file))
     table.add_row("credentials", str(status.connection_file))
     table.add_row("state dir", str(status.state_dir))
     out.print(table)

@@ -33,6 +33,7 @@ from lovhub.devbroker.process import (
     process_cmdline,
     terminate_group,
 )
+from lovhub.devbroker.tls import BrokerTls, ensure_broker_tls
 from lovhub.devbroker.tools import find_java
 from lovhub.private_files import create_private, write_private
 from lovhub.settings import KafkaSettings, SecurityProtocol, cache_dir, state_dir
@@ -54,6 +55,8 @@ class BrokerStatus:
     connection_file: Path
     state_dir: Path
     detail: str
+    tls_bootstrap_servers: str | None = None  # the SASL_SSL listener
+    ca_file: Path | None = None  # what its clients trust (LOVHUB_KAFKA_SSL_CAFILE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +133,10 @@ class LocalBroker:
     def default(cls, progress: Progress = lambda _msg: None) -> LocalBroker:
         port = int(os.environ.get("LOVHUB_DEV_BROKER_PORT", DEFAULT_CLIENT_PORT))
         layout = BrokerLayout(
-            root=state_dir() / "broker", client_port=port, controller_port=port + 1
+            root=state_dir() / "broker",
+            client_port=port,
+            controller_port=port + 1,
+            tls_port=port + 2,
         )
         admin_user = os.environ.get("LOVHUB_ADMIN_PRINCIPAL", "lovhub-admin")
         return cls(layout, admin_user=admin_user, progress=progress)
@@ -168,6 +174,8 @@ class LocalBroker:
             connection_file=self.layout.connection_file,
             state_dir=self.layout.root,
             detail=detail,
+            tls_bootstrap_servers=self.layout.tls_bootstrap_servers,
+            ca_file=self.layout.tls_dir / "ca.crt" if self.layout.tls_port is not None else None,
         )
 
     def credentials(self) -> BrokerCredentials:
@@ -190,12 +198,13 @@ class LocalBroker:
     def up(self, timeout: float = 120.0) -> UpResult:
         if self._live_pid() is not None:
             return UpResult(self.status(), started=False, seconds_to_ready=0.0)
-        for port in (self.layout.client_port, self.layout.controller_port):
+        ports = (self.layout.client_port, self.layout.controller_port, self.layout.tls_port)
+        for port in (p for p in ports if p is not None):
             if not is_port_free(self.layout.host, port):
                 raise PortInUseError(
                     f"port {port} on {self.layout.host} is taken by another process; stop it or "
                     "choose other ports with LOVHUB_DEV_BROKER_PORT (client port; the "
-                    "controller uses the next one)"
+                    "controller uses the next one, the TLS listener the one after)"
                 )
         java = find_java()
         jars = resolve_jars(self.jar_cache, progress=self.progress)
@@ -229,11 +238,32 @@ class LocalBroker:
 
     # -- steps of up ---------------------------------------------------------------------
 
+    def tls(self) -> BrokerTls | None:
+        """The TLS listener's CA and keystore (made on first use), None without a TLS port."""
+        if self.layout.tls_port is None:
+            return None
+        return ensure_broker_tls(self.layout.tls_dir, self.layout.host)
+
+    def tls_admin_settings(self) -> KafkaSettings | None:
+        """The admin over the SASL_SSL listener, verifying the broker against its CA."""
+        tls = self.tls()
+        if tls is None:
+            return None
+        return self.admin_settings().model_copy(
+            update={
+                "bootstrap_servers": self.layout.tls_bootstrap_servers,
+                "security_protocol": SecurityProtocol.SASL_SSL,
+                "ssl_cafile": tls.ca_file,
+            }
+        )
+
     def _write_configs(self, credentials: BrokerCredentials) -> None:
         self.layout.log_dir.mkdir(parents=True, exist_ok=True)
-        write_private(
-            self.layout.server_properties, render_server_properties(self.layout, credentials)
+        tls = self.tls()
+        properties = render_server_properties(
+            self.layout, credentials, tls.keystore_file if tls else None
         )
+        write_private(self.layout.server_properties, properties)
         self.layout.log4j2_properties.write_text(render_log4j2(self.layout), encoding="utf-8")
 
     def _java_command(self, java: Path, jars: Path, main_class: str) -> list[str]:
@@ -319,6 +349,10 @@ class LocalBroker:
             "username": credentials.admin_user,
             "password": credentials.admin_password,
         }
+        tls = self.tls()
+        if tls is not None:
+            connection["tls_bootstrap_servers"] = str(self.layout.tls_bootstrap_servers)
+            connection["ssl_cafile"] = str(tls.ca_file)
         write_private(self.layout.connection_file, json.dumps(connection, indent=2))
 
 

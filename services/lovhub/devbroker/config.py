@@ -1,9 +1,11 @@
 """The files of a local single-node KRaft broker: layout, server.properties, log4j2.
 
-Clients reach the broker only through a SASL_PLAINTEXT listener with SCRAM-SHA-512 on
-127.0.0.1. The controller listener also sits on loopback and uses SASL PLAIN, because SCRAM
-credentials live in the metadata log that the controller itself serves; its static
-``lovhub-controller`` identity is a super user so the broker can talk to its own controller.
+Clients reach the broker through a SASL_PLAINTEXT listener with SCRAM-SHA-512 on 127.0.0.1
+and, when the layout has a TLS port, a SASL_SSL listener with the same SCRAM login whose
+certificate a CA of the broker's own signs (:mod:`lovhub.devbroker.tls`). The controller
+listener also sits on loopback and uses SASL PLAIN, because SCRAM credentials live in the
+metadata log that the controller itself serves; its static ``lovhub-controller`` identity
+is a super user so the broker can talk to its own controller.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class BrokerLayout:
     client_port: int
     controller_port: int
     host: str = "127.0.0.1"
+    tls_port: int | None = None  # a SASL_SSL listener as well (lovhub.devbroker.tls)
 
     @property
     def data_dir(self) -> Path:
@@ -73,6 +76,14 @@ class BrokerLayout:
     def bootstrap_servers(self) -> str:
         return f"{self.host}:{self.client_port}"
 
+    @property
+    def tls_dir(self) -> Path:
+        return self.root / "tls"
+
+    @property
+    def tls_bootstrap_servers(self) -> str | None:
+        return None if self.tls_port is None else f"{self.host}:{self.tls_port}"
+
 
 @dataclass(frozen=True, slots=True)
 class BrokerCredentials:
@@ -110,7 +121,10 @@ def _jaas(module: str, **options: str) -> str:
     return f"{module} required {rendered};"
 
 
-def render_server_properties(layout: BrokerLayout, credentials: BrokerCredentials) -> str:
+def render_server_properties(
+    layout: BrokerLayout, credentials: BrokerCredentials, keystore: Path | None = None
+) -> str:
+    """``keystore``: the TLS listener's PEM keystore (needed when the layout has a TLS port)."""
     scram_login = _jaas(
         "org.apache.kafka.common.security.scram.ScramLoginModule",
         username=credentials.admin_user,
@@ -155,6 +169,17 @@ def render_server_properties(layout: BrokerLayout, credentials: BrokerCredential
         "group.initial.rebalance.delay.ms": "0",
         "group.consumer.min.session.timeout.ms": "6000",
     }
+    if layout.tls_port is not None:
+        if keystore is None:
+            raise ValueError("a TLS port needs the broker's keystore")
+        properties["listeners"] += f",TLS://{host}:{layout.tls_port}"
+        properties["advertised.listeners"] += f",TLS://{host}:{layout.tls_port}"
+        properties["listener.security.protocol.map"] += ",TLS:SASL_SSL"
+        properties["listener.name.tls.sasl.enabled.mechanisms"] = "SCRAM-SHA-512"
+        properties["listener.name.tls.scram-sha-512.sasl.jaas.config"] = scram_login
+        properties["listener.name.tls.ssl.keystore.type"] = "PEM"
+        properties["listener.name.tls.ssl.keystore.location"] = str(keystore)
+        properties["listener.name.tls.ssl.client.auth"] = "none"
     lines = ["# Written by `lovhub dev up`; regenerated on every start.", ""]
     lines += [f"{key}={value}" for key, value in properties.items()]
     return "\n".join(lines) + "\n"
