@@ -116,6 +116,10 @@ def _from_connection_file(path: Path) -> KafkaSettings:
 
 
 def local_connection_file() -> Path:
+    """``$LOVHUB_CONNECTION_FILE`` (e.g. the local cluster's), else the local broker's."""
+    explicit = os.environ.get("LOVHUB_CONNECTION_FILE")
+    if explicit:
+        return Path(explicit).expanduser()
     return state_dir() / "broker" / "connection.json"
 
 

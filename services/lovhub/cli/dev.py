@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 from rich.table import Table
 
 from lovhub.cli.console import out, say
-from lovhub.devbroker import BrokerStatus, LocalBroker
+from lovhub.devbroker import BrokerStatus, LocalBroker, LocalCluster
+from lovhub.devbroker.cluster import DEFAULT_CLUSTER_PORT, ClusterStatus
+from lovhub.settings import state_dir
 
 __all__ = ["app"]
 
@@ -28,11 +32,42 @@ def _show(status: BrokerStatus) -> None:
     out.print(table)
 
 
+_BROKERS = typer.Option(
+    1, "--brokers", min=1, max=9, help="1: the single broker; more: a KRaft cluster of them."
+)
+
+
+def _cluster(nodes: int) -> LocalCluster:
+    port = int(os.environ.get("LOVHUB_DEV_CLUSTER_PORT", DEFAULT_CLUSTER_PORT))
+    return LocalCluster(state_dir() / "cluster", nodes=nodes, base_port=port, progress=say)
+
+
+def _show_cluster(status: ClusterStatus) -> None:
+    table = Table(show_header=False, box=None)
+    running = ", ".join(map(str, status.running)) or "none"
+    table.add_row("nodes running", f"{running} of {status.nodes}")
+    table.add_row("bootstrap", f"{status.bootstrap_servers} (SASL_PLAINTEXT)")
+    table.add_row("credentials", str(status.connection_file))
+    out.print(table)
+    out.print(f"use it: export LOVHUB_CONNECTION_FILE={status.connection_file}", highlight=False)
+
+
 @app.command()
 def up(
     timeout: float = typer.Option(120.0, help="Seconds to wait for the broker to be ready."),
+    brokers: int = _BROKERS,
 ) -> None:
-    """Start the broker (fetches its jars with Maven the first time). Safe to repeat."""
+    """Start the broker (fetches its jars with Maven the first time). Safe to repeat.
+    ``--brokers 3``: a three-node KRaft cluster (each node broker and controller; ports from
+    LOVHUB_DEV_CLUSTER_PORT, default 19192, ten apart), replication factor 3 and
+    min.insync.replicas 2 for its internal topics; set LOVHUB_REPLICATION_FACTOR=3 for
+    `lovhub admin init` to make the hub's topics the same way."""
+    if brokers > 1:
+        cluster = _cluster(brokers)
+        seconds = cluster.up(timeout=max(timeout, 180.0))
+        say(f"cluster ready in {seconds:.1f}s" if seconds else "cluster already running")
+        _show_cluster(cluster.status())
+        return
     broker = LocalBroker.default(progress=say)
     result = broker.up(timeout=timeout)
     if result.started:
@@ -43,8 +78,12 @@ def up(
 
 
 @app.command()
-def down() -> None:
+def down(brokers: int = _BROKERS) -> None:
     """Stop the broker cleanly; its data is kept for the next `up`."""
+    if brokers > 1:
+        _cluster(brokers).down()
+        say("cluster stopped")
+        return
     broker = LocalBroker.default(progress=say)
     if broker.down():
         say("broker stopped")
@@ -53,8 +92,14 @@ def down() -> None:
 
 
 @app.command()
-def status() -> None:
+def status(brokers: int = _BROKERS) -> None:
     """Tell whether the broker runs; exit code 3 when it does not."""
+    if brokers > 1:
+        state = _cluster(brokers).status()
+        _show_cluster(state)
+        if len(state.running) < state.nodes:
+            raise typer.Exit(EXIT_NOT_RUNNING)
+        return
     current = LocalBroker.default().status()
     _show(current)
     if not current.running:

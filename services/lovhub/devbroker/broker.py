@@ -38,7 +38,13 @@ from lovhub.devbroker.tools import find_java
 from lovhub.private_files import create_private, write_private
 from lovhub.settings import KafkaSettings, SecurityProtocol, cache_dir, state_dir
 
-__all__ = ["BrokerStatus", "LocalBroker", "UpResult", "storage_format_invocation"]
+__all__ = [
+    "BrokerStatus",
+    "LocalBroker",
+    "UpResult",
+    "kafka_cluster_id",
+    "storage_format_invocation",
+]
 
 DEFAULT_CLIENT_PORT = 19092
 _READY_LINE = "Kafka Server started"
@@ -66,7 +72,7 @@ class UpResult:
     seconds_to_ready: float
 
 
-def _kafka_cluster_id() -> str:
+def kafka_cluster_id() -> str:
     """Kafka's cluster ids are url-safe base64 UUIDs; ones starting with '-' are avoided."""
     while True:
         candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
@@ -87,6 +93,7 @@ def storage_format_invocation(
     server_properties: Path,
     credentials: BrokerCredentials,
     argfile: Path,
+    standalone: bool = True,
 ) -> tuple[list[str], str]:
     """The storage-format step's argv and the text of the java argument file it reads.
 
@@ -105,7 +112,7 @@ def storage_format_invocation(
         cluster_id,
         "--config",
         str(server_properties),
-        "--standalone",
+        *(["--standalone"] if standalone else []),  # a cluster's quorum is in its config
         "--add-scram",
         scram,
     ]
@@ -123,7 +130,13 @@ class LocalBroker:
         jar_cache: Path | None = None,
         admin_user: str = "lovhub-admin",
         progress: Progress = lambda _msg: None,
+        cluster_id: str | None = None,
+        credentials: BrokerCredentials | None = None,
     ) -> None:
+        """``cluster_id`` and ``credentials``: shared by every node of a cluster (given by
+        :class:`~lovhub.devbroker.cluster.LocalCluster`); a single broker makes its own."""
+        self._cluster_id = cluster_id
+        self._credentials = credentials
         self.layout = layout
         self.jar_cache = jar_cache or cache_dir()
         self.admin_user = admin_user
@@ -179,6 +192,8 @@ class LocalBroker:
         )
 
     def credentials(self) -> BrokerCredentials:
+        if self._credentials is not None:
+            return self._credentials
         return load_or_create_credentials(self.layout, self.admin_user)
 
     def admin_settings(self) -> KafkaSettings:
@@ -209,15 +224,26 @@ class LocalBroker:
         java = find_java()
         jars = resolve_jars(self.jar_cache, progress=self.progress)
         credentials = self.credentials()
-        self._write_configs(credentials)
-        if not (self.layout.data_dir / "meta.properties").exists():
-            self._format_storage(java, jars, credentials)
+        self.prepare(java, jars, credentials)
         started_at = time.monotonic()
         pid, log_offset = self._launch(java, jars)
         self._wait_until_ready(pid, log_offset, started_at + timeout)
         seconds = time.monotonic() - started_at
         self._write_connection_file(credentials)
         return UpResult(self.status(), started=True, seconds_to_ready=seconds)
+
+    def prepare(self, java: Path, jars: Path, credentials: BrokerCredentials) -> None:
+        """Write the configs and, on the first start, format the storage."""
+        self._write_configs(credentials)
+        if not (self.layout.data_dir / "meta.properties").exists():
+            self._format_storage(java, jars, credentials)
+
+    def launch(self, java: Path, jars: Path) -> tuple[int, int]:
+        """Start the JVM (after :meth:`prepare`); its pid and the log offset to wait from."""
+        return self._launch(java, jars)
+
+    def wait_until_ready(self, pid: int, log_offset: int, deadline: float) -> None:
+        self._wait_until_ready(pid, log_offset, deadline)
 
     def down(self, timeout: float = 60.0) -> bool:
         """Stop the broker; True if it was running. Data is kept."""
@@ -283,10 +309,11 @@ class LocalBroker:
         argfile.unlink(missing_ok=True)  # a leftover from a crashed format; create_private refuses
         command, argfile_text = storage_format_invocation(
             self._java_command(java, jars, "kafka.tools.StorageTool"),
-            cluster_id=_kafka_cluster_id(),
+            cluster_id=self._cluster_id or kafka_cluster_id(),
             server_properties=self.layout.server_properties,
             credentials=credentials,
             argfile=argfile,
+            standalone=self.layout.voters is None,
         )
         create_private(argfile, argfile_text)
         try:

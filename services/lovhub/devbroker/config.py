@@ -38,6 +38,14 @@ class BrokerLayout:
     controller_port: int
     host: str = "127.0.0.1"
     tls_port: int | None = None  # a SASL_SSL listener as well (lovhub.devbroker.tls)
+    # In a cluster (lovhub.devbroker.cluster): this node's id and every controller, as
+    # "1@host:port,2@host:port,..." (a static quorum); None: a single node of its own.
+    node_id: int = 1
+    voters: str | None = None
+
+    @property
+    def cluster_size(self) -> int:
+        return 1 if self.voters is None else len(self.voters.split(","))
 
     @property
     def data_dir(self) -> Path:
@@ -137,10 +145,17 @@ def render_server_properties(
         **{f"user_{CONTROLLER_PRINCIPAL}": credentials.controller_password},
     )
     host, client, controller = layout.host, layout.client_port, layout.controller_port
+    quorum = (
+        {"controller.quorum.bootstrap.servers": f"{host}:{controller}"}
+        if layout.voters is None
+        else {"controller.quorum.voters": layout.voters}
+    )
+    replicas = str(min(layout.cluster_size, 3))
+    min_isr = str(max(1, min(layout.cluster_size, 3) - 1))
     properties = {
         "process.roles": "broker,controller",
-        "node.id": "1",
-        "controller.quorum.bootstrap.servers": f"{host}:{controller}",
+        "node.id": str(layout.node_id),
+        **quorum,
         "listeners": f"CLIENT://{host}:{client},CONTROLLER://{host}:{controller}",
         "advertised.listeners": f"CLIENT://{host}:{client}",
         "listener.security.protocol.map": "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
@@ -159,13 +174,15 @@ def render_server_properties(
         "auto.create.topics.enable": "false",
         "log.dirs": str(layout.data_dir),
         "num.partitions": "1",
-        "offsets.topic.replication.factor": "1",
+        "offsets.topic.replication.factor": replicas,
         "offsets.topic.num.partitions": "6",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
+        "transaction.state.log.replication.factor": replicas,
+        "transaction.state.log.min.isr": min_isr,
         "transaction.state.log.num.partitions": "6",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
+        "share.coordinator.state.topic.replication.factor": replicas,
+        "share.coordinator.state.topic.min.isr": min_isr,
+        "default.replication.factor": replicas,
+        "min.insync.replicas": min_isr,
         "group.initial.rebalance.delay.ms": "0",
         "group.consumer.min.session.timeout.ms": "6000",
     }

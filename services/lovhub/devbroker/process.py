@@ -62,13 +62,16 @@ def pid_is_running(pid: int) -> bool:
     return True
 
 
-def terminate_group(pid: int, timeout: float) -> bool:
-    """SIGTERM the process group (the broker shuts down cleanly), SIGKILL after ``timeout``.
+def terminate_group(
+    pid: int, timeout: float, *, first_signal: signal.Signals = signal.SIGTERM
+) -> bool:
+    """``first_signal`` (SIGTERM: the broker shuts down cleanly) to the process group,
+    SIGKILL after ``timeout``.
 
     Returns True when the process exited within the timeout on its own.
     """
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
+        os.killpg(pid, first_signal)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         _reap(pid)

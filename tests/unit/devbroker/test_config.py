@@ -68,3 +68,31 @@ def test_java_versions_are_read(output: str, major: int) -> None:
 def test_unreadable_java_version_is_a_missing_tool() -> None:
     with pytest.raises(MissingToolError):
         parse_java_major("something else entirely")
+
+
+def test_a_cluster_node_names_the_static_quorum_and_replicates_internal_topics() -> None:
+    from lovhub.devbroker.broker import storage_format_invocation
+    from lovhub.devbroker.config import BrokerCredentials, BrokerLayout, render_server_properties
+
+    voters = "1@127.0.0.1:29301,2@127.0.0.1:29311,3@127.0.0.1:29321"
+    layout = BrokerLayout(Path("/tmp/n2"), 29310, 29311, node_id=2, voters=voters)
+    credentials = BrokerCredentials("admin", "a-password", "c-password")
+    lines = render_server_properties(layout, credentials).splitlines()
+    properties = dict(line.split("=", 1) for line in lines if "=" in line and line[0] != "#")
+    assert properties["node.id"] == "2"
+    assert properties["controller.quorum.voters"] == voters
+    assert "controller.quorum.bootstrap.servers" not in properties
+    assert properties["offsets.topic.replication.factor"] == "3"
+    assert properties["transaction.state.log.min.isr"] == "2"
+    assert properties["min.insync.replicas"] == "2"
+    _, text = storage_format_invocation(
+        ["java", "-cp", "x", "kafka.tools.StorageTool"],
+        cluster_id="abc",
+        server_properties=Path("/tmp/n2/server.properties"),
+        credentials=credentials,
+        argfile=Path("/tmp/args"),
+        standalone=False,
+    )
+    assert '"--standalone"' not in text, "a static quorum is formatted without --standalone"
+    single = render_server_properties(BrokerLayout(Path("/tmp/n"), 1, 2), credentials)
+    assert "offsets.topic.replication.factor=1" in single
