@@ -19,12 +19,11 @@ from lovhub.codec import (
     codec_for,
     default_store,
 )
-from lovhub.core import JobseekerState
-from lovhub.core.outputs import SourcePosition
 from lovhub.pipeline import HubPipeline
 from lovhub.pipeline.audit_wire import AuditWireEncoder
 from lovhub.pipeline.ids import _NAMESPACE, uuid5_text
 from lovhub.synthetic import build_world, generate_scenario, pipeline_for
+from tests.support.pipeline_run import in_order
 
 CODEC = codec_for(None)
 
@@ -60,17 +59,8 @@ def test_spliced_audit_records_are_the_codec_encoding(seed: int, start: int) -> 
     )
     encode = canonical_audit_encoder(default_store())
     head = ChainHead(bytes(range(32)), start)  # not only the genesis head
-    states: dict[bytes, JobseekerState] = {}
     chained_records = []
-    for offset, (key, value) in enumerate(scenario.records):
-        result = pipeline.process(
-            value,
-            key,
-            SourcePosition("agency", 0, offset),
-            states.get(key or b"", JobseekerState()),
-        )
-        if result.state is not None:
-            states[key or b""] = result.state
+    for offset, result in in_order(pipeline, scenario.records):
         for number, pending in enumerate(result.audits):
             where = ("t", 1, offset * 10 + number) if pending.delivery_index is not None else None
             record, new_head = pipeline.finish_audit(pending, where, head)
@@ -122,17 +112,8 @@ def test_recipient_records_are_fastavros_bytes(seed: int) -> None:
     scenario = generate_scenario(
         build_world(), CODEC, jobseekers=4, seed=seed, invalid_rate=0.1, first_number=1
     )
-    states: dict[bytes, JobseekerState] = {}
     deliveries = 0
-    for offset, (key, value) in enumerate(scenario.records):
-        result = pipeline.process(
-            value,
-            key,
-            SourcePosition("agency", 0, offset),
-            states.get(key or b"", JobseekerState()),
-        )
-        if result.state is not None:
-            states[key or b""] = result.state
+    for _, result in in_order(pipeline, scenario.records):
         for delivery in result.deliveries:
             record = CODEC.decode(delivery.value, RECIPIENT_RECORD)
             body = io.BytesIO()

@@ -11,29 +11,18 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from lovhub.codec import codec_for
-from lovhub.core import JobseekerState
-from lovhub.core.outputs import EventResult, SourcePosition
+from lovhub.core.outputs import EventResult
 from lovhub.synthetic import build_world, generate_scenario, pipeline_for
 from lovhub.worker.health import WorkerHealth
 from lovhub.worker.metrics import HubMetrics
+from tests.support.pipeline_run import in_order
 
 
 def _results() -> tuple[list[EventResult], list[dict]]:
     world = build_world()
     scenario = generate_scenario(world, codec_for(None), jobseekers=40, seed=3, invalid_rate=0.1)
     pipeline = pipeline_for(world, audit_topic="a", dead_letter_topic="d")
-    states: dict[bytes, JobseekerState] = {}
-    results = []
-    for offset, (key, value) in enumerate(scenario.records):
-        result = pipeline.process(
-            value,
-            key,
-            SourcePosition("agency", 0, offset),
-            states.get(key or b"", JobseekerState()),
-        )
-        if result.state is not None:
-            states[key or b""] = result.state
-        results.append(result)
+    results = [result for _, result in in_order(pipeline, scenario.records)]
     return results, [e for e in scenario.events if e is not None]
 
 
