@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from pathlib import Path
 
 import typer
@@ -77,6 +78,11 @@ def run(
     ),
     http_port: int = HTTP_PORT_OPTION,
     http_host: str = HTTP_HOST_OPTION,
+    instance_id: str = typer.Option(
+        "",
+        envvar="LOVHUB_INSTANCE_ID",
+        help="Static group membership id (default: one made once per worker directory).",
+    ),
 ) -> None:
     """Run a hub worker against the configured broker until stopped (SIGTERM, Ctrl-C)."""
     if engine == "faust":
@@ -117,6 +123,7 @@ def run(
         health_file=_health_file(directory),
         max_batch=max_batch,
         registry=follower,
+        instance_id=instance_id or _instance_id_of(directory),
         checkpoints=Checkpointing(
             materials.signing_key,
             checkpoint_topic,
@@ -143,6 +150,17 @@ def run(
         f"stopped: {h.events} events, {h.deliveries} deliveries, {h.audits} audit decisions, "
         f"{h.dead_letters} dead letters"
     )
+
+
+def _instance_id_of(directory: Path) -> str:
+    """The worker directory's static membership id, made on first start and kept: the
+    same disk is the same group member (two workers must never share a directory)."""
+    path = directory / "instance-id"
+    if path.is_file():
+        return path.read_text(encoding="ascii").strip()
+    made = f"lovhub-hub-{uuid.uuid4().hex[:12]}"
+    path.write_text(made + "\n", encoding="ascii")
+    return made
 
 
 def _refuse_faust_on_batch_resources(

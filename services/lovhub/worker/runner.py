@@ -117,7 +117,12 @@ class HubWorker:
         health_file: Path | None = None,
         checkpoints: Checkpointing | None = None,
         registry: RegistryFollower | None = None,
+        instance_id: str | None = None,
     ) -> None:
+        """``instance_id``: static group membership (KIP-345), one stable id per worker
+        (its disk): restarted, it takes its partitions back at once instead of waiting for
+        the coordinator to give up on its old session."""
+        self._instance_id = instance_id
         self._registry = registry  # polled between batches; the caller stops it
         self.health_file = health_file
         self.checkpointing = checkpoints
@@ -183,6 +188,7 @@ class HubWorker:
         self.consumer = consumer = AIOKafkaConsumer(
             **self._client_config,
             group_id=self._group_id,
+            group_instance_id=self._instance_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self.max_batch,
