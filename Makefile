@@ -20,8 +20,8 @@ test: $(STAMP) lint typecheck $(COMPILED)
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check services tests
-	$(BIN)/ruff format --check services tests
+	$(BIN)/ruff check services tests benchmarks
+	$(BIN)/ruff format --check services tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -46,11 +46,12 @@ unit: $(STAMP) $(COMPILED)
 integration: $(STAMP) $(COMPILED)
 	$(BIN)/pytest tests/integration
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml benchmarks/pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	# lovhub with its test tools, and the benchmark suite (its own distribution, not in the wheel)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]' -e ./benchmarks
 	touch $(STAMP)
 
 compile: $(COMPILED)

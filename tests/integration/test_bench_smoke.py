@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kafka import KafkaAdminClient
 
-from lovhub.bench.config import BENCHMARKS, TINY
+from lovhub_bench.config import BENCHMARKS, TINY
 from tests.support.broker import TestBroker
 
 LOVHUB = str(Path(sys.executable).parent / "lovhub")

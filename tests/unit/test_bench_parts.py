@@ -9,17 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lovhub.bench.core import run_core
-from lovhub.bench.latency import percentile
-from lovhub.bench.plaintext import clear_key_ring
-from lovhub.bench.results import BenchResult, check_targets
-from lovhub.bench.state import synthetic_states
 from lovhub.codec import RECIPIENT_RECORD, codec_for
 from lovhub.core import JobseekerState, state_from_bytes
 from lovhub.core.outputs import SourcePosition
 from lovhub.crypto.state_keys import StateKeyRing
 from lovhub.pipeline import HubPipeline
 from lovhub.synthetic import build_world, generate_scenario, pipeline_for
+from lovhub_bench.core import run_core
+from lovhub_bench.latency import percentile
+from lovhub_bench.plaintext import clear_key_ring
+from lovhub_bench.results import BenchResult, check_targets
+from lovhub_bench.state import synthetic_states
 
 CODEC = codec_for(None)
 

@@ -47,6 +47,20 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
+def test_the_installed_package_holds_no_benchmark_code(installed: Path) -> None:
+    """The benchmark suite is its own distribution (benchmarks/, lovhub-bench): the wheel
+    the image installs has none of it (issue 13)."""
+    package = installed / "lovhub"
+    assert not (package / "bench").exists()
+    assert not (installed / "lovhub_bench").exists()
+    leaked = [
+        path.relative_to(installed)
+        for path in package.rglob("*.py")
+        if "lovhub_bench" in path.read_text(encoding="utf-8")
+    ]
+    assert leaked == []
+
+
 def _run_installed(
     installed: Path, cwd: Path, env: dict[str, str]
 ) -> subprocess.CompletedProcess[str]:

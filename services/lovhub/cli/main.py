@@ -7,11 +7,11 @@ error family; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import sys
+from importlib.metadata import entry_points
 
 import typer
 
 from lovhub.cli import admin, audit, demo, dev, keys, recipient
-from lovhub.cli import bench as bench_command
 from lovhub.cli import consume as consume_command
 from lovhub.cli import emit as emit_command
 from lovhub.cli import generate as generate_command
@@ -44,7 +44,16 @@ app.command("generate")(generate_command.generate)
 app.command("report")(report_commands.report)
 app.command("run-reports")(report_commands.run_reports)
 app.command("health")(worker_commands.health)
-app.command("bench")(bench_command.bench)
+
+
+def _optional_commands() -> None:
+    """Commands other distributions add (entry point group ``lovhub.commands``): the
+    benchmark suite, ``lovhub-bench`` (benchmarks/), is not part of the lovhub wheel."""
+    for entry in entry_points(group="lovhub.commands"):
+        app.command(entry.name)(entry.load())
+
+
+_optional_commands()
 app.command("redeliver")(redelivery_command.redeliver)
 
 _EXIT_CODES: tuple[tuple[type[LovhubError], int], ...] = (

@@ -12,12 +12,12 @@ import asyncio
 import time
 from pathlib import Path
 
-from lovhub.bench.drain import DrainRun
-from lovhub.bench.kafkaops import EndWatcher, RunTopics, TopicBook, produce_records
-from lovhub.bench.procs import running_workers
-from lovhub.bench.workload import EventStream
 from lovhub.settings import KafkaSettings
 from lovhub.synthetic import World
+from lovhub_bench.drain import DrainRun
+from lovhub_bench.kafkaops import EndWatcher, RunTopics, TopicBook, produce_records
+from lovhub_bench.procs import running_workers
+from lovhub_bench.workload import EventStream
 
 __all__ = ["measure_workers"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lovhub.bench.results import BenchResult
+from lovhub_bench.results import BenchResult
 
 __all__ = ["draw_chart", "throughput_bars"]
 

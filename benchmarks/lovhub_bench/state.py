@@ -125,7 +125,7 @@ def restart_probe(
         [
             sys.executable,
             "-m",
-            "lovhub.bench.restore_probe",
+            "lovhub_bench.restore_probe",
             changelog,
             audit,
             str(partitions),

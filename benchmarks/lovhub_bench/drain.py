@@ -2,7 +2,7 @@
 
 - ``e2e``: one :class:`~lovhub.worker.HubWorker` (the production worker, in this process)
   drains the topic into recipient, dead-letter, audit and changelog topics;
-- ``plaintext``: the same worker with encryption switched off (:mod:`lovhub.bench.plaintext`);
+- ``plaintext``: the same worker with encryption switched off (:mod:`lovhub_bench.plaintext`);
 - ``passthrough``: the least a consume-and-produce service can do with the same client
   library, settings and records: every record forwarded as is, per batch acknowledged and
   committed like the worker does;
@@ -28,7 +28,6 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from lovhub.audit import ChainHead
-from lovhub.bench.kafkaops import EndWatcher, RunTopics, worker_env
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
 from lovhub.crypto.state_keys import StateKeyRing
@@ -38,6 +37,7 @@ from lovhub.synthetic import World
 from lovhub.worker import HubWorker
 from lovhub.worker.runner import Pipeline, WorkerTopics
 from lovhub.worker.store import StateStore
+from lovhub_bench.kafkaops import EndWatcher, RunTopics, worker_env
 
 __all__ = ["DrainRun", "drain_faust", "drain_hub", "drain_passthrough"]
 

@@ -7,19 +7,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lovhub.bench.config import BenchConfig
-from lovhub.bench.core import CoreRun, run_core, time_decode_only
-from lovhub.bench.drain import DrainRun, drain_faust, drain_hub, drain_passthrough
-from lovhub.bench.kafkaops import RunTopics, TopicBook, produce_records, worker_env
-from lovhub.bench.latency import measure_latency
-from lovhub.bench.procs import running_workers
-from lovhub.bench.results import BenchResult
-from lovhub.bench.scaleout import measure_workers
-from lovhub.bench.state import restart_probe, synthetic_states
-from lovhub.bench.workload import Workload
 from lovhub.crypto.state_keys import read_state_keys
 from lovhub.settings import KafkaSettings
 from lovhub.synthetic import World
+from lovhub_bench.config import BenchConfig
+from lovhub_bench.core import CoreRun, run_core, time_decode_only
+from lovhub_bench.drain import DrainRun, drain_faust, drain_hub, drain_passthrough
+from lovhub_bench.kafkaops import RunTopics, TopicBook, produce_records, worker_env
+from lovhub_bench.latency import measure_latency
+from lovhub_bench.procs import running_workers
+from lovhub_bench.results import BenchResult
+from lovhub_bench.scaleout import measure_workers
+from lovhub_bench.state import restart_probe, synthetic_states
+from lovhub_bench.workload import Workload
 
 __all__ = ["Context"]
 

@@ -11,14 +11,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lovhub.bench.chart import draw_chart
-from lovhub.bench.config import BENCHMARKS, BenchConfig
-from lovhub.bench.kafkaops import TopicBook, new_run_id
-from lovhub.bench.report import write_json
-from lovhub.bench.results import BenchResult, TargetCheck, check_targets, describe_machine
-from lovhub.bench.steps import Context
-from lovhub.bench.workload import build_workload
 from lovhub.settings import KafkaSettings
+from lovhub_bench.chart import draw_chart
+from lovhub_bench.config import BENCHMARKS, BenchConfig
+from lovhub_bench.kafkaops import TopicBook, new_run_id
+from lovhub_bench.report import write_json
+from lovhub_bench.results import BenchResult, TargetCheck, check_targets, describe_machine
+from lovhub_bench.steps import Context
+from lovhub_bench.workload import build_workload
 
 __all__ = ["SuiteRun", "default_results_dir", "run_suite"]
 

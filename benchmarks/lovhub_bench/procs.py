@@ -10,9 +10,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from lovhub.bench.kafkaops import RunTopics, TopicBook, worker_env
 from lovhub.settings import KafkaSettings
 from lovhub.synthetic import World
+from lovhub_bench.kafkaops import RunTopics, TopicBook, worker_env
 
 __all__ = ["LOVHUB", "running_workers"]
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
-from lovhub.bench.plaintext import clear_key_ring
 from lovhub.kafka import admin_client, consumer
 from lovhub.kafka.aio import aio_client_config
 from lovhub.pipeline import HubPipeline
@@ -26,6 +25,7 @@ from lovhub.registry import Recipient
 from lovhub.runtime import write_world
 from lovhub.settings import KafkaSettings
 from lovhub.synthetic import World, pipeline_for
+from lovhub_bench.plaintext import clear_key_ring
 
 __all__ = [
     "EndWatcher",
@@ -87,7 +87,7 @@ class RunTopics:
 
     def pipeline(self, world: World, *, encryption: bool = True) -> HubPipeline:
         """The pipeline writing to these topics; without ``encryption``, the baseline that
-        measures what encryption costs (:mod:`lovhub.bench.plaintext`)."""
+        measures what encryption costs (:mod:`lovhub_bench.plaintext`)."""
         return pipeline_for(
             world,
             audit_topic=self.audit,

@@ -1,6 +1,6 @@
-"""A hub worker process that restores its state and reports (run by :mod:`lovhub.bench.state`).
+"""A hub worker process that restores its state and reports (run by :mod:`lovhub_bench.state`).
 
-    python -m lovhub.bench.restore_probe CHANGELOG AUDIT PARTITIONS STATE_DIR
+    python -m lovhub_bench.restore_probe CHANGELOG AUDIT PARTITIONS STATE_DIR
 
 Builds the worker as ``lovhub run`` does (materials from the environment), restores every
 partition from the changelog, checks the store answers, and prints one JSON line: seconds

@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from lovhub.bench.results import BenchResult, TargetCheck
+from lovhub_bench.results import BenchResult, TargetCheck
 
 __all__ = ["print_report", "write_json"]
 

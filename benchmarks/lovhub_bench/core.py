@@ -3,7 +3,7 @@
 Per event: decode, validate, decide, minimise, pseudonymise, encrypt, encode the recipient
 records, build the audit decisions and chain them (``finish_audit``), as the worker does.
 The breakdown runs the same events through less of that work: without encryption (see
-:mod:`lovhub.bench.plaintext`), without ``finish_audit`` (no audit hash chain or audit
+:mod:`lovhub_bench.plaintext`), without ``finish_audit`` (no audit hash chain or audit
 encoding), and decode only. Rates are per CPU second of this process (what one core does,
 even on a busy machine) and per wall second.
 """

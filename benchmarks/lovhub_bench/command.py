@@ -8,12 +8,12 @@ from pathlib import Path
 
 import typer
 
-from lovhub.bench.config import BENCHMARKS, FULL, QUICK, TINY
-from lovhub.bench.report import print_report
-from lovhub.bench.suite import run_suite
 from lovhub.cli.console import err, out, say
 from lovhub.errors import ConfigurationError
 from lovhub.settings import load_kafka_settings
+from lovhub_bench.config import BENCHMARKS, FULL, QUICK, TINY
+from lovhub_bench.report import print_report
+from lovhub_bench.suite import run_suite
 
 __all__ = ["bench"]
 

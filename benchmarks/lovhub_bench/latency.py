@@ -19,9 +19,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from lovhub.bench.workload import EventStream
 from lovhub.kafka.aio import aio_client_config
 from lovhub.settings import KafkaSettings
+from lovhub_bench.workload import EventStream
 
 __all__ = ["RatePhase", "measure_latency", "percentile"]
 
