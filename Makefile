@@ -62,3 +62,5 @@ $(COMPILED): $(STAMP) $(PACKAGE_SOURCES) scripts/compile_hot_path.py
 clean:
 	-test -x $(BIN)/python && $(BIN)/python scripts/compile_hot_path.py clean
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	# setuptools reuses build/lib: a module removed from the sources would stay in the next wheel
+	rm -rf build/lib build/bdist.*
