@@ -50,7 +50,17 @@ def _optional_commands() -> None:
     """Commands other distributions add (entry point group ``lovhub.commands``): the
     benchmark suite, ``lovhub-bench`` (benchmarks/), is not part of the lovhub wheel."""
     for entry in entry_points(group="lovhub.commands"):
-        app.command(entry.name)(entry.load())
+        try:
+            command = entry.load()
+        except (ImportError, AttributeError) as error:
+            # A broken add-on must not take the hub's own commands down with it.
+            err.print(
+                f"[yellow]warning[/yellow]: `lovhub {entry.name}` is unavailable: "
+                f"{entry.value} cannot be loaded ({type(error).__name__})",
+                soft_wrap=True,
+            )
+            continue
+        app.command(entry.name)(command)
 
 
 _optional_commands()
