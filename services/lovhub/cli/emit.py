@@ -26,7 +26,7 @@ from lovhub.agency import Accepted, EventLineChecker
 from lovhub.cli.console import err, say, warn
 from lovhub.codec import codec_for, default_store
 from lovhub.credentials_file import read_credentials
-from lovhub.errors import ConfigurationError, LovhubError
+from lovhub.errors import BrokerUnreachableError, ConfigurationError, LovhubError
 from lovhub.kafka import producer
 from lovhub.policy import Policy, load_policy
 from lovhub.provisioning.topology import AGENCY_EVENTS, AGENCY_PRINCIPAL_PREFIX
@@ -155,7 +155,7 @@ def emit(
     total = None if stream is sys.stdin else source.stat().st_size
     tally = EmitTally()
     columns = (TextColumn("checking" if check else "sending"), BarColumn(), TaskProgressColumn())
-    client = None if check else producer(_agency_settings(password_file), client_id="lovhub-emit")
+    client = None if check else _producer(_agency_settings(password_file))
     sender = _Sender(client, topic, tally) if client is not None else None
     try:
         quiet = not err.is_terminal  # a bar only where someone watches
@@ -173,6 +173,17 @@ def emit(
         if stream is not sys.stdin:
             stream.close()
     _report(tally, check, checker.version, topic)
+
+
+def _producer(settings: KafkaSettings) -> Any:
+    try:
+        return producer(settings, client_id="lovhub-emit")
+    except KafkaError as error:
+        raise BrokerUnreachableError(
+            f"cannot connect to {settings.bootstrap_servers} as "
+            f"{settings.sasl_username or 'an unauthenticated client'}: "
+            f"the broker is unreachable or refused the login [{type(error).__name__}]"
+        ) from None
 
 
 def _open(path: Path) -> IO[str]:

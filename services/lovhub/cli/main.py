@@ -44,6 +44,7 @@ app.command("generate")(generate_command.generate)
 app.command("report")(report_commands.report)
 app.command("run-reports")(report_commands.run_reports)
 app.command("health")(worker_commands.health)
+app.command("redeliver")(redelivery_command.redeliver)
 
 
 def _optional_commands() -> None:
@@ -64,7 +65,6 @@ def _optional_commands() -> None:
 
 
 _optional_commands()
-app.command("redeliver")(redelivery_command.redeliver)
 
 _EXIT_CODES: tuple[tuple[type[LovhubError], int], ...] = (
     (ConfigurationError, 2),
@@ -90,5 +90,5 @@ def run() -> None:
     try:
         app()
     except LovhubError as error:
-        err.print(f"[bold red]error[/bold red] ({error.code}): {error}")
+        err.print(f"[bold red]error[/bold red] ({error.code}): {error}", soft_wrap=True)
         sys.exit(exit_code_for(error))

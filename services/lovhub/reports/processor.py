@@ -39,7 +39,7 @@ from lovhub.provisioning.topology import (
 from lovhub.registry.follower import RegistryFollower
 from lovhub.reports.core import ReportCore, ReportResult, with_delivery
 from lovhub.reports.validate import REPORT_TOPIC_PATTERN
-from lovhub.service.endpoints import Probe
+from lovhub.service.endpoints import Probe, loop_liveness
 
 __all__ = ["ReportCounts", "ReportProcessor", "ReportTopics"]
 
@@ -103,11 +103,10 @@ class ReportProcessor:
         self.turned_at = time.monotonic()  # the loop's last turn (the liveness probe)
         self.caught_up = False  # the assignment index restored and the group joined
 
-    def liveness(self, stall_seconds: float = 60.0) -> Probe:
-        quiet = time.monotonic() - self.turned_at
-        if quiet > stall_seconds:
-            return Probe(False, f"the report loop has not turned for {quiet:.0f}s")
-        return Probe(True, self.unreadable or "")
+    def liveness(self) -> Probe:
+        return loop_liveness(
+            self.turned_at, time.monotonic(), what="report loop", reason=self.unreadable or ""
+        )
 
     def readiness(self) -> Probe:
         if self._stopping is not None and self._stopping.is_set():

@@ -3,7 +3,7 @@ Kubernetes probes on one small HTTP endpoint (:mod:`~lovhub.service.endpoints`),
 lines as text or JSON (:mod:`~lovhub.service.logs`). Shared by ``lovhub run`` and
 ``lovhub run-reports``; nothing here decides anything."""
 
-from lovhub.service.endpoints import Probe, ServiceEndpoints
+from lovhub.service.endpoints import STALL_SECONDS, Probe, ServiceEndpoints, loop_liveness
 from lovhub.service.logs import configure_logging
 
-__all__ = ["Probe", "ServiceEndpoints", "configure_logging"]
+__all__ = ["STALL_SECONDS", "Probe", "ServiceEndpoints", "configure_logging", "loop_liveness"]

@@ -22,13 +22,33 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-__all__ = ["Probe", "ServiceEndpoints"]
+__all__ = ["STALL_SECONDS", "Probe", "ServiceEndpoints", "loop_liveness"]
 
 
 @dataclass(frozen=True, slots=True)
 class Probe:
     ok: bool
     reason: str = ""
+
+
+#: Liveness fails when a service's loop has not turned for this long (a poll is 0.2 s, a
+#: batch a second or two, a held batch polls every 0.1 s).
+STALL_SECONDS = 60.0
+
+
+def loop_liveness(
+    turned_at: float,
+    now: float,
+    *,
+    what: str,
+    reason: str = "",
+    stall_seconds: float = STALL_SECONDS,
+) -> Probe:
+    """Alive while ``what`` turns (``turned_at``, monotonic); ``reason`` says how it is."""
+    quiet = now - turned_at
+    if quiet > stall_seconds:
+        return Probe(False, f"the {what} has not turned for {quiet:.0f}s")
+    return Probe(True, reason)
 
 
 class ServiceEndpoints:

@@ -40,7 +40,7 @@ from lovhub.kafka.unreadable import READ_FAILURES, cannot_read_reason, rewind_to
 from lovhub.pipeline.hold import InputHeld
 from lovhub.pipeline.ingest_time import broker_ingest_time
 from lovhub.registry.follower import RegistryFollower
-from lovhub.service.endpoints import Probe
+from lovhub.service.endpoints import Probe, loop_liveness
 from lovhub.worker.batch import BatchWork, WriteFailed
 from lovhub.worker.evidence import (
     CheckpointPublisher,
@@ -57,9 +57,6 @@ __all__ = ["Checkpointing", "HubWorker", "Pipeline", "WorkerHealth"]
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 30.0
 HANDOVER_CHECKPOINT_SECONDS = 10.0
-#: The liveness probe fails when the loop has not turned for this long (a poll is 0.2 s, a
-#: batch a second or two, a held batch polls every 0.1 s).
-STALL_SECONDS = 60.0
 
 log = logging.getLogger("lovhub.worker")
 
@@ -155,12 +152,11 @@ class HubWorker:
     def beat(self) -> None:
         self.turned_at = time.monotonic()
 
-    def liveness(self, stall_seconds: float = STALL_SECONDS) -> Probe:
+    def liveness(self) -> Probe:
         """Alive while the loop turns; holding a batch or a partition still turns it."""
-        quiet = time.monotonic() - self.turned_at
-        if quiet > stall_seconds:
-            return Probe(False, f"the worker loop has not turned for {quiet:.0f}s")
-        return Probe(True, self.health.reason)
+        return loop_liveness(
+            self.turned_at, time.monotonic(), what="worker loop", reason=self.health.reason
+        )
 
     def readiness(self) -> Probe:
         """Ready once it has joined its group and restored every partition it owns."""

@@ -105,3 +105,12 @@ def test_the_log_format_comes_from_the_environment(monkeypatch: pytest.MonkeyPat
     finally:
         root.handlers[:], level = saved
         root.setLevel(level)
+
+
+def test_a_loop_is_alive_until_it_has_not_turned_for_the_stall_limit() -> None:
+    from lovhub.service import STALL_SECONDS, loop_liveness
+
+    alive = loop_liveness(100.0, 100.0 + STALL_SECONDS, what="worker loop", reason="holding")
+    assert alive == Probe(True, "holding")
+    stuck = loop_liveness(100.0, 100.0 + STALL_SECONDS + 5, what="worker loop")
+    assert stuck == Probe(False, f"the worker loop has not turned for {STALL_SECONDS + 5:.0f}s")
