@@ -39,5 +39,11 @@ def producer(settings: KafkaSettings, **overrides: Any) -> KafkaProducer:
 
 
 def consumer(settings: KafkaSettings, *topics: str, **overrides: Any) -> KafkaConsumer:
-    defaults: dict[str, Any] = {"enable_auto_commit": False, "auto_offset_reset": "earliest"}
+    # The hub writes its evidence in transactions: a reader that is not told to read
+    # committed would also see aborted attempts (retried under the same ids).
+    defaults: dict[str, Any] = {
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "isolation_level": "read_committed",
+    }
     return KafkaConsumer(*topics, **{**client_config(settings), **defaults, **overrides})

@@ -22,34 +22,46 @@ __all__ = ["newest_checkpoint", "read_last_record", "read_records_from", "verifi
 async def read_last_record(
     client_config: dict[str, Any], topic: str, partition: int, *, window: int = 100
 ) -> bytes | None:
-    """The value of the last record of one partition, or None when it is empty.
+    """The value of the last committed record of one partition, or None when it has none.
 
-    Reads the last ``window`` offsets rather than exactly the last one: the final offset
-    may hold no record a consumer sees (a transaction marker), and waiting for it would
-    hang the restore. Nothing readable in the window is an error, not a silent default.
+    Reads backwards in growing windows rather than exactly the last offset: the final
+    offsets may hold no record a committed reader sees (a transaction marker, an aborted
+    transaction's records), and waiting for them would hang the restore.
     """
-    reader = AIOKafkaConsumer(**client_config, enable_auto_commit=False)
+    reader = _committed_reader(client_config)
     await reader.start()
     try:
         tp = TopicPartition(topic, partition)
         reader.assign([tp])
         end = (await reader.end_offsets([tp]))[tp]
-        if end == 0:
-            return None
-        reader.seek(tp, max(0, end - window))
-        last: bytes | None = None
-        empty_polls = 0
-        while await reader.position(tp) < end and empty_polls < 10:
-            records = (await reader.getmany(tp, timeout_ms=1000)).get(tp, [])
-            empty_polls = 0 if records else empty_polls + 1
-            for record in records:
-                if record.offset < end:
-                    last = record.value
-        if last is None:
-            raise RuntimeError(f"no readable record in the last {window} offsets of {topic}")
-        return last
+        first = (await reader.beginning_offsets([tp]))[tp]
+        upper = end
+        while upper > first:
+            lower = max(first, upper - window)
+            reader.seek(tp, lower)
+            last: bytes | None = None
+            empty_polls = 0
+            while await reader.position(tp) < upper and empty_polls < 10:
+                records = (await reader.getmany(tp, timeout_ms=1000)).get(tp, [])
+                empty_polls = 0 if records else empty_polls + 1
+                for record in records:
+                    if record.offset < upper:
+                        last = record.value
+            if empty_polls >= 10:
+                raise RuntimeError(f"cannot read {topic}[{partition}] up to offset {upper}")
+            if last is not None:
+                return last
+            upper, window = lower, window * 4
+        return None
     finally:
         await reader.stop()
+
+
+def _committed_reader(client_config: dict[str, Any]) -> AIOKafkaConsumer:
+    """Hub-written topics are transactional: only committed records are evidence."""
+    return AIOKafkaConsumer(
+        **client_config, enable_auto_commit=False, isolation_level="read_committed"
+    )
 
 
 async def read_records_from(
@@ -57,7 +69,7 @@ async def read_records_from(
 ) -> tuple[list[tuple[int, bytes]], int]:
     """Every ``(offset, value)`` of one partition from ``start`` (clamped to the log start)
     to its end as of now, and that end offset."""
-    reader = AIOKafkaConsumer(**client_config, enable_auto_commit=False)
+    reader = _committed_reader(client_config)
     await reader.start()
     try:
         tp = TopicPartition(topic, partition)
@@ -88,7 +100,7 @@ async def newest_checkpoint(
 ) -> Mapping[str, Any] | None:
     """The newest checkpoint of ``chain`` (audit topic, partition) in the single-partition
     checkpoint topic, read backwards in windows; None when the chain has none."""
-    reader = AIOKafkaConsumer(**client_config, enable_auto_commit=False)
+    reader = _committed_reader(client_config)
     await reader.start()
     try:
         tp = TopicPartition(checkpoint_topic, 0)

@@ -62,7 +62,11 @@ and a Secret of the same name (keys `password` and `sasl.jaas.config`) for each:
 - lovhub-admin: a super user (Kafka.spec.kafka.authorization.superUsers), no ACLs; the
   operators' `lovhub admin ...` and `lovhub recipient ...` commands use its Secret."""
 
-_RESOURCE = {ResourceKind.TOPIC: "topic", ResourceKind.GROUP: "group"}
+_RESOURCE = {
+    ResourceKind.TOPIC: "topic",
+    ResourceKind.GROUP: "group",
+    ResourceKind.TRANSACTIONAL_ID: "transactionalId",
+}
 _PATTERN = {PatternType.LITERAL: "literal", PatternType.PREFIXED: "prefix"}
 _API = "kafka.strimzi.io/v1"
 

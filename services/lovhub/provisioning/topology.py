@@ -247,6 +247,10 @@ def hub_acls(hub_principal: str) -> tuple[AclSpec, ...]:
         AclSpec(user, topic, HUB_PREFIX, pre, op.READ),
         AclSpec(user, topic, HUB_PREFIX, pre, op.WRITE),
         AclSpec(user, topic, HUB_PREFIX, pre, op.DESCRIBE_CONFIGS),
+        # One transactional id per source partition (lovhub.worker.transactions): the
+        # fencing that lets one worker at a time write a partition's evidence.
+        AclSpec(user, ResourceKind.TRANSACTIONAL_ID, HUB_PREFIX, pre, op.WRITE),
+        AclSpec(user, ResourceKind.TRANSACTIONAL_ID, HUB_PREFIX, pre, op.DESCRIBE),
     ]
     return tuple(sorted(rules + list(_checkpoint_acls(user))))
 

@@ -261,7 +261,10 @@ class _ChangelogFollower:
     def __init__(self, client_config: dict[str, Any], topic: str, core: ReportCore) -> None:
         self._topic = topic
         self._core = core
-        self._reader = AIOKafkaConsumer(**client_config, enable_auto_commit=False)
+        # The hub writes its changelog in transactions: committed states only.
+        self._reader = AIOKafkaConsumer(
+            **client_config, enable_auto_commit=False, isolation_level="read_committed"
+        )
         self._partitions: list[TopicPartition] = []
 
     async def start(self) -> None:

@@ -1,19 +1,22 @@
-"""The worker loop: consume a batch, run the pipeline, publish, then commit.
+"""The worker loop: consume a batch, run the pipeline, write each partition's share in one
+transaction, then checkpoint.
 
-Delivery guarantee: at least once, with deterministic ids. For each batch the worker
-(1) runs the pure pipeline over every record, (2) publishes deliveries and dead letters and
-waits for the broker's acknowledgements, (3) publishes the audit decisions, now carrying
-the deliveries' offsets, and the changed jobseeker states to the changelog, and waits again,
-(4) only then commits the input offsets. A crash anywhere before (4) replays the batch: the
-pipeline's decision and delivery ids are derived from the event and recipient, and decisions
-depend only on facts in force at each event's log position, so the replay produces the same
-records again (recognisable duplicates), never different ones, and never loses an event.
-If a write fails the worker fails closed without crashing: it holds the batch (no new
-batch, no commit), reports itself unhealthy with the reason, and retries the unacknowledged
-writes with capped exponential backoff while staying in its consumer group; it never
-delivers past an audit record it could not write (lovhub.worker.batch). After the audit
-records are acknowledged it publishes signed checkpoints of each partition's chain at a
-fixed cadence (lovhub.audit.checkpoints; docs/audit-evidence.md).
+Delivery guarantee: exactly once for every reader that reads committed. For each batch the
+worker (1) runs the pure pipeline over every record, then (2) for each source partition,
+in one Kafka transaction of that partition's own producer (lovhub.worker.transactions):
+publishes deliveries and dead letters and waits for their acknowledgements, publishes the
+audit decisions (carrying the deliveries' offsets) and the changed jobseeker states, and
+commits the partition's input offset with them. A crash anywhere leaves the transaction
+open until the next owner of the partition aborts it: nothing of it is ever seen. Each
+partition's producer fences the one before it, so a paused old owner cannot write after
+its successor has started, and the successor restores state, chain head and input offset
+only after fencing it.
+
+If a write fails the worker fails closed without crashing: the transaction is aborted, the
+batch held (no new batch), the worker reports itself unhealthy with the reason, and retries
+with capped exponential backoff while staying in its consumer group. After the audit
+records are committed it publishes signed checkpoints of each partition's chain at a fixed
+cadence (lovhub.audit.checkpoints; docs/audit-evidence.md).
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,18 +43,25 @@ from lovhub.pipeline.hold import InputHeld
 from lovhub.pipeline.ingest_time import broker_ingest_time
 from lovhub.registry.follower import RegistryFollower
 from lovhub.service.endpoints import Probe, loop_liveness
-from lovhub.worker.batch import BatchWork, WriteFailed
+from lovhub.worker.batch import BatchWork, PartitionWork, WriteFailed
 from lovhub.worker.evidence import (
     CheckpointPublisher,
+    TailRefused,
     hold_batch,
     verified_audit_tail,
-    write_batch,
 )
 from lovhub.worker.health import Checkpointing, WorkerHealth
 from lovhub.worker.metrics import HubMetrics
 from lovhub.worker.store import StateStore
+from lovhub.worker.transactions import (
+    PartitionFenced,
+    PartitionWriter,
+    WorkerTopics,
+    Written,
+    quiet_failed_sends,
+)
 
-__all__ = ["Checkpointing", "HubWorker", "Pipeline", "WorkerHealth"]
+__all__ = ["Checkpointing", "HubWorker", "Pipeline", "WorkerHealth", "WorkerTopics"]
 
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 30.0
@@ -79,13 +88,6 @@ class Pipeline(Protocol):
     def chain_head_of(self, last_audit: bytes | None) -> ChainHead: ...
 
 
-@dataclass(frozen=True)
-class WorkerTopics:
-    source: str
-    audit: str
-    changelog: str
-
-
 class _Restore(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, worker: HubWorker) -> None:
         self._worker = worker
@@ -97,7 +99,7 @@ class _Restore(ConsumerRebalanceListener):  # type: ignore[misc]
         await self._worker.checkpoint_partitions({tp.partition for tp in revoked})
 
     async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
-        # Restored by the loop before its next fetch (and checked again before any batch).
+        # Fenced and restored by the loop before its next fetch (lovhub.worker.transactions).
         self._worker.joined = True
 
 
@@ -142,9 +144,15 @@ class HubWorker:
         # Source partitions held at a record the pipeline cannot decide yet (InputHeld):
         # partition -> (held offset, reason, when to try again, current backoff).
         self.held: dict[int, tuple[int, str, float, float]] = {}
+        # Source partitions whose last transaction failed: paused until their retry time,
+        # then reopened, restored and decided again from their committed offset.
+        # partition -> (when to try again, current backoff).
+        self.write_retry: dict[int, tuple[float, float]] = {}
         self._stopping: asyncio.Event | None = None
         self.consumer: AIOKafkaConsumer | None = None
+        # Signed checkpoints only; each source partition's evidence goes through its writer.
         self.producer: AIOKafkaProducer | None = None
+        self.writers: dict[int, PartitionWriter] = {}
         self.joined = False  # the group has given this worker its partitions at least once
         self.turned_at = time.monotonic()  # the loop's last turn (the liveness probe)
         self.metrics = HubMetrics(self.health, ready=lambda: self.readiness().ok)
@@ -181,6 +189,7 @@ class HubWorker:
         """Process until stopped (or idle for ``idle_exit_after`` seconds, for batch jobs)."""
         # aiokafka clients bind to the running loop, so they are made here, not in __init__.
         self._stopping = asyncio.Event()
+        quiet_failed_sends(asyncio.get_running_loop())
         self.consumer = consumer = AIOKafkaConsumer(
             **self._client_config,
             group_id=self._group_id,
@@ -188,6 +197,7 @@ class HubWorker:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self.max_batch,
+            isolation_level="read_committed",
         )
         self.producer = producer = AIOKafkaProducer(
             **self._client_config, acks="all", enable_idempotence=True, linger_ms=5
@@ -204,9 +214,12 @@ class HubWorker:
                 if self.health_file and time.monotonic() - last_health > 1.0:
                     self.health.write(self.health_file)
                     last_health = time.monotonic()
+                restoring = bool(self._due_for_restore(consumer))
                 if not await self._restore_assigned(consumer, read_delay):
                     read_delay = min(read_delay * 2, RETRY_MAX_SECONDS)
                     continue
+                if restoring:  # fencing and restoring is work, not idleness
+                    idle_since = time.monotonic()
                 try:
                     await self._follow_registry()
                     self._release_holds(consumer)
@@ -241,6 +254,7 @@ class HubWorker:
             await self.checkpoint_partitions(None)
             if self.health_file:
                 self.health.write(self.health_file)
+            await asyncio.gather(*(writer.close() for writer in self.writers.values()))
             await consumer.stop()
             if self.producer is not None:
                 await self.producer.stop()
@@ -256,19 +270,24 @@ class HubWorker:
             log.info("registry changed: %d recipients, %s", len(directory), directory.version)
 
     async def _restore_assigned(self, consumer: AIOKafkaConsumer, retry_in: float) -> bool:
-        """Restore newly assigned partitions before fetching: the worker is ready (the
-        readiness probe) only with every owned partition's state and chain head known.
-        False after a broker error: the worker holds (no fetch) and tries again later."""
-        stale = sorted({tp.partition for tp in consumer.assignment()} - self.restored)
+        """Fence and restore newly assigned partitions before fetching: the worker is ready
+        (the readiness probe) only with every owned partition's writer open and its state,
+        chain head and input position known. False after a broker error: the worker holds
+        (no fetch) and tries again later."""
+        stale = sorted(self._due_for_restore(consumer))
         if not stale:
             return True
         try:
+            await self._open_writers(stale)
             await self.restore_state(stale)
-        except (KafkaError, OSError) as error:
-            self.health.fail(
-                f"fail closed: cannot restore {len(stale)} partitions "
-                f"({type(error).__name__}); nothing is fetched; retry in {retry_in:.1f}s"
+            await self._seek_committed(consumer, stale)
+        except (KafkaError, OSError, TimeoutError, TailRefused) as error:
+            what = (
+                error.what_failed()
+                if isinstance(error, TailRefused)
+                else f"cannot restore {len(stale)} partitions ({type(error).__name__})"
             )
+            self.health.fail(f"fail closed: {what}; nothing is fetched; retry in {retry_in:.1f}s")
             log.error("restore failed (%s); retrying", type(error).__name__)
             assert self._stopping is not None
             with contextlib.suppress(TimeoutError):
@@ -279,13 +298,64 @@ class HubWorker:
             self.health.recover()
         return True
 
+    def _due_for_restore(self, consumer: AIOKafkaConsumer) -> set[int]:
+        """Unrestored partitions, except those waiting out a write failure (paused: the
+        others keep flowing)."""
+        assigned = {tp.partition: tp for tp in consumer.assignment()}
+        now = time.monotonic()
+        for partition in list(self.write_retry):
+            if partition not in assigned:
+                del self.write_retry[partition]  # its next owner tries
+        waiting = {p for p, (retry_at, _) in self.write_retry.items() if retry_at > now}
+        if waiting:
+            consumer.pause(*(assigned[p] for p in waiting))
+        due = set(assigned) - self.restored - waiting
+        if due:
+            consumer.resume(*(assigned[p] for p in due))
+        if not self.write_retry and self.health.reason.startswith("fail closed: cannot write"):
+            self.health.recover()
+        return due
+
+    async def _open_writers(self, partitions: list[int]) -> None:
+        """Open the transactional producer of each partition that has none: from here on
+        no earlier owner of these partitions can write to them (lovhub.worker.transactions)."""
+        closed = [p for p in partitions if not self._writer(p).is_open]
+        if closed:
+            await asyncio.gather(*(self.writers[p].open() for p in closed))
+
+    def _writer(self, partition: int) -> PartitionWriter:
+        writer = self.writers.get(partition)
+        if writer is None:
+            writer = self.writers[partition] = PartitionWriter(
+                self._client_config,
+                topics=self.topics,
+                group_id=self._group_id,
+                partition=partition,
+                finish_audit=self.pipeline.finish_audit,
+                encode_state=self.store.encode,
+            )
+        return writer
+
+    async def _seek_committed(self, consumer: AIOKafkaConsumer, partitions: list[int]) -> None:
+        """Continue each partition at its committed offset, read after fencing: the
+        previous owner's last transaction (and the offsets in it) is final by then."""
+        for partition in partitions:
+            tp = TopicPartition(self.topics.source, partition)
+            committed = await consumer.committed(tp)
+            if committed is None:
+                await consumer.seek_to_beginning(tp)
+            else:
+                consumer.seek(tp, committed)
+
     async def restore_state(self, partitions: list[int]) -> None:
         """Bring the local store up to the changelog's end for newly assigned partitions,
         and find where their audit chains continue."""
         for partition in partitions:
             tail = await verified_audit_tail(self, partition)
             self.chain_heads[partition] = self.pipeline.chain_head_of(tail)
-        reader = AIOKafkaConsumer(**self._client_config, enable_auto_commit=False)
+        reader = AIOKafkaConsumer(
+            **self._client_config, enable_auto_commit=False, isolation_level="read_committed"
+        )
         await reader.start()
         try:
             tps = [TopicPartition(self.topics.changelog, p) for p in partitions]
@@ -297,8 +367,9 @@ class HubWorker:
                 if start >= ends[tp]:
                     continue
                 reader.seek(tp, start)
-                position = start
-                while position < ends[tp]:
+                # The position, not the last record: transaction markers and aborted
+                # records take offsets that no committed reader is given.
+                while await reader.position(tp) < ends[tp]:
                     self.beat()  # a long restore is progress, not a hang
                     chunk = await reader.getmany(tp, timeout_ms=1000, max_records=5000)
                     records = chunk.get(tp, [])
@@ -307,118 +378,147 @@ class HubWorker:
                     self.store.apply_changelog(
                         tp.partition, ((r.key, r.value) for r in records), records[-1].offset
                     )
-                    position = records[-1].offset + 1
         finally:
             await reader.stop()
 
     async def _process_batch(
         self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[Any]]
     ) -> None:
-        """Decide, write, checkpoint, commit; on a failed write hold the batch and retry."""
+        """Decide, then write each partition's share in its transaction. A share that does
+        not commit is not retried here: its partition is paused for a backoff, then fenced,
+        restored and decided again from its committed offset (_due_for_restore)."""
         started = time.monotonic()
-        work: BatchWork | None = None
+        work = self._decide(batch)
+        await self._write_shares(consumer, work)
         delay = RETRY_FIRST_SECONDS
-        failed = False
-        while True:
-            try:
-                if failed:
-                    work = await self._prepare_retry(consumer, batch, work)
-                if work is None:
-                    work = await self._decide(batch)
-                await write_batch(self, work)
-                break
-            except (WriteFailed, KafkaError, OSError) as error:
-                failed = True
-                stage = error.stage if isinstance(error, WriteFailed) else "or read its topics"
-                cause = error.cause_name if isinstance(error, WriteFailed) else type(error).__name__
-                what = (
-                    error.what_failed()
-                    if isinstance(error, WriteFailed)
-                    else f"cannot write {stage} ({cause})"
-                )
-                self.health.write_failures += 1
-                self.health.fail(
-                    f"fail closed: {what}; holding the batch, "
-                    f"nothing delivered or committed; retry in {delay:.1f}s"
-                )
-                log.error("fail closed: %s failed (%s); retrying", stage, cause)
-                if self.health_file:
-                    self.health.write(self.health_file)
-                if not await hold_batch(self, consumer, delay):
-                    return  # stopping: leave the batch uncommitted for the next owner
-                delay = min(delay * 2, RETRY_MAX_SECONDS)
-        if failed:
-            log.warning("writes work again: the worker continues")
+        while (failure := await self._publish_due_checkpoints()) is not None:
+            self._fail_closed(failure, f"holding the batch; retry in {delay:.1f}s")
+            if not await hold_batch(self, consumer, delay):
+                return
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
         if self.held:
             self._pause_held(consumer)
-        elif failed or not self.health.healthy:
+        elif not self.write_retry and not self.health.healthy:
             self.health.recover()
-        self.store.put_many(
-            ((p, k, v) for (p, k), v in work.encoded_states(self.store.encode).items()),
-            ((p, event_id, digest) for (p, event_id), digest in work.event_ids.items()),
-        )
-        if not work.commits:  # every partition of the batch is held at its first record
-            return
-        try:
-            await consumer.commit(
-                {
-                    TopicPartition(self.topics.source, p): offset
-                    for p, offset in work.commits.items()
-                }
-            )
-        except KafkaError as error:
-            # Everything is written; a later commit covers these offsets, or the next
-            # owner replays them (recognisable duplicates). Not a reason to stop.
-            log.warning("commit failed (%s); continuing", type(error).__name__)
-        self._count(work.results)
-        self.metrics.observe_batch(work.results, time.monotonic() - started)
-        for partition, offset in work.commits.items():
-            highwater = consumer.highwater(TopicPartition(self.topics.source, partition))
+        committed = work.committed_results()
+        self._count(committed)
+        self.metrics.observe_batch(committed, time.monotonic() - started)
+        for part in work.parts.values():
+            if not part.committed or part.commit is None:
+                continue
+            highwater = consumer.highwater(TopicPartition(self.topics.source, part.partition))
             if highwater is not None:
-                self.metrics.observe_lag(partition, highwater - offset)
+                self.metrics.observe_lag(part.partition, highwater - part.commit)
 
-    async def _prepare_retry(
-        self,
-        consumer: AIOKafkaConsumer,
-        batch: dict[TopicPartition, list[Any]],
-        work: BatchWork | None,
-    ) -> BatchWork | None:
-        """Before a retry: a fresh producer, only partitions still ours, and each audit
-        chain resumed from its real tail (it may hold part of the batch's records)."""
-        await self._renew_producer()
-        assigned = {tp.partition for tp in consumer.assignment()}
-        for tp in [tp for tp in batch if tp.partition not in assigned]:
-            del batch[tp]
-        if work is None:
+    def _fail_closed(self, failure: WriteFailed, then: str) -> None:
+        self.health.write_failures += 1
+        self.health.fail(f"fail closed: {failure.what_failed()}; {then}")
+        log.error("fail closed: %s failed (%s); retrying", failure.stage, failure.cause_name)
+        if self.health_file:
+            self.health.write(self.health_file)
+
+    async def _write_shares(self, consumer: AIOKafkaConsumer, work: BatchWork) -> None:
+        """One transaction per partition share, all at once."""
+        owned = {tp.partition for tp in consumer.assignment()} & self.restored
+        for part in work.to_write():
+            if part.partition not in owned:
+                work.drop(part.partition)  # revoked meanwhile: its next owner decides it
+        shares = work.to_write()
+        outcomes = await asyncio.gather(
+            *(self.writers[p.partition].write(p, self.chain_heads[p.partition]) for p in shares),
+            return_exceptions=True,
+        )
+        failed: list[tuple[int, WriteFailed]] = []
+        for part, outcome in zip(shares, outcomes, strict=True):
+            if isinstance(outcome, Written):
+                self._committed(part, outcome)
+                self.write_retry.pop(part.partition, None)
+            elif isinstance(outcome, PartitionFenced):
+                log.warning(
+                    "%s[%d] has a newer owner: its share of the batch is left to it",
+                    self.topics.source,
+                    part.partition,
+                )
+                self._forget(work, part.partition)
+            elif isinstance(outcome, WriteFailed):
+                self._forget(work, part.partition)
+                failed.append((part.partition, outcome))
+            else:
+                raise outcome
+        if not failed:
+            return
+        now = time.monotonic()
+        for partition, _ in failed:
+            previous = self.write_retry.get(partition)
+            delay = (
+                RETRY_FIRST_SECONDS if previous is None else min(previous[1] * 2, RETRY_MAX_SECONDS)
+            )
+            self.write_retry[partition] = (now + delay, delay)
+        longest = max(self.write_retry[p][1] for p, _ in failed)
+        self._fail_closed(
+            failed[0][1],
+            f"holding {len(self.write_retry)} partitions, nothing of theirs delivered or "
+            f"committed; retry in {longest:.1f}s",
+        )
+
+    def _committed(self, part: PartitionWork, written: Written) -> None:
+        part.committed = True
+        self.store.put_many(
+            ((part.partition, key, value) for key, value in part.encoded.items()),
+            ((part.partition, event_id, digest) for event_id, digest in part.event_ids.items()),
+            changelog_at=(
+                None
+                if written.last_changelog_offset is None
+                else (part.partition, written.last_changelog_offset)
+            ),
+        )
+        self.chain_heads[part.partition] = written.head
+        if written.last_audit_offset is not None:
+            self.schedule.note(
+                (self.topics.audit, part.partition),
+                written.last_audit_offset,
+                written.head,
+                written.audits,
+                time.monotonic(),
+            )
+
+    def _forget(self, work: BatchWork, partition: int) -> None:
+        """Decide this partition again from its committed state before writing it."""
+        work.drop(partition)
+        self.restored.discard(partition)
+        self.held.pop(partition, None)
+
+    async def _publish_due_checkpoints(self) -> WriteFailed | None:
+        if self.checkpointing is None:
             return None
-        # A partition revoked and assigned back meanwhile may have moved on under another
-        # worker: its part of the batch is stale; its records come again from the commit.
-        work.keep_partitions(assigned & self.restored)
-        for partition in list(work.audits):
-            tail = await verified_audit_tail(self, partition)
-            self.chain_heads[partition] = head = self.pipeline.chain_head_of(tail)
-            work.resume_after_tail(partition, head.hash if tail else None)
-        return work
+        try:
+            await self.publisher().publish(time.monotonic())
+        except WriteFailed as error:
+            await self._renew_producer()
+            return error
+        return None
 
-    async def _decide(self, batch: dict[TopicPartition, list[Any]]) -> BatchWork:
-        """Run the pure pipeline over the batch (restoring stale partitions first)."""
-        stale = sorted({tp.partition for tp in batch} - self.restored)
-        if stale:
-            await self.restore_state(stale)
-            self.restored.update(stale)
-        results: list[EventResult] = []
-        states: dict[tuple[int, bytes], JobseekerState] = {}
-        commits: dict[int, int] = {}
-        event_ids: dict[tuple[int, str], bytes] = {}
+    def _decide(self, batch: dict[TopicPartition, list[Any]]) -> BatchWork:
+        """Run the pure pipeline over the batch's records of restored partitions (records of
+        any other partition were fetched around a rebalance: they come again after its
+        restore, which seeks to its committed offset)."""
+        work = BatchWork()
         for tp, records in batch.items():
+            if tp.partition not in self.restored:
+                continue
+            part = work.part(tp.partition)
 
-            def seen_event(event_id: str, partition: int = tp.partition) -> bytes | None:
-                known = event_ids.get((partition, event_id))
-                return known if known is not None else self.store.event_digest(partition, event_id)
+            def seen_event(event_id: str, part: PartitionWork = part) -> bytes | None:
+                known = part.event_ids.get(event_id)
+                return (
+                    known
+                    if known is not None
+                    else self.store.event_digest(part.partition, event_id)
+                )
 
             for record in records:
                 key = record.key or b""
-                current = states.get((tp.partition, key))
+                current = part.states.get(key)
                 if current is None:
                     try:
                         current = self.store.get(tp.partition, key)
@@ -443,15 +543,15 @@ class HubWorker:
                     self._hold_partition(tp.partition, record.offset, held)
                     break
                 if result.state is not None:
-                    states[(tp.partition, key)] = result.state
+                    part.states[key] = result.state
                 if result.new_event_id is not None:
                     event_id, digest = result.new_event_id
-                    event_ids[(tp.partition, event_id)] = digest
-                results.append(result)
-                commits[tp.partition] = record.offset + 1
+                    part.event_ids[event_id] = digest
+                part.results.append(result)
+                part.commit = record.offset + 1
             else:
                 self._clear_hold(tp.partition)
-        return BatchWork(commits, results, states, event_ids)
+        return work
 
     def _hold_partition(self, partition: int, offset: int, held: InputHeld) -> None:
         previous = self.held.get(partition)

@@ -48,12 +48,19 @@ class StateStore:
         self,
         items: Iterable[tuple[int, bytes, bytes]],
         event_ids: Iterable[tuple[int, str, bytes]] = (),
+        *,
+        changelog_at: tuple[int, int] | None = None,
     ) -> None:
+        """Apply the worker's own committed writes; ``changelog_at`` (partition, offset):
+        the store now holds that partition's changelog up to there, so a restart does not
+        read the worker's own writes back."""
         batch = WriteBatch()
         for partition, key, value in items:
             batch.put(self._state_key(partition, key), value)  # already encode()d
         for partition, event_id, digest in event_ids:
             batch.put(self._state_key(partition, event_id_key(event_id)), digest)
+        if changelog_at is not None:
+            batch.put(self._checkpoint_key(changelog_at[0]), str(changelog_at[1]).encode())
         self._db.write(batch)
 
     def event_digest(self, partition: int, event_id: str) -> bytes | None:
