@@ -321,6 +321,7 @@ def _ledger_decision(place: Place, d: Mapping[str, Any]) -> LedgerDecision:
         delivery=delivery,
         delivery_id=d.get("delivery_id"),
         redelivery=bool(d.get("redelivery")),
+        reason=d.get("reason_code"),
     )
 
 
@@ -383,6 +384,10 @@ def _print_ledger(ledger: Ledger, show: int) -> None:
     ]
     listed += [("delivery not located", str(d.place)) for d in ledger.deliveries_unlocated]
     listed += [("record without decision", str(r.place)) for r in ledger.records_without_decision]
+    listed += [
+        (f"contradictory decision {k}", ", ".join(map(str, v)))
+        for k, v in ledger.contradictory_decisions.items()
+    ]
     listed += [
         (f"duplicate decision {k}", ", ".join(map(str, v)))
         for k, v in ledger.duplicate_decisions.items()

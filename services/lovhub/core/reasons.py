@@ -44,3 +44,6 @@ class Reason(StrEnum):
     CONSENT_WITHDRAWAL_RECORDED = "CONSENT_WITHDRAWAL_RECORDED"
     PROTECTION_RECORDED = "PROTECTION_RECORDED"
     RESTRICTION_RECORDED = "RESTRICTION_RECORDED"
+    # The agency sent an event already decided (same event id, same content): audited as
+    # a duplicate input, decided no second time (issue 12, part 2).
+    DUPLICATE_INPUT = "DUPLICATE_INPUT"

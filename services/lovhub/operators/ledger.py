@@ -49,6 +49,7 @@ class LedgerDecision:
     delivery: Place | None = None
     delivery_id: str | None = None
     redelivery: bool = False
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,9 @@ class Ledger:
     deliveries_unlocated: list[LedgerDecision] = field(default_factory=list)
     records_without_decision: list[RecipientRecordRef] = field(default_factory=list)
     duplicate_decisions: dict[str, list[Place]] = field(default_factory=dict)
+    #: Decision ids written with more than one outcome, reason or recipient: one of the
+    #: writes decided on a state that was not the partition's latest (issue 12, part 4).
+    contradictory_decisions: dict[str, list[Place]] = field(default_factory=dict)
     duplicate_deliveries: dict[str, list[Place]] = field(default_factory=dict)
     #: Event ids on the agency topic more than once with the same content: re-sends.
     resent_events: dict[str, list[Place]] = field(default_factory=dict)
@@ -93,6 +97,7 @@ class Ledger:
             or self.deliveries_mismatched
             or self.deliveries_unlocated
             or self.records_without_decision
+            or self.contradictory_decisions
         )
 
     def problems(self) -> dict[str, int]:
@@ -105,6 +110,7 @@ class Ledger:
             "deliveries with another delivery id": len(self.deliveries_mismatched),
             "deliveries without a recorded offset": len(self.deliveries_unlocated),
             "recipient records without a decision": len(self.records_without_decision),
+            "decision ids with two outcomes": len(self.contradictory_decisions),
             "duplicate decisions": len(self.duplicate_decisions),
             "duplicate deliveries": len(self.duplicate_deliveries),
             "re-sent events": len(self.resent_events),
@@ -124,6 +130,7 @@ def reconcile(
     by_event: dict[str, list[LedgerDecision]] = defaultdict(list)
     by_letter: dict[str, list[LedgerDecision]] = defaultdict(list)
     places_of_decision: dict[str, list[Place]] = defaultdict(list)
+    verdicts_of_decision: dict[str, set[tuple[str, str | None, str | None]]] = defaultdict(set)
     delivered: list[LedgerDecision] = []
     every: list[LedgerDecision] = []
     for decision in decisions:
@@ -134,6 +141,9 @@ def reconcile(
         if decision.dead_letter_id is not None:
             by_letter[decision.dead_letter_id].append(decision)
         places_of_decision[decision.decision_id].append(decision.place)
+        verdicts_of_decision[decision.decision_id].add(
+            (decision.outcome, decision.reason, decision.recipient_id)
+        )
         if decision.outcome == "DELIVERED":
             delivered.append(decision)
 
@@ -202,6 +212,11 @@ def reconcile(
 
     ledger.duplicate_decisions = {
         key: sorted(places) for key, places in places_of_decision.items() if len(places) > 1
+    }
+    ledger.contradictory_decisions = {
+        key: sorted(places_of_decision[key])
+        for key, verdicts in verdicts_of_decision.items()
+        if len(verdicts) > 1
     }
     ledger.duplicate_deliveries = {
         key: sorted(places) for key, places in places_of_delivery.items() if len(places) > 1

@@ -60,6 +60,10 @@ REASON_TEXT: Final[dict[str, dict[Language, str]]] = {
         "sv": "En begränsning av behandlingen registrerades eller hävdes; den lämnas aldrig ut.",
         "en": "A restriction of processing was recorded or lifted; it is never shared.",
     },
+    "DUPLICATE_INPUT": {
+        "sv": "Samma händelse skickades igen; den var redan behandlad och inget nytt lämnades ut.",
+        "en": "The same event was sent again; it was already handled and nothing new was shared.",
+    },
     "FOLLOW_UP_ENDED": {
         "sv": "Anvisningen hade upphört och tiden för uppföljning efter den hade gått ut.",
         "en": "The assignment had ended and the time for following it up had passed.",

@@ -170,7 +170,12 @@ class HubPipeline:
         try:
             event = self._decode_or_hold(value)
             self._validate(event, key, source)
-            new_id = None if seen_event is None else self._first_use(event, seen_event)
+            new_id = None
+            if seen_event is not None:
+                digest = event_digest(event)
+                if self._resent_or_new(event, digest, seen_event):
+                    return self._resent(event, key, source, now)
+                new_id = (event["event_id"], digest)
             result = self._share(event, key, source, state, now)
             return result if new_id is None else replace(result, new_event_id=new_id)
         except InputHeld:
@@ -280,20 +285,38 @@ class HubPipeline:
             check_catalogue(self.policy, body)
 
     @staticmethod
-    def _first_use(
-        event: dict[str, Any], seen_event: Callable[[str], bytes | None]
-    ) -> tuple[str, bytes] | None:
-        """(id, digest) when the event id is new; None for a true re-send (same content);
-        a Rejection when the id was used before for another event (issue 10, finding 5)."""
-        digest = event_digest(event)
+    def _resent_or_new(
+        event: dict[str, Any], digest: bytes, seen_event: Callable[[str], bytes | None]
+    ) -> bool:
+        """True for a true re-send (the id decided before, same content), False for a new
+        id; a Rejection when the id was used before for another event (issue 10, 5)."""
         known = seen_event(event["event_id"])
         if known is None:
-            return event["event_id"], digest
+            return False
         if known != digest:
             raise Rejection(
                 "INVALID_FIELD", "EVENT_ID_REUSED", "event_id", audit_reason="EVENT_ID_REUSED"
             )
-        return None
+        return True
+
+    def _resent(
+        self, event: dict[str, Any], key: bytes | None, source: SourcePosition, now: dt.datetime
+    ) -> EventResult:
+        """A re-send is not decided again: its first decisions stand (deciding it against
+        today's state could give one decision id a second outcome). One audit decision of
+        its own, under an id derived from where the re-send sits, says it arrived."""
+        audit = audit_decision(
+            decision_key=f"{event['event_id']}@{source.topic}/{source.partition}/{source.offset}",
+            recipient_id=None,
+            outcome="WITHHELD",
+            reason=Reason.DUPLICATE_INPUT.value,
+            event=event,
+            audit_pseudonym=_safe_audit_pseudonym(self.pseudonymiser, event),
+            policy_version=self._decisions_policy.version,
+            now=now,
+            sequence=source.offset,
+        )
+        return EventResult(source, key, None, audits=(PendingAudit(audit),))
 
     def _share(
         self,

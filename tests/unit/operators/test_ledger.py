@@ -64,6 +64,15 @@ def reference(
             for d in decisions
             if sum(e.decision_id == d.decision_id for e in decisions) > 1
         },
+        "contradictory_decisions": {
+            d.decision_id
+            for d in decisions
+            if any(
+                e.decision_id == d.decision_id
+                and (e.outcome, e.reason, e.recipient_id) != (d.outcome, d.reason, d.recipient_id)
+                for e in decisions
+            )
+        },
         "duplicate_deliveries": {
             r.delivery_id
             for r in records
@@ -83,6 +92,7 @@ def observed(ledger: Any) -> dict[str, Any]:
         "deliveries_mismatched": sorted(d.place for d, _ in ledger.deliveries_mismatched),
         "records_without_decision": sorted(r.place for r in ledger.records_without_decision),
         "duplicate_decisions": set(ledger.duplicate_decisions),
+        "contradictory_decisions": set(ledger.contradictory_decisions),
         "duplicate_deliveries": set(ledger.duplicate_deliveries),
     }
 
@@ -127,6 +137,7 @@ FAULTS = (
     "unlocate_delivery",
     "change_delivery_id",
     "duplicate_decision",
+    "contradict_decision",
     "duplicate_delivery",
     "unreadable_record",
 )
@@ -158,6 +169,13 @@ def inject(fault: str, data: st.DataObject, books: tuple[list[Any], list[Any], l
     elif fault == "duplicate_decision" and decisions:
         copy = decisions[pick(decisions)]
         decisions.append(replace(copy, place=Place("audit", 2, next(_FRESH))))
+    elif fault == "contradict_decision" and decisions:
+        # The same decision id written again by a writer that decided on a stale state.
+        copy = decisions[pick(decisions)]
+        other = "WITHHELD" if copy.outcome != "WITHHELD" else "DELIVERED"
+        decisions.append(
+            replace(copy, place=Place("audit", 2, next(_FRESH)), outcome=other, reason="STALE")
+        )
     elif fault == "duplicate_delivery" and records:
         copy = records[pick(records)]
         records.append(replace(copy, place=Place(copy.place.topic, 3, next(_FRESH))))
