@@ -633,7 +633,7 @@ class HubWorker:
             log.error("checkpoint write failed (%s)", error.cause_name)
             await self._renew_producer()
             return
-        if not self.health.healthy and self.health.reason.startswith("fail closed"):
+        if self.health.reason.startswith("fail closed: cannot write checkpoints"):
             self.health.recover()
 
     async def checkpoint_partitions(self, partitions: set[int] | None) -> None:
