@@ -141,9 +141,12 @@ def reconcile(
         if decision.dead_letter_id is not None:
             by_letter[decision.dead_letter_id].append(decision)
         places_of_decision[decision.decision_id].append(decision.place)
-        verdicts_of_decision[decision.decision_id].add(
-            (decision.outcome, decision.reason, decision.recipient_id)
-        )
+        if decision.outcome != "REJECTED":
+            # Invalid inputs sharing an event id are rejected under one id for different
+            # reasons; a decision is contradictory only for a recipient's outcome.
+            verdicts_of_decision[decision.decision_id].add(
+                (decision.outcome, decision.reason, decision.recipient_id)
+            )
         if decision.outcome == "DELIVERED":
             delivered.append(decision)
 

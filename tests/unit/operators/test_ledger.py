@@ -67,8 +67,10 @@ def reference(
         "contradictory_decisions": {
             d.decision_id
             for d in decisions
-            if any(
+            if d.outcome != "REJECTED"
+            and any(
                 e.decision_id == d.decision_id
+                and e.outcome != "REJECTED"
                 and (e.outcome, e.reason, e.recipient_id) != (d.outcome, d.reason, d.recipient_id)
                 for e in decisions
             )
