@@ -26,6 +26,7 @@ import pytest
 from kafka import KafkaAdminClient
 
 from tests.support.broker import TestBroker
+from tests.support.expected import expected_outcomes
 from tests.support.hubrun import HubTopics, lovhub_env, start_run
 from tests.support.judge import judge
 
@@ -114,3 +115,4 @@ def test_a_paused_old_owner_cannot_write_after_its_successor(
     )
     assert verdict.events == len(scenario.records)
     assert verdict.clean, verdict.summary()
+    assert verdict.outcomes == expected_outcomes(world, scenario), "and the reference model"

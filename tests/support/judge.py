@@ -41,6 +41,9 @@ class Verdict:
     chain_breaks: dict[int, Any] = field(default_factory=dict)
     duplicate_decisions: int = 0  # the same decision written again (same id, same outcome)
     duplicate_deliveries: int = 0
+    # (outcome, reason, recipient) of each decision id written, counted once: for a check
+    # against the independent reference model (tests.support.expected).
+    outcomes: Counter[tuple[str, str | None, str | None]] = field(default_factory=Counter)
 
     @property
     def clean(self) -> bool:
@@ -129,6 +132,7 @@ def judge(settings: KafkaSettings, world: World, topics: HubTopics) -> Verdict:
         elif actual != decided:
             verdict.altered.append(decision_id)
     verdict.unexpected = [i for i in seen if i not in expected]
+    verdict.outcomes = Counter(decided[:3] for decided in seen.values())
 
     deliveries: dict[tuple[str, int, int], bytes] = {}
     for recipient in (*world.recipients.providers(), *world.recipients.third_parties()):

@@ -12,9 +12,11 @@ partition's producer fences the one before it, so a paused old owner cannot writ
 its successor has started, and the successor restores state, chain head and input offset
 only after fencing it.
 
-If a write fails the worker fails closed without crashing: the transaction is aborted, the
-batch held (no new batch), the worker reports itself unhealthy with the reason, and retries
-with capped exponential backoff while staying in its consumer group. After the audit
+If a partition's transaction fails the worker fails closed without crashing: nothing of the
+transaction is visible, the partition's producer is closed, and the partition is paused for
+a capped exponential backoff (the others keep flowing), then fenced, restored and decided
+again from its committed offset; the worker reports itself unhealthy with the reason until
+every partition writes again. After the audit
 records are committed it publishes signed checkpoints of each partition's chain at a fixed
 cadence (lovhub.audit.checkpoints; docs/audit-evidence.md).
 """
@@ -214,11 +216,11 @@ class HubWorker:
                 if self.health_file and time.monotonic() - last_health > 1.0:
                     self.health.write(self.health_file)
                     last_health = time.monotonic()
-                restoring = bool(self._due_for_restore(consumer))
-                if not await self._restore_assigned(consumer, read_delay):
+                due = sorted(self._due_for_restore(consumer))
+                if due and not await self._restore_assigned(consumer, due, read_delay):
                     read_delay = min(read_delay * 2, RETRY_MAX_SECONDS)
                     continue
-                if restoring:  # fencing and restoring is work, not idleness
+                if due:  # fencing and restoring is work, not idleness
                     idle_since = time.monotonic()
                 try:
                     await self._follow_registry()
@@ -269,14 +271,13 @@ class HubWorker:
             self.pipeline.use_recipients(directory)  # type: ignore[attr-defined]
             log.info("registry changed: %d recipients, %s", len(directory), directory.version)
 
-    async def _restore_assigned(self, consumer: AIOKafkaConsumer, retry_in: float) -> bool:
+    async def _restore_assigned(
+        self, consumer: AIOKafkaConsumer, stale: list[int], retry_in: float
+    ) -> bool:
         """Fence and restore newly assigned partitions before fetching: the worker is ready
         (the readiness probe) only with every owned partition's writer open and its state,
         chain head and input position known. False after a broker error: the worker holds
         (no fetch) and tries again later."""
-        stale = sorted(self._due_for_restore(consumer))
-        if not stale:
-            return True
         try:
             await self._open_writers(stale)
             await self.restore_state(stale)

@@ -249,3 +249,27 @@ def test_a_re_send_is_told_from_a_reused_event_id() -> None:
     assert ledger.resent_events == {"e-1": [Place("agency", 0, 0), Place("agency", 1, 5)]}
     assert ledger.event_id_collisions == {"e-2": [Place("agency", 0, 1), Place("agency", 2, 3)]}
     assert ledger.problems()["event ids reused for different events"] == 1
+
+
+def test_one_decision_id_with_two_outcomes_unbalances_the_books() -> None:
+    """A stale writer wrote a decision again with another outcome (issue 12, part 4)."""
+    inputs = [InputRecord(Place("agency", 0, 0), "e1")]
+    first = LedgerDecision(
+        Place("audit", 0, 0), "d1", "e1", None, "WITHHELD", "r", reason="NOT_ASSIGNED"
+    )
+    stale = replace(first, place=Place("audit", 0, 7), reason="NO_CONSENT")
+    ledger = reconcile(inputs, [first, stale], [], dead_letter_id_of=letter_of)
+    assert ledger.contradictory_decisions == {"d1": [first.place, stale.place]}
+    assert not ledger.balanced
+    assert ledger.problems()["decision ids with two outcomes"] == 1
+
+
+def test_rejections_under_one_event_id_for_different_reasons_are_not_contradictory() -> None:
+    inputs = [InputRecord(Place("agency", 0, n), "e1") for n in range(2)]
+    decisions = [
+        LedgerDecision(Place("audit", 0, n), "d1", "e1", None, "REJECTED", reason=reason)
+        for n, reason in enumerate(("BAD_PERSONAL_ID", "EVENT_ID_REUSED"))
+    ]
+    ledger = reconcile(inputs, decisions, [], dead_letter_id_of=letter_of)
+    assert ledger.contradictory_decisions == {}
+    assert ledger.balanced
