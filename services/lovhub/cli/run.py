@@ -227,4 +227,7 @@ def health(
     if not data.get("healthy") or age > max_age:
         out.print(f"unhealthy: {data.get('reason') or f'no report for {age:.0f}s'}")
         raise typer.Exit(1)
-    out.print(f"healthy: {data['events']} events, {data['deliveries']} deliveries")
+    out.print(
+        f"healthy ({data.get('state', 'running')}): {data['events']} events, "
+        f"{data['deliveries']} deliveries"
+    )

@@ -5,12 +5,16 @@ from __future__ import annotations
 import ssl
 from typing import Any
 
+from lovhub.kafka.outage import back_off_metadata_updates
 from lovhub.settings import KafkaSettings, SecurityProtocol
 
 __all__ = ["aio_client_config"]
 
 
 def aio_client_config(settings: KafkaSettings) -> dict[str, Any]:
+    """Every aiokafka client lovhub makes is configured here, so this is also where the
+    outage backoff is installed (lovhub.kafka.outage)."""
+    back_off_metadata_updates()
     config: dict[str, Any] = {
         "bootstrap_servers": settings.bootstrap_servers,
         "security_protocol": str(settings.security_protocol),

@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from lovhub.errors import ConfigurationError
+from lovhub.kafka.outage import RepeatedLines
 
 __all__ = ["LOG_FORMAT_VARIABLE", "JsonLines", "configure_logging"]
 
@@ -59,6 +60,8 @@ def configure_logging(level: int = logging.INFO) -> str:
         handler.setFormatter(JsonLines())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # A broker outage must not flood the log with the client libraries' per-attempt lines.
+    handler.addFilter(RepeatedLines())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -9,6 +9,7 @@ attempted.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections import Counter as Tally
@@ -17,12 +18,16 @@ from collections.abc import Callable, Iterable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from lovhub.core.outputs import EventResult
-from lovhub.worker.health import WorkerHealth
+from lovhub.worker.health import Hold, WorkerHealth
 
 __all__ = ["BATCH_SECONDS_BUCKETS", "HubMetrics"]
 
 #: From one small batch at low rate (a few ms) to a full batch on a busy machine.
 BATCH_SECONDS_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+def _holds(health: WorkerHealth, cause: Hold) -> float:
+    return 1.0 if health.holding(cause) else 0.0
 
 
 class HubMetrics:
@@ -73,6 +78,14 @@ class HubMetrics:
             registry=registry,
         )
         fail_closed.set_function(lambda: 0.0 if health.healthy else 1.0)
+        holding = Gauge(
+            "lovhub_holding",
+            "1 while the worker holds for this cause (lovhub.worker.health.Hold).",
+            ["cause"],
+            registry=registry,
+        )
+        for cause in Hold:
+            holding.labels(cause=cause.value).set_function(functools.partial(_holds, health, cause))
         checkpoint_age = Gauge(
             "lovhub_last_checkpoint_age_seconds",
             "Seconds since the last signed audit checkpoint was acknowledged (NaN: none yet).",

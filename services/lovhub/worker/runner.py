@@ -52,7 +52,7 @@ from lovhub.worker.evidence import (
     hold_batch,
     verified_audit_tail,
 )
-from lovhub.worker.health import Checkpointing, WorkerHealth
+from lovhub.worker.health import Checkpointing, Hold, Phase, WorkerHealth
 from lovhub.worker.metrics import HubMetrics
 from lovhub.worker.store import StateStore
 from lovhub.worker.transactions import (
@@ -68,6 +68,10 @@ __all__ = ["Checkpointing", "HubWorker", "Pipeline", "WorkerHealth", "WorkerTopi
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 30.0
 HANDOVER_CHECKPOINT_SECONDS = 10.0
+# An idle fetch is answered within the fetch wait (0.5 s); a loop turn takes well under a
+# second. Silence or a stall this long means the broker is not answering.
+BROKER_SILENCE_SECONDS = 4.0
+HEALTH_EVERY_SECONDS = 0.5
 
 log = logging.getLogger("lovhub.worker")
 
@@ -156,6 +160,8 @@ class HubWorker:
         self.producer: AIOKafkaProducer | None = None
         self.writers: dict[int, PartitionWriter] = {}
         self.joined = False  # the group has given this worker its partitions at least once
+        # Source partitions whose idle fetches have gone unanswered, and since when.
+        self._silent_since: dict[int, float] = {}
         self.turned_at = time.monotonic()  # the loop's last turn (the liveness probe)
         self.metrics = HubMetrics(self.health, ready=lambda: self.readiness().ok)
 
@@ -204,24 +210,25 @@ class HubWorker:
         self.producer = producer = AIOKafkaProducer(
             **self._client_config, acks="all", enable_idempotence=True, linger_ms=5
         )
+        watchdog = asyncio.create_task(self._watch())
         await producer.start()
         await consumer.start()
         consumer.subscribe([self.topics.source], listener=_Restore(self))
         idle_since = time.monotonic()
-        last_health = 0.0
         read_delay = RETRY_FIRST_SECONDS
         try:
             while not self._stopping.is_set():
                 self.beat()
-                if self.health_file and time.monotonic() - last_health > 1.0:
-                    self.health.write(self.health_file)
-                    last_health = time.monotonic()
                 due = sorted(self._due_for_restore(consumer))
+                if due:
+                    self.health.phase = Phase.RESTORING
                 if due and not await self._restore_assigned(consumer, due, read_delay):
                     read_delay = min(read_delay * 2, RETRY_MAX_SECONDS)
                     continue
                 if due:  # fencing and restoring is work, not idleness
                     idle_since = time.monotonic()
+                if self.joined:
+                    self.health.phase = Phase.RUNNING
                 try:
                     await self._follow_registry()
                     self._release_holds(consumer)
@@ -229,38 +236,111 @@ class HubWorker:
                 except READ_FAILURES as error:
                     # A batch it cannot decode (codec, corruption) or an unreadable registry:
                     # held and retried in the group, never a crash loop (lovhub.kafka.unreadable).
-                    self.health.fail(cannot_read_reason(self.topics.source, error, read_delay))
-                    log.error("%s", self.health.reason)
-                    if self.health_file:
-                        self.health.write(self.health_file)
+                    reason = cannot_read_reason(self.topics.source, error, read_delay)
+                    self.health.hold(Hold.READ, reason)
+                    log.error("%s", reason)
+                    self._report_health()
                     await rewind_to_committed(consumer)
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stopping.wait(), read_delay)
+                    await self._wait(read_delay)
                     read_delay = min(read_delay * 2, RETRY_MAX_SECONDS)
                     continue
-                if self.health.reason.startswith("fail closed: cannot read"):
-                    self.health.recover()  # read again; the backoff resets once caught up
+                self.health.clear(Hold.READ)  # read again; the backoff resets once caught up
                 if not batch:
                     read_delay = RETRY_FIRST_SECONDS
+                    self._check_broker_answers(consumer)
                     await self._checkpoint_when_idle()
                     if idle_exit_after and time.monotonic() - idle_since > idle_exit_after:
                         break
                     continue
                 idle_since = time.monotonic()
+                self._broker_answers()
                 await self._process_batch(consumer, batch)
         except Exception as error:
-            self.health.fail(f"stopped without committing: {type(error).__name__}")
+            self.health.hold(Hold.CRASHED, f"stopped without committing: {type(error).__name__}")
             log.error("worker stopped: %s", type(error).__name__)
             raise
         finally:
+            self.health.phase = Phase.STOPPING
             await self.checkpoint_partitions(None)
-            if self.health_file:
-                self.health.write(self.health_file)
+            watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watchdog
+            self.health.phase = Phase.STOPPED
+            self._report_health()
             await asyncio.gather(*(writer.close() for writer in self.writers.values()))
             await consumer.stop()
             if self.producer is not None:
                 await self.producer.stop()
             self.store.close()
+
+    async def _wait(self, seconds: float) -> None:
+        """A backoff: the loop is waiting on purpose, not stalled (the watchdog, liveness)."""
+        assert self._stopping is not None
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0 and not self._stopping.is_set():
+            self.beat()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), min(left, HEALTH_EVERY_SECONDS))
+
+    async def _watch(self) -> None:
+        """Report health every HEALTH_EVERY_SECONDS, also while the loop awaits the broker.
+        The loop beats on every turn and through its backoffs; a loop that has not turned
+        for BROKER_SILENCE_SECONDS is waiting on a broker that does not answer."""
+        while True:
+            stalled = time.monotonic() - self.turned_at
+            if stalled > BROKER_SILENCE_SECONDS and self.health.phase is Phase.RUNNING:
+                if not self.health.holding(Hold.STALLED):
+                    log.error("the worker has waited %.0fs on the broker", stalled)
+                self.health.hold(
+                    Hold.STALLED,
+                    f"fail closed: waiting on the broker for {stalled:.0f}s; nothing is "
+                    "committed meanwhile",
+                )
+            elif self.health.clear(Hold.STALLED):
+                log.warning("the broker answers the worker again")
+            self._report_health()
+            await asyncio.sleep(HEALTH_EVERY_SECONDS)
+
+    def _report_health(self) -> None:
+        if self.health_file:
+            self.health.write(self.health_file)
+
+    def _check_broker_answers(self, consumer: AIOKafkaConsumer) -> None:
+        """On an idle turn every fetching partition's fetch is answered within the fetch
+        wait, records or not; partitions unanswered for BROKER_SILENCE_SECONDS mean the
+        broker (or their leader) is away."""
+        now = time.monotonic()
+        now_ms = time.time() * 1000
+        paused = consumer.paused()
+        unanswered = set()
+        for tp in consumer.assignment():
+            if tp in paused or tp.partition not in self.restored:
+                continue
+            answered = consumer.last_poll_timestamp(tp)
+            if answered is None or now_ms - answered > 1000 * HEALTH_EVERY_SECONDS * 2:
+                unanswered.add(tp.partition)
+        self._silent_since = {p: self._silent_since.get(p, now) for p in unanswered}
+        silent = sorted(
+            p for p, since in self._silent_since.items() if now - since >= BROKER_SILENCE_SECONDS
+        )
+        if not silent:
+            self._broker_answers()
+            return
+        if not self.health.holding(Hold.BROKER):
+            log.error(
+                "no answer from the broker for %d partitions of %s", len(silent), self.topics.source
+            )
+        longest = now - min(self._silent_since[p] for p in silent)
+        self.health.hold(
+            Hold.BROKER,
+            f"fail closed: no answer from the broker for {longest:.0f}s "
+            f"({self.topics.source} partitions {', '.join(map(str, silent))})",
+        )
+
+    def _broker_answers(self) -> None:
+        self._silent_since.clear()
+        if self.health.clear(Hold.BROKER):
+            log.warning("the broker answers the worker's fetches again")
 
     async def _follow_registry(self) -> None:
         """Registry changes (suspensions, new keys) apply from the next batch on."""
@@ -288,15 +368,15 @@ class HubWorker:
                 if isinstance(error, TailRefused)
                 else f"cannot restore {len(stale)} partitions ({type(error).__name__})"
             )
-            self.health.fail(f"fail closed: {what}; nothing is fetched; retry in {retry_in:.1f}s")
+            self.health.hold(
+                Hold.RESTORE, f"fail closed: {what}; nothing is fetched; retry in {retry_in:.1f}s"
+            )
             log.error("restore failed (%s); retrying", type(error).__name__)
             assert self._stopping is not None
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), retry_in)
+            await self._wait(retry_in)
             return False
         self.restored.update(stale)
-        if self.health.reason.startswith("fail closed: cannot restore"):
-            self.health.recover()
+        self.health.clear(Hold.RESTORE)
         return True
 
     def _due_for_restore(self, consumer: AIOKafkaConsumer) -> set[int]:
@@ -313,8 +393,8 @@ class HubWorker:
         due = set(assigned) - self.restored - waiting
         if due:
             consumer.resume(*(assigned[p] for p in due))
-        if not self.write_retry and self.health.reason.startswith("fail closed: cannot write"):
-            self.health.recover()
+        if not self.write_retry:
+            self.health.clear(Hold.WRITE)
         return due
 
     async def _open_writers(self, partitions: list[int]) -> None:
@@ -390,17 +470,19 @@ class HubWorker:
         restored and decided again from its committed offset (_due_for_restore)."""
         started = time.monotonic()
         work = self._decide(batch)
+        self.beat()  # deciding is work; the watchdog measures the wait on the broker
         await self._write_shares(consumer, work)
         delay = RETRY_FIRST_SECONDS
         while (failure := await self._publish_due_checkpoints()) is not None:
-            self._fail_closed(failure, f"holding the batch; retry in {delay:.1f}s")
+            self._fail_closed(Hold.CHECKPOINT, failure, f"holding the batch; retry in {delay:.1f}s")
             if not await hold_batch(self, consumer, delay):
                 return
             delay = min(delay * 2, RETRY_MAX_SECONDS)
+        self.health.clear(Hold.CHECKPOINT)
         if self.held:
             self._pause_held(consumer)
-        elif not self.write_retry and not self.health.healthy:
-            self.health.recover()
+        if not self.write_retry:
+            self.health.clear(Hold.WRITE)
         committed = work.committed_results()
         self._count(committed)
         self.metrics.observe_batch(committed, time.monotonic() - started)
@@ -411,12 +493,11 @@ class HubWorker:
             if highwater is not None:
                 self.metrics.observe_lag(part.partition, highwater - part.commit)
 
-    def _fail_closed(self, failure: WriteFailed, then: str) -> None:
+    def _fail_closed(self, cause: Hold, failure: WriteFailed, then: str) -> None:
         self.health.write_failures += 1
-        self.health.fail(f"fail closed: {failure.what_failed()}; {then}")
+        self.health.hold(cause, f"fail closed: {failure.what_failed()}; {then}")
         log.error("fail closed: %s failed (%s); retrying", failure.stage, failure.cause_name)
-        if self.health_file:
-            self.health.write(self.health_file)
+        self._report_health()
 
     async def _write_shares(self, consumer: AIOKafkaConsumer, work: BatchWork) -> None:
         """One transaction per partition share, all at once."""
@@ -457,6 +538,7 @@ class HubWorker:
             self.write_retry[partition] = (now + delay, delay)
         longest = max(self.write_retry[p][1] for p, _ in failed)
         self._fail_closed(
+            Hold.WRITE,
             failed[0][1],
             f"holding {len(self.write_retry)} partitions, nothing of theirs delivered or "
             f"committed; retry in {longest:.1f}s",
@@ -558,10 +640,11 @@ class HubWorker:
         previous = self.held.get(partition)
         backoff = RETRY_FIRST_SECONDS if previous is None else min(previous[3] * 2, 30.0)
         self.held[partition] = (offset, held.reason, time.monotonic() + backoff, backoff)
-        self.health.fail(
+        self.health.hold(
+            Hold.INPUT,
             f"fail closed: holding {self.topics.source}[{partition}] at offset {offset}: "
             f"{held.reason} ({held.cause_name}); nothing there is decided or committed; "
-            f"retry in {backoff:.1f}s"
+            f"retry in {backoff:.1f}s",
         )
         log.error(
             "holding %s[%d] at %d: %s (%s)",
@@ -575,8 +658,8 @@ class HubWorker:
     def _clear_hold(self, partition: int) -> None:
         if self.held.pop(partition, None) is not None:
             log.warning("%s[%d] decodes again: no longer held", self.topics.source, partition)
-            if not self.held and self.health.reason.startswith("fail closed: holding"):
-                self.health.recover()
+            if not self.held:
+                self.health.clear(Hold.INPUT)
 
     def _pause_held(self, consumer: AIOKafkaConsumer) -> None:
         """Back to the held record: later records of its partition were fetched, not decided."""
@@ -602,8 +685,8 @@ class HubWorker:
                 consumer.resume(tp)
             else:
                 consumer.pause(tp)
-        if not self.held and self.health.reason.startswith("fail closed: holding"):
-            self.health.recover()
+        if not self.held:
+            self.health.clear(Hold.INPUT)
 
     async def _renew_producer(self) -> None:
         """A fresh idempotent producer: the old one's sequence state is unreliable after
@@ -630,12 +713,13 @@ class HubWorker:
         try:
             await self.publisher().publish(time.monotonic())
         except WriteFailed as error:
-            self.health.fail(f"fail closed: cannot write checkpoints ({error.cause_name})")
+            self.health.hold(
+                Hold.CHECKPOINT, f"fail closed: cannot write checkpoints ({error.cause_name})"
+            )
             log.error("checkpoint write failed (%s)", error.cause_name)
             await self._renew_producer()
             return
-        if self.health.reason.startswith("fail closed: cannot write checkpoints"):
-            self.health.recover()
+        self.health.clear(Hold.CHECKPOINT)
 
     async def checkpoint_partitions(self, partitions: set[int] | None) -> None:
         """Checkpoint everything pending (of ``partitions``; None: all) before handing over."""

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from lovhub.codec import codec_for
 from lovhub.core.outputs import EventResult
 from lovhub.synthetic import build_world, generate_scenario, pipeline_for
-from lovhub.worker.health import WorkerHealth
+from lovhub.worker.health import Hold, WorkerHealth
 from lovhub.worker.metrics import HubMetrics
 from tests.support.pipeline_run import in_order
 
@@ -76,11 +76,13 @@ def test_state_gauges_follow_the_health_at_scrape_time() -> None:
     health = WorkerHealth()
     now = [1000.0]
     metrics = HubMetrics(health, ready=lambda: False, clock=lambda: now[0])
-    health.fail("fail closed: cannot write audit")
+    health.hold(Hold.WRITE, "fail closed: cannot write audit")
     health.last_checkpoint_at = 990.0
     metrics.observe_lag(2, 17)
     samples = _samples(metrics)
     assert samples["lovhub_fail_closed"][0].value == 1
+    holding = {s.labels["cause"]: s.value for s in samples["lovhub_holding"]}
+    assert holding == {cause.value: float(cause is Hold.WRITE) for cause in Hold}
     assert samples["lovhub_last_checkpoint_age_seconds"][0].value == 10.0
     assert samples["lovhub_ready"][0].value == 0
     (lag,) = samples["lovhub_consumer_lag"]
