@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
 
 from tests.support.broker import TestBroker
 from tests.support.expected import expected_outcomes
@@ -28,9 +29,11 @@ from tests.support.hubrun import HubTopics, lovhub_env, start_run
 from tests.support.judge import judge
 
 LOVHUB = str(Path(sys.executable).parent / "lovhub")
-MAX_KILLS = 30
-# The session timeout (10 s) is what a restart without static membership waits out.
-MEDIAN_RESTART_TO_DECIDING_SECONDS = 8.0
+MAX_KILLS = 40
+GIVE_UP_SECONDS = 20.0
+# The session timeout (10 s) is what a restart without static membership waits out; the
+# interpreter and its imports take about a second of this.
+MEDIAN_RESTART_TO_DECIDING_SECONDS = 5.0
 
 
 def _health(worker_dir: Path) -> dict[str, float]:
@@ -41,7 +44,10 @@ def _health(worker_dir: Path) -> dict[str, float]:
 
 
 def _committed(admin: KafkaAdminClient, topics: HubTopics, group: str) -> int:
-    offsets = admin.list_group_offsets(group).get(group, {})
+    try:
+        offsets = admin.list_group_offsets(group).get(group, {})
+    except KafkaError:  # no coordinator for the group yet (a fresh broker)
+        return 0
     return sum(m.offset for tp, m in offsets.items() if tp.topic == topics.source)
 
 
@@ -59,7 +65,8 @@ def test_a_worker_killed_every_few_seconds_loses_nothing_and_rejoins_at_once(
     to_deciding: list[float] = []
     started = time.monotonic()
     deadline = started + 600
-    worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    errors = tmp_path / "worker.log"
+    worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors.open("a"))
     try:
         while _committed(kafka_admin, topics, group) < len(scenario.records):
             assert time.monotonic() < deadline, "the stream did not drain within 10 minutes"
@@ -68,12 +75,14 @@ def test_a_worker_killed_every_few_seconds_loses_nothing_and_rejoins_at_once(
                 continue
             spawned_wall, spawned = time.time(), time.monotonic()
             decided_at: float | None = None
-            lifetime = chance.uniform(3.0, 5.0)
-            while time.monotonic() - spawned < lifetime:
+            # Killed a few seconds into its work (or, if it never starts deciding, later).
+            kill_at = spawned + GIVE_UP_SECONDS
+            while time.monotonic() < kill_at:
                 report = _health(worker_dir)
                 fresh = float(report.get("started_at", 0)) >= spawned_wall - 1
                 if decided_at is None and fresh and float(report.get("events", 0)) > 0:
                     decided_at = time.monotonic() - spawned
+                    kill_at = time.monotonic() + chance.uniform(0.2, 1.5)
                 time.sleep(0.05)
             if _committed(kafka_admin, topics, group) >= len(scenario.records):
                 break
@@ -83,22 +92,22 @@ def test_a_worker_killed_every_few_seconds_loses_nothing_and_rejoins_at_once(
             if decided_at is not None:
                 to_deciding.append(decided_at)
             worker = subprocess.Popen(
-                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+                command, env=env, stdout=subprocess.DEVNULL, stderr=errors.open("a")
             )
         drained = time.monotonic() - started
     finally:
         worker.send_signal(signal.SIGTERM)
-        _, stderr = worker.communicate(timeout=120)
-    assert worker.returncode == 0, stderr[-4000:]
+        worker.wait(timeout=120)
+    assert worker.returncode == 0, errors.read_text(encoding="utf-8", errors="replace")[-4000:]
     verdict = judge(settings, world, topics)
     median = statistics.median(to_deciding) if to_deciding else float("nan")
     print(
         f"{len(scenario.records)} events, {kills} kills, drained in {drained:.0f}s; restart to "
-        f"first decision: median {median:.1f}s, max {max(to_deciding, default=0):.1f}s over "
-        f"{len(to_deciding)} restarts that decided before their kill; {verdict.summary()}"
+        f"first decision: median {median:.1f}s, max {max(to_deciding, default=0):.1f}s; "
+        f"{verdict.summary()}"
     )
     assert kills >= 5, "the stream drained before the worker was killed enough times"
-    assert len(to_deciding) >= kills // 2, "most restarts decide before they are killed"
+    assert len(to_deciding) == kills, "every restart decides before it is killed again"
     assert median <= MEDIAN_RESTART_TO_DECIDING_SECONDS, to_deciding
     assert verdict.events == len(scenario.records)
     assert verdict.clean, verdict.summary()

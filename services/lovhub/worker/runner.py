@@ -40,6 +40,7 @@ from lovhub.audit.checkpoints import CheckpointCadence, CheckpointSchedule
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
 from lovhub.crypto.state_keys import StateSealError
+from lovhub.kafka.tail import BOUNDED_READ_FETCH_WAIT_MS, read_range
 from lovhub.kafka.unreadable import READ_FAILURES, cannot_read_reason, rewind_to_committed
 from lovhub.pipeline.hold import InputHeld
 from lovhub.pipeline.ingest_time import broker_ingest_time
@@ -435,7 +436,10 @@ class HubWorker:
             tail = await verified_audit_tail(self, partition)
             self.chain_heads[partition] = self.pipeline.chain_head_of(tail)
         reader = AIOKafkaConsumer(
-            **self._client_config, enable_auto_commit=False, isolation_level="read_committed"
+            **self._client_config,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            fetch_max_wait_ms=BOUNDED_READ_FETCH_WAIT_MS,
         )
         await reader.start()
         try:
@@ -447,15 +451,8 @@ class HubWorker:
                 start = 0 if done is None else done + 1
                 if start >= ends[tp]:
                     continue
-                reader.seek(tp, start)
-                # The position, not the last record: transaction markers and aborted
-                # records take offsets that no committed reader is given.
-                while await reader.position(tp) < ends[tp]:
+                async for records in read_range(reader, tp, start, ends[tp]):
                     self.beat()  # a long restore is progress, not a hang
-                    chunk = await reader.getmany(tp, timeout_ms=1000, max_records=5000)
-                    records = chunk.get(tp, [])
-                    if not records:
-                        continue
                     self.store.apply_changelog(
                         tp.partition, ((r.key, r.value) for r in records), records[-1].offset
                     )
