@@ -32,8 +32,9 @@ LOVHUB = str(Path(sys.executable).parent / "lovhub")
 MAX_KILLS = 40
 GIVE_UP_SECONDS = 20.0
 # The session timeout (10 s) is what a restart without static membership waits out; the
-# interpreter and its imports take about a second of this.
-MEDIAN_RESTART_TO_DECIDING_SECONDS = 5.0
+# interpreter and its imports take about a second of this (about 2.3 s in all on a
+# quiet 2-core machine; the margin is for a loaded CI machine).
+MEDIAN_RESTART_TO_DECIDING_SECONDS = 8.0
 
 
 def _health(worker_dir: Path) -> dict[str, float]:

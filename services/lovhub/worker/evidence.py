@@ -1,6 +1,7 @@
 """The worker's evidence beside its transactions (lovhub.worker.transactions): signed
 checkpoints of its audit chains, where a chain continues (its verified tail), and holding a
-batch while a write fails. Separate from the loop in runner.py to keep each readable."""
+batch while a write fails. Each takes its collaborators, not the worker: nothing here
+imports the loop in runner.py."""
 
 from __future__ import annotations
 
@@ -8,20 +9,25 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from lovhub.audit.canonical import canonical_audit_encoder, canonical_encoder
-from lovhub.audit.checkpoints import build_checkpoint
+from lovhub.audit.checkpoints import CheckpointSchedule, build_checkpoint
 from lovhub.audit.resume import REFUSED_REASON, ResumeRefused
-from lovhub.codec import AUDIT_CHECKPOINT, AUDIT_DECISION, codec_for, default_store
+from lovhub.codec import (
+    AUDIT_CHECKPOINT,
+    AUDIT_DECISION,
+    SingleObjectCodec,
+    codec_for,
+    default_store,
+)
 from lovhub.kafka.tail import read_last_record, verified_tail
 from lovhub.worker.batch import WriteFailed
-
-if TYPE_CHECKING:
-    from lovhub.worker.runner import HubWorker
+from lovhub.worker.health import Checkpointing, WorkerHealth
 
 __all__ = ["CheckpointPublisher", "TailRefused", "hold_batch", "verified_audit_tail"]
 
@@ -29,12 +35,22 @@ log = logging.getLogger(__name__)
 
 
 class CheckpointPublisher:
-    """Signs and publishes the due checkpoints of a worker's audit partitions."""
+    """Signs and publishes the due checkpoints of a worker's audit partitions.
 
-    def __init__(self, worker: HubWorker) -> None:
-        assert worker.checkpointing is not None
-        self._worker = worker
-        self._settings = worker.checkpointing
+    ``producer`` is asked for on each publish: the worker renews its producer after a
+    failure."""
+
+    def __init__(
+        self,
+        settings: Checkpointing,
+        schedule: CheckpointSchedule,
+        producer: Callable[[], AIOKafkaProducer | None],
+        health: WorkerHealth,
+    ) -> None:
+        self._settings = settings
+        self._schedule = schedule
+        self._producer = producer
+        self._health = health
         self._codec = codec_for(None)
         self._encode = canonical_encoder(default_store(), AUDIT_CHECKPOINT)
 
@@ -42,9 +58,9 @@ class CheckpointPublisher:
         self, now: float, *, only: set[int] | None = None, everything: bool = False
     ) -> None:
         """Checkpoint the chains that are due (``everything``: all with pending records)."""
-        worker = self._worker
-        assert worker.producer is not None
-        due = worker.schedule.due(now, all_pending=everything)
+        producer = self._producer()
+        assert producer is not None
+        due = self._schedule.due(now, all_pending=everything)
         due = [entry for entry in due if only is None or entry[0][1] in only]
         sends: list[asyncio.Future[Any]] = []
         for (topic, partition), offset, head in due:
@@ -59,7 +75,7 @@ class CheckpointPublisher:
             )
             try:
                 sends.append(
-                    await worker.producer.send(
+                    await producer.send(
                         self._settings.topic,
                         value=self._codec.encode(AUDIT_CHECKPOINT, signed),
                         key=f"{topic}/{partition}".encode(),
@@ -74,35 +90,40 @@ class CheckpointPublisher:
             if isinstance(outcome, BaseException):
                 raise outcome
         for (topic, partition), offset, _ in due:
-            worker.schedule.done((topic, partition), offset)
-        worker.health.checkpoints += len(due)
+            self._schedule.done((topic, partition), offset)
+        self._health.checkpoints += len(due)
         if due:
-            worker.health.last_checkpoint_at = time.time()
+            self._health.last_checkpoint_at = time.time()
 
 
-async def hold_batch(worker: HubWorker, consumer: AIOKafkaConsumer, seconds: float) -> bool:
+async def hold_batch(
+    consumer: AIOKafkaConsumer,
+    seconds: float,
+    *,
+    beat: Callable[[], None],
+    stopping: Callable[[], bool],
+) -> bool:
     """Wait ``seconds`` without taking new records but staying in the consumer group.
 
     Polls with every partition paused (a consumer that stops polling is thrown out of its
-    group); records of partitions assigned meanwhile are sought back, not skipped. Returns
-    False when the worker is asked to stop.
+    group); records of partitions assigned meanwhile are sought back, not skipped. ``beat``
+    on every poll: holding is not hanging (the liveness probe stays green). Returns False
+    when ``stopping()`` says the worker is asked to stop.
     """
     deadline = time.monotonic() + seconds
     try:
         while time.monotonic() < deadline:
-            worker.beat()  # holding is not hanging: the liveness probe stays green
-            if worker.stopping:
+            beat()
+            if stopping():
                 return False
             consumer.pause(*consumer.assignment())  # again: a rebalance may assign more
             fetched = await consumer.getmany(timeout_ms=100)
             for tp, records in fetched.items():
                 if records:
                     consumer.seek(tp, records[0].offset)
-            if worker.health_file:
-                worker.health.write(worker.health_file)
     finally:
         consumer.resume(*consumer.assignment())
-    return not worker.stopping
+    return not stopping()
 
 
 class TailRefused(WriteFailed):
@@ -119,26 +140,29 @@ class TailRefused(WriteFailed):
         return f"{REFUSED_REASON} ({self.refused.topic}[{self.refused.partition}])"
 
 
-async def verified_audit_tail(worker: HubWorker, partition: int) -> bytes | None:
-    """The last record of ``worker``'s audit partition, once its tail is proven to extend
-    the newest checkpoint signed with the worker's key (lovhub.audit.resume).
+async def verified_audit_tail(
+    client_config: dict[str, Any],
+    topic: str,
+    partition: int,
+    checkpointing: Checkpointing | None,
+    codec: SingleObjectCodec,
+) -> bytes | None:
+    """The last record of an audit partition, once its tail is proven to extend the newest
+    checkpoint signed with the worker's key (lovhub.audit.resume).
 
     Without a signing key (checkpoints off) there is nothing to check against: the plain
     tail. A refusal raises :class:`TailRefused`; the worker's retry loop holds the batch and
     reports ``fail closed: ... (audit tail does not extend the last checkpoint)``.
     """
-    config = worker._client_config
-    topic = worker.topics.audit
-    if worker.checkpointing is None:
-        return await read_last_record(config, topic, partition)
-    codec = worker.pipeline.codec  # type: ignore[attr-defined]
+    if checkpointing is None:
+        return await read_last_record(client_config, topic, partition)
     try:
         tail, _ = await verified_tail(
-            config,
+            client_config,
             topic=topic,
             partition=partition,
-            checkpoint_topic=worker.checkpointing.topic,
-            keys=worker.checkpointing.key.verifying_keys(),
+            checkpoint_topic=checkpointing.topic,
+            keys=checkpointing.key.verifying_keys(),
             decode_record=lambda value: codec.decode(value, AUDIT_DECISION),
             record_encode=canonical_audit_encoder(default_store()),
         )

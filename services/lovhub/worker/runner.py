@@ -433,7 +433,13 @@ class HubWorker:
         """Bring the local store up to the changelog's end for newly assigned partitions,
         and find where their audit chains continue."""
         for partition in partitions:
-            tail = await verified_audit_tail(self, partition)
+            tail = await verified_audit_tail(
+                self._client_config,
+                self.topics.audit,
+                partition,
+                self.checkpointing,
+                self.pipeline.codec,  # type: ignore[attr-defined]
+            )
             self.chain_heads[partition] = self.pipeline.chain_head_of(tail)
         reader = AIOKafkaConsumer(
             **self._client_config,
@@ -472,7 +478,9 @@ class HubWorker:
         delay = RETRY_FIRST_SECONDS
         while (failure := await self._publish_due_checkpoints()) is not None:
             self._fail_closed(Hold.CHECKPOINT, failure, f"holding the batch; retry in {delay:.1f}s")
-            if not await hold_batch(self, consumer, delay):
+            if not await hold_batch(
+                consumer, delay, beat=self.beat, stopping=lambda: self.stopping
+            ):
                 return
             delay = min(delay * 2, RETRY_MAX_SECONDS)
         self.health.clear(Hold.CHECKPOINT)
@@ -700,7 +708,10 @@ class HubWorker:
 
     def publisher(self) -> CheckpointPublisher:
         if self._publisher is None:
-            self._publisher = CheckpointPublisher(self)
+            assert self.checkpointing is not None
+            self._publisher = CheckpointPublisher(
+                self.checkpointing, self.schedule, lambda: self.producer, self.health
+            )
         return self._publisher
 
     async def _checkpoint_when_idle(self) -> None:
