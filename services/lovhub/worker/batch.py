@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from aiokafka.errors import TopicAuthorizationFailedError
+
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import EventResult, OutboundRecord
 
@@ -28,10 +30,26 @@ class WriteFailed(Exception):
         super().__init__(f"{stage}: {type(cause).__name__}")
         self.stage = stage
         self.cause_name = type(cause).__name__
+        self.topics = refused_topics(cause)
 
     def what_failed(self) -> str:
         """How ``lovhub health`` names the failure, after "fail closed: "."""
-        return f"cannot write {self.stage} ({self.cause_name})"
+        where = f": {', '.join(self.topics)}" if self.topics else ""
+        return f"cannot write {self.stage} ({self.cause_name}{where})"
+
+
+def refused_topics(cause: BaseException) -> tuple[str, ...]:
+    """The topics a client error names: aiokafka refuses a topic without write access
+    with its name (one, or the set a transaction could not add). Topic names are never
+    personal data; a recipient's topic names the recipient."""
+    if not isinstance(cause, TopicAuthorizationFailedError) or not cause.args:
+        return ()
+    named = cause.args[0]
+    if isinstance(named, str):
+        return (named,)
+    if isinstance(named, set | frozenset | list | tuple):
+        return tuple(sorted(str(topic) for topic in named))
+    return ()
 
 
 @dataclass

@@ -246,3 +246,20 @@ def test_only_shares_with_decisions_are_written_and_committed_ones_are_counted()
     assert work.to_write() == []
     work.drop(0)
     assert work.committed_results() == []
+
+
+def test_a_refused_topic_is_named_in_the_failure_a_worker_reports() -> None:
+    from aiokafka.errors import TopicAuthorizationFailedError
+
+    from lovhub.worker.batch import WriteFailed
+
+    refused = WriteFailed(
+        "deliveries", TopicAuthorizationFailedError({"lovhub.recipient.b", "lovhub.recipient.a"})
+    )
+    assert refused.what_failed() == (
+        "cannot write deliveries (TopicAuthorizationFailedError: lovhub.recipient.a, "
+        "lovhub.recipient.b)"
+    )
+    one = WriteFailed("deliveries", TopicAuthorizationFailedError("lovhub.recipient.c"))
+    assert one.what_failed().endswith("(TopicAuthorizationFailedError: lovhub.recipient.c)")
+    assert WriteFailed("audit", TimeoutError()).what_failed() == "cannot write audit (TimeoutError)"
