@@ -1,8 +1,10 @@
-"""The broker stops mid-run and comes back (issue 12, parts 3 and 5).
+"""The broker stops (or freezes) mid-run and comes back (issue 12, parts 3 and 5).
 
 The test starts a broker of its own (it must be able to stop it; the suite's shared broker
 serves every other test). A `lovhub run` worker decides a synthetic stream; the broker is
-stopped for ``OUTAGE_SECONDS`` and started again on the same data. Measured and held to:
+stopped for ``OUTAGE_SECONDS`` and started again on the same data, or frozen (SIGSTOP: its
+connections stay open and nothing answers) past the group's session timeout and resumed.
+Measured and held to:
 - `lovhub health` turns unhealthy within seconds of the outage, naming the broker, and
   healthy again once the worker writes again;
 - the worker costs little CPU while the broker is away (bounded, backed-off reconnects) and
@@ -95,8 +97,28 @@ def _lines(path: Path) -> int:
     return len(path.read_text(encoding="utf-8", errors="replace").splitlines())
 
 
+def _stop(broker: LocalBroker, how: str) -> None:
+    if how == "stopped":
+        broker.down()
+        return
+    pid = broker.status().pid
+    assert pid is not None
+    os.killpg(pid, signal.SIGSTOP)  # frozen: connections stay open, nothing answers
+
+
+def _start(broker: LocalBroker, how: str) -> float:
+    """Seconds until the broker answers again."""
+    if how == "stopped":
+        return broker.up(timeout=180).seconds_to_ready
+    pid = broker.status().pid
+    assert pid is not None
+    os.killpg(pid, signal.SIGCONT)
+    return 0.0
+
+
+@pytest.mark.parametrize("how", ["stopped", "frozen"])
 def test_a_broker_outage_costs_no_spin_and_loses_nothing(
-    own_broker: LocalBroker, tmp_path: Path
+    own_broker: LocalBroker, tmp_path: Path, how: str
 ) -> None:
     settings = own_broker.admin_settings()
     admin = admin_client(settings)
@@ -115,7 +137,7 @@ def test_a_broker_outage_costs_no_spin_and_loses_nothing(
         _wait(lambda: int(_health(worker_dir).get("events", 0)) >= 2000, "the first decisions")
         lines_before = _lines(log_path)
         cpu_before = _cpu_seconds(worker.pid)
-        own_broker.down()
+        _stop(own_broker, how)
         stopped_at = time.monotonic()
         red_after: float | None = None
         reason = ""
@@ -128,7 +150,7 @@ def test_a_broker_outage_costs_no_spin_and_loses_nothing(
         checked = _lovhub_health(env, worker_dir)
         cpu_share = (_cpu_seconds(worker.pid) - cpu_before) / (time.monotonic() - stopped_at)
         outage_lines = _lines(log_path) - lines_before
-        restart = own_broker.up(timeout=180)
+        back_in = _start(own_broker, how)
         _wait(
             lambda: _committed(admin, group, topics.source) >= len(scenario.records),
             "the rest of the stream after the restart",
@@ -136,14 +158,16 @@ def test_a_broker_outage_costs_no_spin_and_loses_nothing(
         drained_after = time.monotonic() - stopped_at - OUTAGE_SECONDS
         _wait(lambda: _health(worker_dir).get("healthy") is True, "health green again", 60)
     finally:
+        if how == "frozen":
+            _start(own_broker, how)  # never leave a frozen broker behind a failed test
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=120)
         admin.close()
     log_text = log_path.read_text(encoding="utf-8", errors="replace")
     print(
-        f"outage {OUTAGE_SECONDS:.0f}s: health red after {red_after}s ({reason!r}); worker CPU "
-        f"{cpu_share:.0%} of a core; {outage_lines} log lines; broker back in "
-        f"{restart.seconds_to_ready:.1f}s; drained {drained_after:.1f}s after it"
+        f"broker {how} {OUTAGE_SECONDS:.0f}s: health red after {red_after}s ({reason!r}); "
+        f"worker CPU {cpu_share:.0%} of a core; {outage_lines} log lines; broker back in "
+        f"{back_in:.1f}s; drained {drained_after:.1f}s after it"
     )
     assert worker.returncode == 0, log_text[-4000:]
     assert red_after is not None, "lovhub health stayed green through the outage"
