@@ -61,6 +61,7 @@ class _FirstCall:
 
     def __init__(self, pipeline: Pipeline) -> None:
         self._pipeline = pipeline
+        self.codec = pipeline.codec
         self.first: float | None = None
 
     def process(

@@ -21,7 +21,7 @@ from lovhub.audit.resume import REFUSED_REASON, ResumeRefused
 from lovhub.codec import (
     AUDIT_CHECKPOINT,
     AUDIT_DECISION,
-    SingleObjectCodec,
+    Codec,
     codec_for,
     default_store,
 )
@@ -145,7 +145,7 @@ async def verified_audit_tail(
     topic: str,
     partition: int,
     checkpointing: Checkpointing | None,
-    codec: SingleObjectCodec,
+    codec: Codec,
 ) -> bytes | None:
     """The last record of an audit partition, once its tail is proven to extend the newest
     checkpoint signed with the worker's key (lovhub.audit.resume).

@@ -37,6 +37,7 @@ from aiokafka.errors import KafkaError
 
 from lovhub.audit import ChainHead
 from lovhub.audit.checkpoints import CheckpointCadence, CheckpointSchedule
+from lovhub.codec import Codec
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import EventResult, OutboundRecord, PendingAudit, SourcePosition
 from lovhub.crypto.state_keys import StateSealError
@@ -78,6 +79,9 @@ log = logging.getLogger("lovhub.worker")
 
 
 class Pipeline(Protocol):
+    # The audit tail is decoded and verified with the pipeline's own codec.
+    codec: Codec
+
     def process(
         self,
         value: bytes | None,
@@ -438,7 +442,7 @@ class HubWorker:
                 self.topics.audit,
                 partition,
                 self.checkpointing,
-                self.pipeline.codec,  # type: ignore[attr-defined]
+                self.pipeline.codec,
             )
             self.chain_heads[partition] = self.pipeline.chain_head_of(tail)
         reader = AIOKafkaConsumer(
