@@ -1,0 +1,196 @@
+"""The core benchmark of two git revisions, interleaved in one sitting: a same-run ratio.
+
+    .venv/bin/python benchmarks/ab_core.py --before 78790c8 --after HEAD
+    .venv/bin/python benchmarks/ab_core.py --before 78790c8 --after HEAD --rounds 5 \
+        --jobseekers 10000 --out benchmarks/results/ab-core.json
+
+Absolute rates on a shared VM drift by +-10% from one minute to the next, so "no more than
+10% slower than before this change" can only be judged by running both versions in turn, on
+the same machine, in the same minutes. This script does that:
+
+- each revision is checked out into its own worktree (``build/ab/<commit>``) and, where that
+  revision compiles its hot path (``scripts/compile_hot_path.py``), compiled there exactly as
+  ``make`` compiles it; a revision from before the compiled hot path runs interpreted, as it
+  did;
+- each round runs both revisions, alternating which goes first, each in a fresh process with
+  only its own worktree on the import path: its own generator builds its own stream
+  (same jobseekers, same seed, same extra recipients), then its own ``run_core`` runs that
+  stream once to warm up and once measured (events per CPU second of that process);
+- it prints each round, the best of each revision and the median of the per-round ratios
+  after/before, and writes them with the machine and both streams' shapes as JSON.
+
+The streams differ where the revisions' generators differ (that is the point: each version
+is measured on the workload it produces); the JSON records each one's events, deliveries
+and audit records per event so the difference in work is visible next to the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKTREES = ROOT / "build" / "ab"
+
+# Runs inside the revision's worktree: the bench lived in lovhub.bench before it became the
+# lovhub_bench distribution; both expose build_workload and run_core with these signatures.
+DRIVER = r"""
+import json, sys
+try:
+    from lovhub_bench.core import run_core
+    from lovhub_bench.workload import build_workload
+except ImportError:
+    from lovhub.bench.core import run_core
+    from lovhub.bench.workload import build_workload
+import lovhub
+from lovhub.synthetic import pipeline_for
+
+jobseekers, seed = int(sys.argv[1]), int(sys.argv[2])
+workload = build_workload(
+    streams={"throughput": jobseekers}, extra_providers=6, extra_third_parties=2, seed=seed
+)
+records = workload.stream("throughput").records
+
+
+def pipeline():
+    return pipeline_for(
+        workload.world,
+        audit_topic="ab.audit",
+        dead_letter_topic="ab.dead-letter",
+        recipient_topic=lambda recipient: "ab.recipient",
+    )
+
+
+run_core(pipeline(), records[: len(records) // 5])  # warm-up: caches, writers, keys
+run = run_core(pipeline(), records)
+print(json.dumps({
+    "package": lovhub.__file__,
+    "events": run.events,
+    "cpu_seconds": run.cpu_seconds,
+    "events_per_cpu_s": run.per_cpu_second,
+    "deliveries_per_event": run.deliveries / run.events,
+    "audits_per_event": run.audits / run.events,
+}))
+"""
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def prepare(revision: str) -> tuple[str, Path, bool]:
+    """(commit, worktree, compiled?) for ``revision``, checked out and built once."""
+    commit = _git("rev-parse", "--verify", f"{revision}^{{commit}}")
+    tree = WORKTREES / commit[:12]
+    if not tree.exists():
+        WORKTREES.mkdir(parents=True, exist_ok=True)
+        _git("worktree", "add", "--detach", str(tree), commit)
+    compiler = tree / "scripts" / "compile_hot_path.py"
+    compiled = False
+    if compiler.exists():
+        print(f"· {revision} ({commit[:12]}): compiling its hot path in {tree}", flush=True)
+        subprocess.run(
+            [sys.executable, str(compiler), "build"], env=_env(tree), check=True, cwd=tree
+        )
+        manifest = json.loads((tree / "services" / "lovhub" / ".compiled.json").read_text())
+        compiled = bool(manifest.get("compiled", True))
+    else:
+        print(f"· {revision} ({commit[:12]}): no compiled hot path at this revision", flush=True)
+    return commit, tree, compiled
+
+
+def _env(tree: Path) -> dict[str, str]:
+    # Only this worktree's sources: its package and, if it has one, its bench distribution.
+    paths = [tree / "services", tree / "benchmarks"]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in paths if p.exists())}
+
+
+def measure(tree: Path, jobseekers: int, seed: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, str(jobseekers), str(seed)],
+        env=_env(tree),
+        cwd=tree,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    if not str(result["package"]).startswith(str(tree)):
+        raise SystemExit(f"measured {result['package']}, not the worktree {tree}")
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--before", required=True, help="the revision to compare against")
+    parser.add_argument("--after", default="HEAD", help="the revision measured (HEAD)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--jobseekers", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=20260301)
+    parser.add_argument("--out", type=Path, help="write the results as JSON here")
+    args = parser.parse_args()
+
+    before = prepare(args.before)
+    after = prepare(args.after)
+    rounds: list[dict[str, Any]] = []
+    for number in range(args.rounds):
+        order = [("before", before), ("after", after)]
+        if number % 2:
+            order.reverse()
+        row: dict[str, Any] = {}
+        for name, (_, tree, _) in order:
+            row[name] = measure(tree, args.jobseekers, args.seed)
+        row["ratio"] = row["after"]["events_per_cpu_s"] / row["before"]["events_per_cpu_s"]
+        rounds.append(row)
+        print(
+            f"round {number + 1}: before {row['before']['events_per_cpu_s']:,.0f}  "
+            f"after {row['after']['events_per_cpu_s']:,.0f} events per CPU second  "
+            f"ratio {row['ratio']:.3f}",
+            flush=True,
+        )
+    best = {name: max(r[name]["events_per_cpu_s"] for r in rounds) for name in ("before", "after")}
+    median = statistics.median(r["ratio"] for r in rounds)
+    print(
+        f"best: before {best['before']:,.0f}, after {best['after']:,.0f} "
+        f"(ratio of bests {best['after'] / best['before']:.3f}); "
+        f"median of round ratios {median:.3f}"
+    )
+    for name, run in (("before", rounds[0]["before"]), ("after", rounds[0]["after"])):
+        print(
+            f"{name}: {run['events']:,} events, {run['deliveries_per_event']:.3f} deliveries "
+            f"and {run['audits_per_event']:.3f} audit records per event"
+        )
+    if args.out:
+        results = {
+            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "machine": {
+                "platform": platform.platform(),
+                "python": platform.python_version(),
+                "cpus": os.cpu_count(),
+                "load_average": os.getloadavg(),
+            },
+            "config": {"jobseekers": args.jobseekers, "seed": args.seed, "rounds": args.rounds},
+            "before": {"revision": args.before, "commit": before[0], "compiled": before[2]},
+            "after": {"revision": args.after, "commit": after[0], "compiled": after[2]},
+            "rounds": rounds,
+            "best_events_per_cpu_s": best,
+            "median_ratio": median,
+        }
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
