@@ -21,6 +21,7 @@ from lovhub.codec import JOBSEEKER_EVENT, CodecError
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import SourcePosition
 from lovhub.pipeline import HubPipeline
+from lovhub.service.collector import tune_collector
 
 __all__ = ["CoreRun", "run_core", "time_decode_only"]
 
@@ -49,7 +50,9 @@ class CoreRun:
 
 
 def run_core(pipeline: HubPipeline, records: list[Record], *, chain: bool = True) -> CoreRun:
-    """Process ``records`` as one partition, in order, as the worker would."""
+    """Process ``records`` as one partition, in order, as the worker would (in a process
+    whose collector is tuned as ``lovhub run`` tunes its own)."""
+    tune_collector()
     states: dict[bytes, JobseekerState] = {}
     outcomes: Counter[str] = Counter()
     deliveries = 0

@@ -34,6 +34,7 @@ from lovhub.provisioning.topology import (
 )
 from lovhub.registry import Recipient
 from lovhub.runtime import hub_pipeline
+from lovhub.service.collector import tune_collector
 from lovhub.settings import HubSettings, KafkaSettings, state_dir
 from lovhub.worker import HubWorker
 from lovhub.worker.runner import Checkpointing, WorkerTopics
@@ -114,6 +115,7 @@ def run(
         return
     if engine != "batch":
         raise typer.BadParameter(f"unknown engine {engine!r}; use 'batch' or 'faust'")
+    tune_collector()  # after the materials: they stay out of every collection from now on
     worker = HubWorker(
         pipeline,
         client_config=aio_client_config(settings),
