@@ -7,6 +7,12 @@ Python source of one straight-line function that writes exactly that schema (one
 type check and ``append`` per field, no per-field calls or schema walk; ``FastWriter.source``
 shows it), which writes the same record in ~5 us.
 
+For the schemas the package ships, the same functions are generated at build time into
+``lovhub.codec._generated_writers`` (``scripts/generate_avro_writers.py``, committed and
+checked by a test), which mypyc compiles with the hot path: about 2 us instead of 4 for an
+audit decision. A built writer is used only when the digest of its source equals that of
+the source generated here for the schema in hand; any other schema gets its writer now.
+
 It is deliberately narrow, and it never decides anything fastavro would decide differently:
 
 - it compiles only the constructs our output schemas use (records, enums, arrays, unions of
@@ -29,26 +35,41 @@ generated from the schemas.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 from fastavro import schemaless_writer
 
+from lovhub.codec._avro_runtime import (
+    INT_RANGE,
+    LONG_RANGE,
+    SMALL,
+    NoneType,
+    Unsupported,
+    timestamp_millis,
+    varint,
+    zigzag,
+)
+from lovhub.codec._generated_writers import WRITERS as BUILT_WRITERS
 from lovhub.codec._probes import probe_records
 
-__all__ = ["FAST_SCHEMAS", "FastWriter", "SchemaNotSupported", "compile_writer"]
+__all__ = [
+    "FAST_SCHEMAS",
+    "FastWriter",
+    "SchemaNotSupported",
+    "WriterSource",
+    "compile_writer",
+    "writer_source",
+]
 
 #: The schemas worth a compiled writer: an audit decision per decision, a record per delivery.
 FAST_SCHEMAS: Final = frozenset(
     {"se.lovhub.audit.AuditDecision", "se.lovhub.recipient.RecipientRecord"}
 )
 
-_LONG_RANGE: Final = (-(2**63), 2**63 - 1)
-_INT_RANGE: Final = (-(2**31), 2**31 - 1)
-_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-# Zig-zag varints of small values, the common case for lengths, indexes and counts.
-_SMALL: Final = tuple(bytes([n]) for n in range(128))
 _MAX_ONE_BYTE: Final = 63  # union branches and enum symbols beyond this need two bytes
 
 
@@ -56,72 +77,22 @@ class SchemaNotSupported(Exception):
     """The schema uses a construct this writer does not compile: use fastavro."""
 
 
-class _Unsupported(Exception):
-    """A value the fast writer does not handle: fastavro decides (encodes or rejects)."""
-
-
-def _varint(zigzagged: int) -> bytes:
-    if zigzagged < 0x80:
-        return _SMALL[zigzagged]
-    # Two and three bytes (sequences, offsets, lengths up to 1 MiB) without the loop.
-    if zigzagged < 0x4000:
-        return bytes((zigzagged & 0x7F | 0x80, zigzagged >> 7))
-    if zigzagged < 0x200000:
-        return bytes((zigzagged & 0x7F | 0x80, zigzagged >> 7 & 0x7F | 0x80, zigzagged >> 14))
-    out = bytearray()
-    while zigzagged >= 0x80:
-        out.append((zigzagged & 0x7F) | 0x80)
-        zigzagged >>= 7
-    out.append(zigzagged)
-    return bytes(out)
-
-
-def _zigzag(value: int) -> bytes:
-    return _varint((value << 1) ^ (value >> 63))
-
-
-def _timestamp_millis() -> Callable[[Any], bytes]:
-    """Encoder of a ``timestamp-millis`` value (aware datetime or int milliseconds)."""
-    # The decisions of one event share one ``decided_at`` object: remember the last one's
-    # bytes (datetimes are immutable, so the same object always gives the same bytes).
-    last: tuple[Any, bytes] = (None, b"")
-
-    def encode(value: Any) -> bytes:
-        nonlocal last
-        seen = last
-        if seen[0] is value:
-            return seen[1]
-        millis = value
-        # fastavro's prepare_timestamp_millis for an aware datetime, to the same integer;
-        # naive datetimes go through local time in fastavro, so they are left to it.
-        if type(value) is dt.datetime and value.tzinfo is not None:
-            delta = value - _EPOCH
-            millis = (delta.days * 86400 + delta.seconds) * 1000 + delta.microseconds // 1000
-        if type(millis) is not int or not _LONG_RANGE[0] <= millis <= _LONG_RANGE[1]:
-            raise _Unsupported
-        encoded = _zigzag(millis)
-        if type(value) is dt.datetime:
-            last = (value, encoded)
-        return encoded
-
-    return encode
-
-
 class _Source:
-    """The generated function's lines, its constants, and fresh local names."""
+    """The generated function's lines, its constants (each with the expression that makes
+    it again, for the build-time module), and fresh local names."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.constants: dict[str, Any] = {}
+        self.constants: dict[str, tuple[Any, str]] = {}
         self._names = 0
 
     def name(self, prefix: str) -> str:
         self._names += 1
         return f"{prefix}{self._names}"
 
-    def constant(self, prefix: str, value: Any) -> str:
+    def constant(self, prefix: str, value: Any, expression: str) -> str:
         name = self.name(prefix)
-        self.constants[name] = value
+        self.constants[name] = (value, expression)
         return name
 
     def add(self, depth: int, line: str) -> None:
@@ -132,7 +103,7 @@ def _length(src: _Source, depth: int, size: str) -> None:
     """A length or count (never negative), with the common one-byte case inline."""
     n = src.name("n")
     src.add(depth, f"{n} = {size}")
-    src.add(depth, f"a(S[{n} << 1] if {n} < 64 else varint({n} << 1))")
+    src.add(depth, f"append(S[{n} << 1] if {n} < 64 else varint({n} << 1))")
 
 
 # Python type that selects each union branch kind (exact type; bool is not an int here).
@@ -180,34 +151,36 @@ def _write(src: _Source, depth: int, var: str, schema: Any, ctx: tuple[Any, bool
     if kind == "null":
         add(depth, f"if {var} is not None: raise Unsupported")
     elif kind == "boolean":
-        add(depth, f"if {var} is True: a(b'\\x01')")
-        add(depth, f"elif {var} is False: a(b'\\x00')")
+        add(depth, f"if {var} is True: append(b'\\x01')")
+        add(depth, f"elif {var} is False: append(b'\\x00')")
         add(depth, "else: raise Unsupported")
     elif kind in ("int", "long"):
-        low, high = _INT_RANGE if kind == "int" else _LONG_RANGE
+        low, high = INT_RANGE if kind == "int" else LONG_RANGE
         add(depth, f"if type({var}) is not int or not {low} <= {var} <= {high}:")
         add(depth + 1, "raise Unsupported")
-        add(depth, f"a(S[{var} << 1] if 0 <= {var} < 64 else zigzag({var}))")
+        add(depth, f"append(S[{var} << 1] if 0 <= {var} < 64 else zigzag({var}))")
     elif kind == "timestamp-millis":
-        add(depth, f"a({src.constant('ts', _timestamp_millis())}({var}))")
+        encoder = src.constant("ts", timestamp_millis(), "timestamp_millis()")
+        add(depth, f"append({encoder}({var}))")
     elif kind == "string":
         data = src.name("d")
         add(depth, f"if type({var}) is not str: raise Unsupported")
         add(depth, f"{data} = {var}.encode()  # lone surrogates raise: fastavro rejects")
         _length(src, depth, f"len({data})")
-        add(depth, f"a({data})")
+        add(depth, f"append({data})")
     elif kind == "bytes":
         add(depth, f"if type({var}) is not bytes and type({var}) is not bytearray:")
         add(depth + 1, "raise Unsupported")
         _length(src, depth, f"len({var})")
-        add(depth, f"a(bytes({var}))")
+        add(depth, f"append(bytes({var}))")
     elif kind == "enum":
         symbols = list(node["symbols"])
         if len(symbols) > _MAX_ONE_BYTE:
             raise SchemaNotSupported("enum with too many symbols")
-        table = src.constant("enum", {s: _SMALL[i << 1] for i, s in enumerate(symbols)})
+        symbol_bytes = {s: SMALL[i << 1] for i, s in enumerate(symbols)}
+        table = src.constant("enum", symbol_bytes, repr(symbol_bytes))
         add(depth, f"if not isinstance({var}, str): raise Unsupported")
-        add(depth, f"a({table}[{var}])  # KeyError: not a symbol, fastavro rejects")
+        add(depth, f"append({table}[{var}])  # KeyError: not a symbol, fastavro rejects")
     elif kind == "array":
         item = src.name("v")
         add(depth, f"if type({var}) is not list and type({var}) is not tuple:")
@@ -216,7 +189,7 @@ def _write(src: _Source, depth: int, var: str, schema: Any, ctx: tuple[Any, bool
         _length(src, depth + 1, f"len({var})")
         add(depth + 1, f"for {item} in {var}:")
         _write(src, depth + 2, item, node["items"], ctx)
-        add(depth, "a(b'\\x00')")
+        add(depth, "append(b'\\x00')")
     elif kind == "record":
         fields = node["fields"]
         # Exactly the schema's fields: a missing one (default or error) or an extra one
@@ -256,45 +229,88 @@ def _union(src: _Source, depth: int, var: str, branches: list[Any], ctx: tuple[A
         taken.update(python_types)
         test = " or ".join(f"{kind_of} is {t}" for t in python_types)
         src.add(depth, f"{keyword} {test}:")
-        src.add(depth + 1, f"a({_SMALL[index << 1]!r})")
+        src.add(depth + 1, f"append({SMALL[index << 1]!r})")
         if kind != "null":
             _write(src, depth + 1, var, branch, ctx)
         keyword = "elif"
     src.add(depth, "else: raise Unsupported  # incl. tuple notation and subclasses")
 
 
-class FastWriter:
-    """The compiled writer of one parsed top-level record schema."""
+@dataclass(frozen=True)
+class WriterSource:
+    """The generated writer of one schema: ``def write(record, a)``, its constants, and a
+    digest of both (how a writer generated at build time is recognised as this one)."""
 
-    def __init__(self, parsed: dict[str, Any], *, logical_types: bool) -> None:
-        if parsed.get("type") != "record":
-            raise SchemaNotSupported("top level is not a record")
-        src = _Source()
-        src.add(0, "def write(record, a):")
-        _write(src, 1, "record", parsed, (parsed.get("__named_schemas", {}), logical_types))
+    source: str
+    constants: Mapping[str, tuple[Any, str]]  # name -> (value, expression that makes it)
+
+    @property
+    def digest(self) -> str:
+        expressions = sorted((name, made) for name, (_, made) in self.constants.items())
+        return hashlib.sha256(f"{self.source}{expressions!r}".encode()).hexdigest()
+
+
+def writer_source(parsed: dict[str, Any], *, logical_types: bool) -> WriterSource:
+    """The writer of the parsed top-level record schema ``parsed``, as source."""
+    if parsed.get("type") != "record":
+        raise SchemaNotSupported("top level is not a record")
+    src = _Source()
+    src.add(0, "def write(record, append):")
+    _write(src, 1, "record", parsed, (parsed.get("__named_schemas", {}), logical_types))
+    return WriterSource("\n".join(src.lines) + "\n", src.constants)
+
+
+class FastWriter:
+    """The compiled writer of one parsed top-level record schema.
+
+    The same writer generated at build time (``scripts/generate_avro_writers.py``, for the
+    schemas the package ships) is compiled with the hot path; it is used when its digest
+    matches the source generated here, otherwise this source is compiled now.
+    """
+
+    _built: Callable[[Any, list[bytes]], None] | None
+    _generated: Callable[[Any, Callable[[bytes], None]], None] | None
+
+    def __init__(
+        self, parsed: dict[str, Any], *, logical_types: bool, prefer_built: bool = True
+    ) -> None:
+        """``prefer_built=False`` always compiles the source now (to compare the two)."""
+        generated = writer_source(parsed, logical_types=logical_types)
         #: The generated function, for reading and debugging.
-        self.source = "\n".join(src.lines) + "\n"
+        self.source = generated.source
+        self._built = BUILT_WRITERS.get(generated.digest) if prefer_built else None
+        self._generated = None
+        if self._built is not None:
+            return
         namespace: dict[str, Any] = {
-            **src.constants,
-            "S": _SMALL,
-            "varint": _varint,
-            "zigzag": _zigzag,
-            "Unsupported": _Unsupported,
-            "NoneType": type(None),
+            **{name: value for name, (value, _) in generated.constants.items()},
+            "S": SMALL,
+            "varint": varint,
+            "zigzag": zigzag,
+            "Unsupported": Unsupported,
+            "NoneType": NoneType,
             "datetime": dt.datetime,
         }
         # The source is built from the schema's structure only: field names enter as repr()
         # literals, symbols and helpers as namespace constants; no record value is in it.
         code = compile(self.source, "<lovhub avro writer>", "exec")
         exec(code, namespace)  # noqa: S102
-        self._write: Callable[[Any, Callable[[bytes], None]], None] = namespace["write"]
+        self._generated = namespace["write"]
+
+    @property
+    def built(self) -> bool:
+        """Whether the writer generated at build time (compiled with the hot path) is used."""
+        return self._built is not None
 
     def write(self, record: Any) -> bytes | None:
         """The Avro binary body of ``record``, or None when fastavro must handle it."""
         parts: list[bytes] = []
         try:
-            self._write(record, parts.append)
-        except Exception:  # _Unsupported, a missing field, a value that fails to encode
+            if self._built is not None:
+                self._built(record, parts)
+            elif self._generated is not None:
+                self._generated(record, parts.append)
+        except Exception:  # Unsupported, a missing field, a value that fails to encode
             return None
         return b"".join(parts)
 
