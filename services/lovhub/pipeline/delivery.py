@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 from lovhub.codec import RECIPIENT_RECORD, Codec
 from lovhub.core import Decision
@@ -84,13 +84,17 @@ class BuiltDelivery:
     key_id: str | None
 
 
+# json.dumps with options builds a new encoder per call; the same settings, built once.
+_LIST_JSON: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _clear_value(value: Any) -> str | int | bool | None:
     # The record's clear values are scalars; a list travels as a JSON array in a string.
     kind = type(value)
     if kind is str or kind is int or kind is bool:  # the common case, without isinstance
         return value  # type: ignore[no-any-return]
     if isinstance(value, list):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return _LIST_JSON.encode(value)
     if value is None or isinstance(value, str | int | bool):
         return value
     return str(value)

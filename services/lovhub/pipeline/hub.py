@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from lovhub.audit import ChainHead
 from lovhub.audit.canonical import canonical_audit_encoder
@@ -282,7 +282,7 @@ class HubPipeline:
         if event["event_type"] in _CONSENT_EVENTS and body["recipient_id"] not in self._by_id:
             raise Rejection("UNKNOWN_RECIPIENT", "UNKNOWN_RECIPIENT", "body.recipient_id")
         if event["event_type"] in ("ASSIGNMENT_STARTED", "CONSENT_GIVEN"):
-            check_catalogue(self.policy, body)
+            check_catalogue(self._decisions_policy, body)
 
     @staticmethod
     def _resent_or_new(
@@ -566,17 +566,24 @@ class HubPipeline:
         )
 
 
-def check_catalogue(policy: Policy, body: dict[str, Any]) -> None:
+class Catalogue(Protocol):
+    """The policy's purpose and category catalogue (:class:`Policy`, or the cached view)."""
+
+    def has_purpose(self, purpose_id: str) -> bool: ...
+    def has_category(self, category_id: str) -> bool: ...
+
+
+def check_catalogue(policy: Catalogue, body: dict[str, Any]) -> None:
     """A basis may only name purposes and categories the policy's catalogue has: an
     assignment "for marketing" or a consent to "everything" is refused at the door."""
     for index, purpose in enumerate(body["purposes"]):
-        if policy.purpose(purpose) is None:
+        if not policy.has_purpose(purpose):
             path = f"body.purposes[{index}]"
             raise Rejection(
                 "INVALID_FIELD", "UNKNOWN_PURPOSE", path, audit_reason="UNKNOWN_PURPOSE"
             )
     for index, category in enumerate(body.get("data_categories") or ()):
-        if policy.category(category) is None:
+        if not policy.has_category(category):
             path = f"body.data_categories[{index}]"
             raise Rejection(
                 "INVALID_FIELD", "UNKNOWN_CATEGORY", path, audit_reason="UNKNOWN_CATEGORY"

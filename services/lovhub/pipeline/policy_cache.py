@@ -32,6 +32,14 @@ class CachedPolicy:
         self._addressee: dict[tuple[str, str], str | None] = {}
         self._follow_up: dict[tuple[str, str], int | None] = {}
         self._held: dict[str, tuple[str, ...]] = {}
+        self._purpose_ids = frozenset(p.id for p in policy.purposes)
+        self._category_ids = frozenset(c.id for c in policy.data_categories)
+
+    def has_purpose(self, purpose_id: str) -> bool:
+        return purpose_id in self._purpose_ids
+
+    def has_category(self, category_id: str) -> bool:
+        return category_id in self._category_ids
 
     def purpose_open_to(self, purpose_id: str, *, provider: bool) -> bool:
         key = (purpose_id, provider)

@@ -172,6 +172,12 @@ class Policy(BaseModel):
     def purpose(self, purpose_id: str) -> Purpose | None:
         return self._purposes.get(purpose_id)
 
+    def has_purpose(self, purpose_id: str) -> bool:
+        return purpose_id in self._purposes
+
+    def has_category(self, category_id: str) -> bool:
+        return category_id in self._categories
+
     def purpose_open_to(self, purpose_id: str, *, provider: bool) -> bool:
         purpose = self._purposes.get(purpose_id)
         kind = RecipientKind.PROVIDER if provider else RecipientKind.THIRD_PARTY
