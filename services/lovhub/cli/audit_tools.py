@@ -25,6 +25,7 @@ from lovhub.cli.audit_io import (
     stream_topic,
 )
 from lovhub.cli.console import err, out, say
+from lovhub.cli.service import load_service_materials
 from lovhub.codec import JOBSEEKER_EVENT, RECIPIENT_RECORD, CodecError, codec_for
 from lovhub.errors import ConfigurationError, LovhubError
 from lovhub.operators.access_report import build_access_report
@@ -38,13 +39,21 @@ from lovhub.operators.ledger import (
 from lovhub.operators.ledger import (
     reconcile as balance,
 )
+from lovhub.operators.replay_check import (
+    AgencyRecord,
+    Decided,
+    ReplayFindings,
+    compare,
+)
+from lovhub.operators.replay_check import replay as replay_decisions
 from lovhub.operators.report_render import render_html, render_json, render_text
 from lovhub.pipeline.hub import default_recipient_topic, event_digest
 from lovhub.pipeline.ids import dead_letter_id
+from lovhub.pipeline.ingest_time import broker_ingest_time
 from lovhub.private_files import write_private
-from lovhub.provisioning.topology import AGENCY_EVENTS
+from lovhub.provisioning.topology import AGENCY_EVENTS, RECIPIENT_REGISTRY
 from lovhub.pseudonyms import Pseudonymiser
-from lovhub.runtime import MIN_SECRET_BYTES
+from lovhub.runtime import MIN_SECRET_BYTES, hub_pipeline
 from lovhub.settings import HubSettings, load_kafka_settings
 
 __all__ = ["PersonNotFoundError", "reconcile", "replay", "report"]
@@ -273,6 +282,15 @@ def reconcile(
     ),
     recipients: str = typer.Option("auto", help="Recipients from: auto, registry, file."),
     show: int = typer.Option(20, help="How many items of each problem to list."),
+    with_replay: bool = typer.Option(
+        False,
+        "--replay",
+        help="Also replay the agency topic through the hub's own pipeline and compare every "
+        "decision id (needs the hub worker's start-up files: policy, keys, secrets).",
+    ),
+    registry_topic: str = typer.Option(
+        RECIPIENT_REGISTRY, help="With --replay: the registry the hub reads its recipients from."
+    ),
 ) -> None:
     """Prove the books balance: inputs, decisions and recipient records; exit 1 if not."""
     settings = load_kafka_settings()
@@ -285,26 +303,101 @@ def reconcile(
         return default_recipient_topic(recipient)
 
     unreadable = UnreadableCount()
-    decisions = [
-        _ledger_decision(item.place, item.decision)
-        for item in stream_decisions(settings, codec, audit_topic, unreadable)
-    ]
+    written = list(stream_decisions(settings, codec, audit_topic, unreadable))
+    decisions = [_ledger_decision(item.place, item.decision) for item in written]
+    agency = list(stream_topic(settings, agency_topic))
+    inputs = _inputs(codec, agency)
     # Every registered recipient's topic, and any topic a decision says it delivered to.
     recipient_topics = sorted(
         {topic_of(r) for r in directory.recipients}
         | {d.delivery.topic for d in decisions if d.delivery is not None}
     )
     ledger = balance(
-        _inputs(settings, codec, agency_topic),
+        inputs,
         decisions,
         _recipient_records(settings, codec, recipient_topics),
         dead_letter_id_of=lambda place: dead_letter_id(place.topic, place.partition, place.offset),
     )
     _print_ledger(ledger, show)
+    replayed_clean = True
+    if with_replay:
+        agency_events = {i.event_id for i in inputs if i.event_id is not None}
+        findings = _replay(settings, registry_topic, topic_of, agency, written, agency_events)
+        _print_replay(findings, show)
+        replayed_clean = findings.clean
     if unreadable.places:
         err.print(f"[red]{len(unreadable.places)} unreadable audit records[/red]")
-    if not ledger.balanced or unreadable.places:
+    if not ledger.balanced or unreadable.places or not replayed_clean:
         raise typer.Exit(1)
+
+
+def _replay(
+    settings: Any,
+    registry_topic: str,
+    topic_of: Any,
+    agency: list[Any],
+    written: list[Any],
+    agency_events: set[str],
+) -> ReplayFindings:
+    """Decide the agency topic again with the hub's materials and compare (replay_check)."""
+    materials, _ = load_service_materials(settings, registry_topic)
+    pipeline = hub_pipeline(materials, recipient_topic=topic_of)
+    say(f"replaying {len(agency)} agency records under policy {materials.policy.version}")
+    expected = replay_decisions(
+        pipeline,
+        (
+            AgencyRecord(
+                r.topic,
+                r.partition,
+                r.offset,
+                r.key,
+                r.value,
+                broker_ingest_time(r.timestamp, r.timestamp_type),
+            )
+            for r in agency
+        ),
+    )
+    return compare(
+        expected,
+        (
+            (
+                d["decision_id"],
+                Decided(
+                    str(d["outcome"]),
+                    d.get("reason_code"),
+                    d.get("recipient_id"),
+                    d.get("policy_version"),
+                ),
+                not d.get("redelivery") and d.get("event_id") in agency_events,
+            )
+            for d in (item.decision for item in written)
+        ),
+    )
+
+
+def _print_replay(findings: ReplayFindings, show: int) -> None:
+    table = Table(title="replay: every decision id against a fresh replay of the agency topic")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row("decisions the replay makes", str(findings.expected))
+    table.add_row("compared (same policy version)", str(findings.compared))
+    table.add_row("written under another policy version", str(len(findings.other_policy)))
+    for name, ids in (
+        ("missing (never written)", findings.missing),
+        ("altered (another outcome, reason or recipient)", findings.altered),
+        ("unexpected (written, never decided by the replay)", findings.unexpected),
+    ):
+        colour = "green" if not ids else "red"
+        table.add_row(name, f"[{colour}]{len(ids)}[/{colour}]")
+    out.print(table)
+    for name, ids in (
+        ("missing", findings.missing),
+        ("altered", findings.altered),
+        ("unexpected", findings.unexpected),
+    ):
+        for decision_id in ids[:show]:
+            out.print(f"  {name}: decision {decision_id}")
+    out.print("replay: " + ("matches" if findings.clean else "[red]DIFFERS[/red]"))
 
 
 def _ledger_decision(place: Place, d: Mapping[str, Any]) -> LedgerDecision:
@@ -325,9 +418,9 @@ def _ledger_decision(place: Place, d: Mapping[str, Any]) -> LedgerDecision:
     )
 
 
-def _inputs(settings: Any, codec: Any, topic: str) -> list[InputRecord]:
+def _inputs(codec: Any, records: list[Any]) -> list[InputRecord]:
     inputs = []
-    for record in stream_topic(settings, topic):
+    for record in records:
         digest = None
         try:
             event = codec.decode(record.value, JOBSEEKER_EVENT)
