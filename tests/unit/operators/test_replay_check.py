@@ -238,6 +238,7 @@ def test_a_delivery_against_the_replay_is_named_unless_a_re_delivery_or_old_poli
     assert [(d.place.offset, d.delivery_id, d.decision_id) for d in found.delivered_against] == [
         (4, "d-nobody", None)
     ]
+    assert not found.clean, "a delivery nobody decided fails the replay on its own"
 
 
 def test_where_the_replay_was_held_is_not_clean() -> None:
@@ -249,6 +250,28 @@ def test_where_the_replay_was_held_is_not_clean() -> None:
     found = compare(expected, audit.writes, policy_version=POLICY)
     assert found.held == [held]
     assert not found.clean
+
+
+def test_a_decision_about_another_person_or_with_other_fields_is_altered() -> None:
+    right = delivered(
+        "p1",
+        "d-a",
+        purposes=("lov.matching",),
+        delivered_fields=("body.plan",),
+        audit_pseudonym="ap_1",
+    )
+    expected = replayed(a=right)
+    for changed, what in (
+        (replace(right, audit_pseudonym="ap_2"), ("audit_pseudonym",)),
+        (replace(right, delivered_fields=("body.plan", "body.note")), ("delivered_fields",)),
+        (replace(right, purposes=("lov.contact",)), ("purposes",)),
+        (replace(right, legal_basis="CONSENT"), ("legal_basis",)),
+    ):
+        audit = Audit()
+        audit.write("a", changed)
+        found = compare(expected, audit.writes, policy_version=POLICY, deliveries=[record("d-a")])
+        assert [a.what_differs for a in found.altered] == [what]
+        assert "ap_" not in repr(found)
 
 
 # -- Written.of and Decided.of ---------------------------------------------------------------
@@ -372,6 +395,9 @@ def built_runs(draw: st.DrawFn) -> Built:
         pending.append((f"redo-{j}", delivered("p1", f"redo-{j}"), Writer.REDELIVERY))
         built.records.append(record(f"redo-{j}", len(built.records)))
         pending.append((f"report-{j}", withheld("p1", "REPORT_X"), Writer.REPORTS))
+    for j in range(draw(st.integers(0, 2))):  # published with no decision at all
+        built.records.append(record(f"stray-{j}", len(built.records)))
+        built.forged_deliveries.add(f"stray-{j}")
     order = draw(st.permutations(range(len(pending))))
     for index in order:
         ident, decided, writer = pending[index]
@@ -395,7 +421,10 @@ def test_compare_finds_exactly_the_fates_given(built: Built) -> None:
     assert found.compared == len(ids("ok", "duplicate", "altered", "stale_beside"))
     assert found.repeated == len(ids("duplicate", "stale_beside"))
     assert {d.delivery_id for d in found.delivered_against} == built.forged_deliveries
-    assert found.clean == (not (ids("missing", "altered", "stale_beside") or built.unexpected))
+    assert found.clean == (
+        not (ids("missing", "altered", "stale_beside") or built.unexpected)
+        and not built.forged_deliveries
+    )
 
 
 # -- replay: a recording fake pipeline -------------------------------------------------------
