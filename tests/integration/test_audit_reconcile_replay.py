@@ -9,10 +9,14 @@ it by name:
   recipient topic (the books balance again: only the replay sees it);
 - a stale write beside the right one (the ledger's contradiction check sees it too).
 Every copy keeps the run's topics untouched, so the cases do not depend on one another.
+Last, with recipients from a registry topic: the replay reads it as `lovhub run` does,
+through the signed change chain, so a record forged straight onto the registry fools
+neither.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,12 +29,24 @@ from kafka import KafkaAdminClient
 
 from lovhub.codec import AUDIT_DECISION, RECIPIENT_RECORD, codec_for
 from lovhub.kafka import admin_client, producer
+from lovhub.kafka.aio import aio_client_config
 from lovhub.pipeline.ids import delivery_id, event_key
+from lovhub.registry import RecipientStatus
+from lovhub.registry.follower import read_registry
+from lovhub.registry.records import encode_registry_record
 from lovhub.settings import KafkaSettings
-from lovhub.synthetic import Scenario, World, build_world
+from lovhub.synthetic import Scenario, World, build_world, generate_scenario
+from tests.integration.test_recipient_lifecycle import PROVIDER, Registry, _lovhub_run, _seed
 from tests.support.broker import TestBroker
 from tests.support.cli import run_lovhub
-from tests.support.hubrun import HubTopics, lovhub_env, read_all, run_worker_until_idle, start_run
+from tests.support.hubrun import (
+    HubTopics,
+    lovhub_env,
+    produce_all,
+    read_all,
+    run_worker_until_idle,
+    start_run,
+)
 
 CODEC = codec_for(None)
 # A read-only replay loads no writer's private key: the command runs without them.
@@ -260,3 +276,58 @@ def _copied(run: Run, copy: str, victim: dict[str, Any]) -> Iterator[Any]:
     for record in read_all(run.settings, copy):
         if CODEC.decode(record.value, AUDIT_DECISION)["decision_id"] == victim["decision_id"]:
             yield record
+
+
+def test_the_replay_reads_the_registry_as_the_hub_does(
+    kafka_broker: TestBroker,
+    kafka_admin: KafkaAdminClient,
+    new_topic: Callable[..., str],
+    tmp_path: Path,
+) -> None:
+    """A provider suspended through the audited lifecycle, then re-activated by a record
+    written straight to the registry: `lovhub run` keeps it suspended, and so does the
+    replay (an unattested read would deliver to it, and every such decision would differ)."""
+    registry = Registry(kafka_broker.admin_settings, new_topic, tmp_path)
+    world = build_world()
+    topics = HubTopics.fresh()
+    topics.create(kafka_admin, world)
+    _seed(registry, world, tmp_path)
+    registry.cli("recipient", "suspend", PROVIDER, "--reason", "FAILED_VETTING")
+    suspended = asyncio.run(
+        read_registry(
+            aio_client_config(registry.settings), registry.topic, changes_topic=registry.changes
+        )
+    ).get(PROVIDER)
+    assert suspended is not None
+    key, value = encode_registry_record(
+        suspended.model_copy(update={"status": RecipientStatus.ACTIVE})
+    )
+    writer = producer(registry.settings)
+    try:
+        writer.send(registry.topic, value, key=key, partition=0).get(30)
+    finally:
+        writer.close()
+    scenario = generate_scenario(world, CODEC, jobseekers=30, seed=31, invalid_rate=0.0)
+    produce_all(registry.settings, topics.source, scenario.records)
+    assert "NOT_ATTESTED" in _lovhub_run(registry, world, topics, tmp_path)
+
+    env = {
+        **lovhub_env(registry.settings, world, tmp_path),
+        **registry.env,
+        "LOVHUB_RECIPIENTS_SOURCE": "registry",
+    }
+    env = {k: v for k, v in env.items() if k not in PRIVATE_KEYS}
+    result = run_lovhub(
+        env, *topics.reconcile_args(), "--replay", "--registry-topic", registry.topic
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "replay: matches" in output
+    outcomes = {
+        (d["outcome"], d["reason_code"])
+        for d in (
+            CODEC.decode(r.value, AUDIT_DECISION) for r in read_all(registry.settings, topics.audit)
+        )
+        if d["recipient_id"] == PROVIDER
+    }
+    assert outcomes == {("WITHHELD", "RECIPIENT_SUSPENDED")}, "the replay was put to the test"
