@@ -36,8 +36,10 @@ from lovhub.settings import HubSettings
 from lovhub.synthetic.world import World
 
 __all__ = [
+    "DecidingMaterials",
     "HubMaterials",
     "hub_pipeline",
+    "load_deciding_materials",
     "load_materials",
     "recipients_source",
     "startup_file",
@@ -45,6 +47,17 @@ __all__ = [
 ]
 
 MIN_SECRET_BYTES = 32
+
+
+@dataclass(frozen=True)
+class DecidingMaterials:
+    """What the pipeline decides with, and nothing that writes evidence: what a read-only
+    replay (``lovhub audit reconcile --replay``) loads; never a signing or state key."""
+
+    policy: Policy
+    recipients: RecipientDirectory
+    operator_key: RecipientPublicKey
+    hub_secret: bytes
 
 
 @dataclass(frozen=True)
@@ -84,13 +97,12 @@ def recipients_source() -> str:
     return source
 
 
-def load_materials(
-    *,
-    registry: Callable[[Policy], RecipientDirectory] | None = None,
-    role: WriterRole = WriterRole.HUB_WORKER,
-) -> HubMaterials:
-    """The start-up materials; recipients from ``registry(policy)`` if given, else the file.
-    The signing key is ``role``'s own (:func:`lovhub.audit.roles.signing_key_path`)."""
+def load_deciding_materials(
+    *, registry: Callable[[Policy], RecipientDirectory] | None = None
+) -> DecidingMaterials:
+    """What deciding needs: policy, recipients (``registry(policy)`` if given, else the
+    file), the operators' public key and the pseudonym secret; no private key of any writer.
+    """
     policy_file = startup_file("LOVHUB_POLICY_FILE", "policy.yaml")
     operator_file = startup_file("LOVHUB_OPERATOR_PUBLIC_KEY_FILE", None)
     secret_file = startup_file("LOVHUB_HUB_SECRET_FILE", None)
@@ -109,11 +121,29 @@ def load_materials(
         raise ConfigurationError(f"invalid start-up file: {error}") from error
     if len(secret) < MIN_SECRET_BYTES:
         raise ConfigurationError(f"{secret_file} must hold at least {MIN_SECRET_BYTES} bytes (hex)")
+    return DecidingMaterials(policy, recipients, operator_key, secret)
+
+
+def load_materials(
+    *,
+    registry: Callable[[Policy], RecipientDirectory] | None = None,
+    role: WriterRole = WriterRole.HUB_WORKER,
+) -> HubMaterials:
+    """The start-up materials; recipients from ``registry(policy)`` if given, else the file.
+    The signing key is ``role``'s own (:func:`lovhub.audit.roles.signing_key_path`)."""
+    deciding = load_deciding_materials(registry=registry)
     signing_key = load_signing_key(required_signing_key_path(role))
     state_keys = None
     if role is WriterRole.HUB_WORKER:
         state_keys = read_state_keys(startup_file("LOVHUB_STATE_KEY_FILE", None))
-    return HubMaterials(policy, recipients, operator_key, secret, signing_key, state_keys)
+    return HubMaterials(
+        deciding.policy,
+        deciding.recipients,
+        deciding.operator_key,
+        deciding.hub_secret,
+        signing_key,
+        state_keys,
+    )
 
 
 def write_world(world: World, directory: Path) -> dict[str, str]:
@@ -203,7 +233,7 @@ def new_hub_secret() -> bytes:
 
 
 def hub_pipeline(
-    materials: HubMaterials,
+    materials: HubMaterials | DecidingMaterials,
     *,
     recipients: RecipientDirectory | None = None,
     store: SchemaStore | None = None,

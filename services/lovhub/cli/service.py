@@ -25,7 +25,13 @@ from lovhub.policy import Policy
 from lovhub.provisioning.topology import RECIPIENT_CHANGES
 from lovhub.registry import RecipientDirectory
 from lovhub.registry.follower import RegistryFollower, read_registry
-from lovhub.runtime import HubMaterials, load_materials, recipients_source
+from lovhub.runtime import (
+    DecidingMaterials,
+    HubMaterials,
+    load_deciding_materials,
+    load_materials,
+    recipients_source,
+)
 from lovhub.service import Probe, ServiceEndpoints, configure_logging
 from lovhub.settings import (
     HubSettings,
@@ -40,6 +46,7 @@ __all__ = [
     "HTTP_HOST_OPTION",
     "HTTP_PORT_OPTION",
     "Service",
+    "load_replay_materials",
     "load_service_materials",
     "run_until_stopped",
     "service_kafka_settings",
@@ -121,35 +128,66 @@ def load_service_materials(
     between batches) unless ``LOVHUB_RECIPIENTS_SOURCE=file``. An empty registry is an error:
     a hub with no recipients would withhold everything and look healthy."""
     configure_logging(logging.WARNING)  # LOVHUB_LOG_FORMAT=json for one JSON object a line
-    if recipients_source() != "registry":
+    registry = _RegistrySource.configured(settings, registry_topic)
+    if registry is None:
         return load_materials(role=role), None
-    config = aio_client_config(settings)
-    # Registry records count only when the signed change chain names them (issue 10, 16a).
-    changes_topic = os.environ.get("LOVHUB_RECIPIENT_CHANGES_TOPIC") or RECIPIENT_CHANGES
-    codec = codec_for(HubSettings())
-
-    def from_registry(policy: Policy) -> RecipientDirectory:
-        return asyncio.run(
-            read_registry(
-                config, registry_topic, policy=policy, changes_topic=changes_topic, codec=codec
-            )
-        )
-
-    materials = load_materials(registry=from_registry, role=role)
-    if not len(materials.recipients):
-        raise ConfigurationError(
-            f"the registry {registry_topic} holds no recipients: seed it with "
-            "`lovhub recipient import FILE` or add them with `lovhub recipient add`"
-        )
+    materials = load_materials(registry=registry.read, role=role)
+    registry.check_not_empty(materials.recipients)
     follower = RegistryFollower(
-        config,
+        registry.config,
         registry_topic,
         policy=materials.policy,
         known=materials.recipients,
-        changes_topic=changes_topic,
-        codec=codec,
+        changes_topic=registry.changes_topic,
+        codec=registry.codec,
     )
     return materials, follower
+
+
+def load_replay_materials(settings: KafkaSettings, registry_topic: str) -> DecidingMaterials:
+    """What the hub worker decides with, from the same files and the same registry (read
+    once, through its signed change chain), without any writer's private key: for a
+    read-only replay of its decisions (``lovhub audit reconcile --replay``)."""
+    registry = _RegistrySource.configured(settings, registry_topic)
+    if registry is None:
+        return load_deciding_materials()
+    materials = load_deciding_materials(registry=registry.read)
+    registry.check_not_empty(materials.recipients)
+    return materials
+
+
+class _RegistrySource:
+    """The registry topic as the hub worker reads it: records count only when the signed
+    change chain names them (issue 10, 16a)."""
+
+    def __init__(self, settings: KafkaSettings, topic: str) -> None:
+        self.topic = topic
+        self.config = aio_client_config(settings)
+        self.changes_topic = os.environ.get("LOVHUB_RECIPIENT_CHANGES_TOPIC") or RECIPIENT_CHANGES
+        self.codec = codec_for(HubSettings())
+
+    @classmethod
+    def configured(cls, settings: KafkaSettings, topic: str) -> _RegistrySource | None:
+        """None when ``LOVHUB_RECIPIENTS_SOURCE=file``."""
+        return cls(settings, topic) if recipients_source() == "registry" else None
+
+    def read(self, policy: Policy) -> RecipientDirectory:
+        return asyncio.run(
+            read_registry(
+                self.config,
+                self.topic,
+                policy=policy,
+                changes_topic=self.changes_topic,
+                codec=self.codec,
+            )
+        )
+
+    def check_not_empty(self, recipients: RecipientDirectory) -> None:
+        if not len(recipients):
+            raise ConfigurationError(
+                f"the registry {self.topic} holds no recipients: seed it with "
+                "`lovhub recipient import FILE` or add them with `lovhub recipient add`"
+            )
 
 
 def run_until_stopped(
