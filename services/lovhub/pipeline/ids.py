@@ -19,15 +19,17 @@ _NAMESPACE = uuid.UUID("6f1c3f0e-5b7a-4a53-9d0c-2b1f1a9e7c41")
 _NAMESPACE_BYTES = _NAMESPACE.bytes
 
 
+# RFC 4122 variant 10: the top two bits of the 17th hex digit are 1 and 0.
+_VARIANT_DIGIT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
 def uuid5_text(name: str) -> str:
     """``str(uuid.uuid5(_NAMESPACE, name))``, without building a UUID object (hot path:
     about three ids per event). RFC 4122 §4.3: SHA-1 of namespace and name, first 16 bytes,
-    version 5 in the high nibble of byte 6, variant 10 in the top bits of byte 8."""
-    raw = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode(), usedforsecurity=False).digest())
-    raw[6] = (raw[6] & 0x0F) | 0x50
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    h = raw[:16].hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    version 5 in the high nibble of byte 6 (hex digit 12), variant 10 in the top bits of
+    byte 8 (hex digit 16); set on the hex text, which skips a bytearray and its hex()."""
+    h = hashlib.sha1(_NAMESPACE_BYTES + name.encode(), usedforsecurity=False).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT_DIGIT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
 def event_key(event_id: str, jobseeker_id: str) -> str:
