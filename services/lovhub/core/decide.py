@@ -114,7 +114,19 @@ class Decision:
 
     @classmethod
     def withheld(cls, recipient_id: str | None, reason: Reason) -> Decision:
-        return cls(recipient_id, Outcome.WITHHELD, reason)
+        # Decisions are immutable values and most candidates are withheld for one of a few
+        # reasons: one instance per (recipient, reason) instead of one per decision.
+        key = (recipient_id, reason)
+        known = _WITHHELD.get(key)
+        if known is None:
+            if len(_WITHHELD) >= _WITHHELD_KEPT:
+                _WITHHELD.clear()
+            known = _WITHHELD[key] = cls(recipient_id, Outcome.WITHHELD, reason)
+        return known
+
+
+_WITHHELD: dict[tuple[str | None, Reason], Decision] = {}
+_WITHHELD_KEPT = 4096  # recipients x reasons; a bound, never reached in practice
 
 
 def decide_event(

@@ -213,7 +213,7 @@ class HubPipeline:
             topic=self.audit_topic,
             key=key.encode() if key else None,
             value=self._audit_wire.encode(chained, unsigned),
-            headers=(("outcome", str(chained["outcome"]).encode()),),
+            headers=_outcome_header(chained["outcome"]),
         )
         return record, new_head
 
@@ -571,6 +571,16 @@ class Catalogue(Protocol):
 
     def has_purpose(self, purpose_id: str) -> bool: ...
     def has_category(self, category_id: str) -> bool: ...
+
+
+_OUTCOME_HEADERS: dict[str, tuple[tuple[str, bytes], ...]] = {
+    outcome.value: (("outcome", outcome.value.encode()),) for outcome in Outcome
+}
+
+
+def _outcome_header(outcome: Any) -> tuple[tuple[str, bytes], ...]:
+    text = str(outcome)
+    return _OUTCOME_HEADERS.get(text) or (("outcome", text.encode()),)
 
 
 def check_catalogue(policy: Catalogue, body: dict[str, Any]) -> None:
