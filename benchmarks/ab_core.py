@@ -141,7 +141,8 @@ def main() -> int:
     args = parser.parse_args()
 
     before = prepare(args.before)
-    after = prepare(args.after)
+    same = _git("rev-parse", "--verify", f"{args.after}^{{commit}}") == before[0]
+    after = before if same else prepare(args.after)
     rounds: list[dict[str, Any]] = []
     for number in range(args.rounds):
         order = [("before", before), ("after", after)]
