@@ -88,13 +88,15 @@ def _git(*args: str) -> str:
     ).stdout.strip()
 
 
-def prepare(revision: str) -> tuple[str, Path, bool]:
-    """(commit, worktree, compiled?) for ``revision``, checked out and built once."""
+def prepare(revision: str, created: list[Path]) -> tuple[str, Path, bool]:
+    """(commit, worktree, compiled?) for ``revision``, checked out and built once (the
+    worktree is kept for the next comparison; ``created`` lists the ones made now)."""
     commit = _git("rev-parse", "--verify", f"{revision}^{{commit}}")
     tree = WORKTREES / commit[:12]
     if not tree.exists():
         WORKTREES.mkdir(parents=True, exist_ok=True)
         _git("worktree", "add", "--detach", str(tree), commit)
+        created.append(tree)
     compiler = tree / "scripts" / "compile_hot_path.py"
     compiled = False
     if compiler.exists():
@@ -138,11 +140,23 @@ def main() -> int:
     parser.add_argument("--jobseekers", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=20260301)
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
+    parser.add_argument(
+        "--remove-worktrees", action="store_true", help="remove the worktrees made by this run"
+    )
     args = parser.parse_args()
+    created: list[Path] = []
+    try:
+        return compare(args, created)
+    finally:
+        if args.remove_worktrees:
+            for tree in created:
+                _git("worktree", "remove", "--force", str(tree))
 
-    before = prepare(args.before)
+
+def compare(args: argparse.Namespace, created: list[Path]) -> int:
+    before = prepare(args.before, created)
     same = _git("rev-parse", "--verify", f"{args.after}^{{commit}}") == before[0]
-    after = before if same else prepare(args.after)
+    after = before if same else prepare(args.after, created)
     rounds: list[dict[str, Any]] = []
     for number in range(args.rounds):
         order = [("before", before), ("after", after)]

@@ -29,6 +29,7 @@ def test_comparing_a_revision_with_itself_measures_both_and_writes_the_ratio(
             "40",
             "--out",
             str(out),
+            "--remove-worktrees",
         ],
         cwd=ROOT,
         capture_output=True,
