@@ -7,7 +7,11 @@
   :mod:`~lovhub_bench.scaleout`;
 - :mod:`~lovhub_bench.results` (results, targets, machine), :mod:`~lovhub_bench.report`
   (table, JSON) and :mod:`~lovhub_bench.chart` (PNG);
-- :mod:`~lovhub_bench.suite`: runs the selected benchmarks in order.
+- :mod:`~lovhub_bench.suite`: runs the selected benchmarks in order;
+- :mod:`~lovhub_bench.soak` (``--soak MINUTES``): one worker at a steady rate over time, with
+  its stream (``soak_stream``), loop (``soak_loop``), probes (``soak_probes``), arithmetic
+  (``soak_stats``), verdicts (``soak_verdicts``), printout (``soak_report``) and chart
+  (``soak_chart``).
 
 Nothing here is imported by the hub's production paths.
 """

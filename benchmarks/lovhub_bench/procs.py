@@ -32,10 +32,16 @@ def running_workers(
     engine: str = "batch",
     join_timeout: float = 90.0,
 ) -> Iterator[list[subprocess.Popen[str]]]:
-    """``count`` hub workers in one consumer group, yielded once the group is stable."""
+    """``count`` hub workers in one consumer group, yielded once the group is stable.
+
+    Each worker's stderr goes to ``directory/worker-N.log``, not to a pipe: a pipe nobody
+    reads fills up over a long run (the soak) and would stall the worker on its next log line.
+    """
     env = worker_env(settings, world, directory, partitions)
     group = topics.group()
     book.groups.append(group)
+    directory.mkdir(parents=True, exist_ok=True)
+    logs = [directory / f"worker-{number}.log" for number in range(count)]
     workers = []
     for number in range(count):
         command = [
@@ -46,18 +52,17 @@ def running_workers(
             "--checkpoint-topic", topics.checkpoints,
             "--worker-dir", str(directory / f"worker-{number}"),
         ]  # fmt: skip
-        workers.append(
-            subprocess.Popen(
-                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        with logs[number].open("w", encoding="utf-8") as log:  # the child keeps its own copy
+            workers.append(
+                subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
             )
-        )
     try:
         deadline = time.monotonic() + join_timeout
         while book.group_members(group) < count:
-            for worker in workers:
+            for worker, log_file in zip(workers, logs, strict=True):
                 if worker.poll() is not None:
-                    tail = (worker.stderr.read() if worker.stderr else "") or ""
-                    raise RuntimeError(f"a hub worker exited early: {tail[-500:]}")
+                    tail = log_file.read_text(encoding="utf-8", errors="replace")[-500:]
+                    raise RuntimeError(f"a hub worker exited early: {tail}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{count} hub workers did not join their group in time")
             time.sleep(0.2)

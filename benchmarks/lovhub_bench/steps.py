@@ -21,7 +21,7 @@ from lovhub_bench.scaleout import measure_workers
 from lovhub_bench.state import restart_probe, synthetic_states
 from lovhub_bench.workload import Workload
 
-__all__ = ["Context"]
+__all__ = ["Context", "event_references"]
 
 
 @dataclass
@@ -197,7 +197,7 @@ class Context:
                     config.partitions,
                     config.latency_rates,
                     config.latency_seconds,
-                    references_of=_references_of(world),
+                    references_of=event_references(world),
                     progress=self.say,
                 )
             )
@@ -262,7 +262,7 @@ class Context:
         )
 
 
-def _references_of(world: World) -> Callable[[str], Sequence[str]]:
+def event_references(world: World) -> Callable[[str], Sequence[str]]:
     """Every recipient's reference for an event id (what its deliveries' trace_id carries)."""
     pseudonymiser = world.pseudonymiser()
     ids = [r.id for r in (*world.recipients.providers(), *world.recipients.third_parties())]
