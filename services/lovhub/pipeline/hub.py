@@ -12,7 +12,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, Protocol
 
 from lovhub.audit import ChainHead
@@ -90,16 +90,23 @@ _OWN_AUDIT_REASON = frozenset(
 )
 
 
-@dataclass(slots=True)
 class _Accounts:
-    """What one event's decisions have produced so far, and what they share."""
+    """What one event's decisions have produced so far, and what they share.
 
-    audit_pseudonym: str
-    policy_version: str
-    now: dt.datetime
-    position: int
-    deliveries: list[OutboundRecord] = field(default_factory=list)
-    audits: list[PendingAudit] = field(default_factory=list)
+    A plain class, not a dataclass: compiled, its ``__init__`` is native code, where a
+    dataclass's generated ``__init__`` stays interpreted (one per event)."""
+
+    __slots__ = ("audit_pseudonym", "audits", "deliveries", "now", "policy_version", "position")
+
+    def __init__(
+        self, audit_pseudonym: str, policy_version: str, now: dt.datetime, position: int
+    ) -> None:
+        self.audit_pseudonym = audit_pseudonym
+        self.policy_version = policy_version
+        self.now = now
+        self.position = position
+        self.deliveries: list[OutboundRecord] = []
+        self.audits: list[PendingAudit] = []
 
 
 class HubPipeline:
