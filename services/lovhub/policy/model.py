@@ -235,9 +235,6 @@ class EventTypeEntry(BaseModel):
     model_config = _STRICT
 
     category: CategoryId
-    #: A state event changes the hub's state (assignments, consents, protection); it is
-    #: delivered only where a delivery rule says so.
-    state: bool = False
 
 
 class Delivery(BaseModel):

@@ -201,10 +201,6 @@ class Policy(BaseModel):
         category = self._categories.get(entry.category) if entry else None
         return category is None or category.special
 
-    def is_state_event(self, event_type: str) -> bool:
-        entry = self._entries.get(event_type)
-        return entry is not None and entry.state
-
     def delivery(self, event_type: str, purpose_id: str) -> Delivery | None:
         return self._deliveries.get((event_type, purpose_id))
 

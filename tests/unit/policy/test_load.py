@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from lovhub.codec.validation import EVENT_BODY_TYPES
+from lovhub.core import is_state_event
 from lovhub.errors import LovhubError
 from lovhub.policy import (
     BUILTIN_PROTECTED_IDENTITY_PATHS,
@@ -72,26 +73,12 @@ def test_every_rule_names_a_field_of_its_event_type(policy: Policy) -> None:
             assert entry.addressee_path in paths[record]
 
 
-def test_categories_and_state_events(policy: Policy) -> None:
+def test_categories(policy: Policy) -> None:
     assert policy.category_of("REGISTRATION") == "registration_status"
     assert policy.category_of("DEREGISTRATION") == "registration_status"
     assert policy.category_of("HEALTH_RESTRICTION_RECORDED") == "health_restrictions"
     assert policy.is_special("HEALTH_RESTRICTION_RECORDED")
     assert not policy.is_special("REGISTRATION")
-    state = {e for e in EventType if policy.is_state_event(e)}
-    assert state == {
-        EventType.ASSIGNMENT_STARTED,
-        EventType.ASSIGNMENT_ENDED,
-        EventType.PROTECTED_IDENTITY_SET,
-        EventType.PROTECTED_IDENTITY_CLEARED,
-        EventType.CONSENT_GIVEN,
-        EventType.CONSENT_WITHDRAWN,
-        EventType.RESTRICTION_SET,
-        EventType.RESTRICTION_CLEARED,
-    }
-    category = policy.category("health_restrictions")
-    assert category is not None
-    assert category.special
 
 
 @pytest.mark.parametrize(
@@ -117,7 +104,7 @@ def test_restrictions_and_corrections_deliver_nothing_of_their_own(
 
 def test_state_events_deliver_nothing_but_a_providers_own_assignment(policy: Policy) -> None:
     for event_type in EventType:
-        if not policy.is_state_event(event_type):
+        if not is_state_event(event_type):  # the core's list: what changes the hub's state
             continue
         for purpose in policy.purposes:
             rules = policy.rules_for(event_type, purpose.id)
@@ -158,7 +145,6 @@ def test_unknown_event_types_and_purposes_fail_closed(policy: Policy) -> None:
     assert policy.rules_for("SOMETHING_NEW", "lov.matching") == ()
     assert policy.rules_for("REGISTRATION", "lov.unknown") == ()
     assert policy.is_special("SOMETHING_NEW")
-    assert not policy.is_state_event("SOMETHING_NEW")
     assert policy.requires_consent("REGISTRATION", "lov.unknown")
     with pytest.raises(UnknownEventTypeError) as caught:
         policy.category_of("SOMETHING_NEW")
@@ -188,6 +174,15 @@ def _refused(write: Writer, data: PolicyData, *fragments: str) -> str:
         assert fragment in message, message
     assert caught.value.code == "POLICY_INVALID"
     return message
+
+
+def test_state_flag_of_older_policies_is_refused(
+    policy_data: PolicyData, write_policy: Writer
+) -> None:
+    """Which events change the hub's state is the core's (lovhub.core.state), never read
+    from a policy: a file still saying ``state: true`` is refused, not silently ignored."""
+    policy_data["event_types"]["ASSIGNMENT_STARTED"]["state"] = True
+    _refused(write_policy, policy_data, "event_types.ASSIGNMENT_STARTED.state")
 
 
 def test_unknown_transform(policy_data: PolicyData, write_policy: Writer) -> None:
