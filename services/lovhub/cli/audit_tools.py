@@ -27,6 +27,7 @@ from lovhub.cli.audit_io import (
 from lovhub.cli.console import err, out, say, warn
 from lovhub.cli.service import load_replay_materials
 from lovhub.codec import JOBSEEKER_EVENT, RECIPIENT_RECORD, CodecError, codec_for
+from lovhub.core.reasons import Outcome
 from lovhub.errors import ConfigurationError, LovhubError
 from lovhub.operators.access_report import build_access_report
 from lovhub.operators.decisions import DecisionFilter, Place, json_safe, outcome_counts
@@ -165,7 +166,7 @@ def replay(
         jobseeker_argument(jobseeker, jobseeker_id)  # refused before anything is read
     if output not in ("jsonl", "table"):
         raise typer.BadParameter("--format must be jsonl or table")
-    if outcome is not None and outcome.upper() not in ("DELIVERED", "WITHHELD", "REJECTED"):
+    if outcome is not None and outcome.upper() not in Outcome.__members__:
         raise typer.BadParameter("--outcome must be delivered, withheld or rejected")
     settings = load_kafka_settings()
     codec = codec_for(HubSettings())

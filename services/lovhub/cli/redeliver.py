@@ -27,6 +27,7 @@ from lovhub.cli.audit_io import UnreadableCount, current_recipients, stream_deci
 from lovhub.cli.console import err, out, say
 from lovhub.codec import default_store
 from lovhub.core.outputs import SourcePosition
+from lovhub.core.reasons import Outcome
 from lovhub.errors import ConfigurationError
 from lovhub.kafka import consumer
 from lovhub.kafka.aio import aio_client_config
@@ -194,7 +195,7 @@ def _delivered_before(
         d = item.decision
         if (
             d.get("recipient_id") == recipient
-            and d.get("outcome") == "DELIVERED"
+            and d.get("outcome") == Outcome.DELIVERED
             and d.get("event_id")
             # A status answer was "as of" its consent: it is not re-sent (its event id is
             # the consent's, which delivers nothing itself). Handover items name the fact's

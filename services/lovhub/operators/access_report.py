@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lovhub.core.reasons import Outcome
 from lovhub.operators.texts import (
     Language,
     event_type_text,
@@ -153,12 +154,12 @@ def build_access_report(
                     decided_at=decision["decided_at"],
                     provider_id=recipient_id,
                     provider_name=name_of(recipient_id),
-                    forwarded=outcome == "DELIVERED",
+                    forwarded=outcome == Outcome.DELIVERED,
                     reason_code=code,
                     reason_text=reason_text(code, lang) if code else None,
                 )
             )
-        elif outcome == "DELIVERED" and recipient_id:
+        elif outcome == Outcome.DELIVERED and recipient_id:
             fields = tuple(decision.get("delivered_fields") or ())
             basis = str(decision.get("legal_basis") or "NONE")
             deliveries.append(
@@ -181,7 +182,7 @@ def build_access_report(
                     redelivery=redelivery,
                 )
             )
-        elif outcome == "WITHHELD" and recipient_id:
+        elif outcome == Outcome.WITHHELD and recipient_id:
             code = str(decision.get("reason_code") or "")
             withheld.append(
                 WithheldLine(
@@ -195,9 +196,9 @@ def build_access_report(
                     redelivery=redelivery,
                 )
             )
-        elif outcome == "WITHHELD":
+        elif outcome == Outcome.WITHHELD:
             unshared += 1
-        elif outcome == "REJECTED":
+        elif outcome == Outcome.REJECTED:
             code = str(decision.get("reason_code") or "OTHER")
             rejected[code] = rejected.get(code, 0) + 1
 

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lovhub.core.reasons import Outcome
+
 __all__ = [
     "AuditedDecision",
     "DecisionFilter",
@@ -20,7 +22,7 @@ __all__ = [
     "outcome_counts",
 ]
 
-OUTCOMES = ("DELIVERED", "WITHHELD", "REJECTED")
+OUTCOMES = tuple(outcome.value for outcome in Outcome)
 
 
 @dataclass(frozen=True, slots=True, order=True)

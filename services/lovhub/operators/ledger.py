@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from lovhub.core.reasons import Outcome
 from lovhub.operators.decisions import Place
 
 __all__ = ["InputRecord", "Ledger", "LedgerDecision", "RecipientRecordRef", "reconcile"]
@@ -141,13 +142,13 @@ def reconcile(
         if decision.dead_letter_id is not None:
             by_letter[decision.dead_letter_id].append(decision)
         places_of_decision[decision.decision_id].append(decision.place)
-        if decision.outcome != "REJECTED":
+        if decision.outcome != Outcome.REJECTED:
             # Invalid inputs sharing an event id are rejected under one id for different
             # reasons; a decision is contradictory only for a recipient's outcome.
             verdicts_of_decision[decision.decision_id].add(
                 (decision.outcome, decision.reason, decision.recipient_id)
             )
-        if decision.outcome == "DELIVERED":
+        if decision.outcome == Outcome.DELIVERED:
             delivered.append(decision)
 
     seen_events: set[str] = set()
@@ -165,7 +166,7 @@ def reconcile(
             own += by_event.get(record.event_id, [])
         if not own:
             ledger.inputs_without_decision.append(record)
-        elif record.event_id is None and not any(d.outcome == "REJECTED" for d in own):
+        elif record.event_id is None and not any(d.outcome == Outcome.REJECTED for d in own):
             ledger.unreadable_not_rejected.append(record)
 
     for decision in every:

@@ -34,6 +34,7 @@ from typing import Any, Protocol
 
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import EventResult, SourcePosition
+from lovhub.core.reasons import Outcome
 from lovhub.operators.decisions import Place
 from lovhub.operators.ledger import RecipientRecordRef
 from lovhub.pipeline.hold import InputHeld
@@ -352,7 +353,7 @@ def compare(
         d.delivery_id
         for versions in replayed.decisions.values()
         for d in versions
-        if d.outcome == "DELIVERED" and d.delivery_id is not None
+        if d.outcome == Outcome.DELIVERED and d.delivery_id is not None
     }
     for record in deliveries:
         if record.delivery_id is None:

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from lovhub.core import Decision
+from lovhub.core.reasons import Outcome
 from lovhub.pipeline.delivery import BuiltDelivery
 from lovhub.pipeline.ids import decision_id
 
@@ -71,7 +72,7 @@ def delivered_audit(
     """The DELIVERED decision for ``built`` (``common``: audit_decision's other arguments)."""
     return audit_decision(
         **common,
-        outcome="DELIVERED",
+        outcome=Outcome.DELIVERED,
         reason=None,
         purposes=decision.purposes,
         legal_basis=decision.legal_basis.value,

@@ -22,6 +22,7 @@ from lovhub.audit import ChainHead
 from lovhub.audit.chain import link_encoded
 from lovhub.codec import AUDIT_DECISION, Codec, SingleObjectCodec
 from lovhub.codec.store import SchemaStore
+from lovhub.core.reasons import Outcome
 from lovhub.pipeline.audit import audit_decision
 
 __all__ = ["AuditWireEncoder"]
@@ -67,7 +68,7 @@ def _probe_agrees(codec: Codec, canonical: Callable[[Mapping[str, Any]], bytes])
     decision = audit_decision(
         decision_key="probe",
         recipient_id="probe-recipient",
-        outcome="DELIVERED",
+        outcome=Outcome.DELIVERED,
         reason=None,
         event={"event_id": "probe-event", "event_type": "REGISTRATION", "occurred_at": now},
         audit_pseudonym="probe-pseudonym",

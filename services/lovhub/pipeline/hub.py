@@ -315,7 +315,7 @@ class HubPipeline:
         audit = audit_decision(
             decision_key=f"{event['event_id']}@{source.topic}/{source.partition}/{source.offset}",
             recipient_id=None,
-            outcome="WITHHELD",
+            outcome=Outcome.WITHHELD,
             reason=Reason.DUPLICATE_INPUT.value,
             event=event,
             audit_pseudonym=_safe_audit_pseudonym(self.pseudonymiser, event),

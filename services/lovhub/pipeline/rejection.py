@@ -9,6 +9,7 @@ from typing import Any
 
 from lovhub.codec import DEAD_LETTER_RECORD, Codec
 from lovhub.core.outputs import OutboundRecord, PendingAudit, SourcePosition
+from lovhub.core.reasons import Outcome
 from lovhub.crypto import RecipientPublicKey, seal_for_operators
 from lovhub.pipeline.audit import audit_decision
 from lovhub.pipeline.ids import dead_letter_id
@@ -132,7 +133,7 @@ def reject(
     audit = audit_decision(
         decision_key=event_id or letter_id,
         recipient_id=None,
-        outcome="REJECTED",
+        outcome=Outcome.REJECTED,
         reason=rejection.audit_reason,
         event=known_event,
         audit_pseudonym=audit_pseudonym,

@@ -17,6 +17,7 @@ from typing import Any
 
 from lovhub.codec import AGENCY_PROVIDER_REPORT, Codec
 from lovhub.core.outputs import OutboundRecord, SourcePosition
+from lovhub.core.reasons import Outcome
 from lovhub.crypto import RecipientPublicKey
 from lovhub.pipeline.audit import audit_decision
 from lovhub.pipeline.ids import dead_letter_id
@@ -134,7 +135,7 @@ class ReportCore:
             provider_id=accepted.provider_id,
             report=report,
             jobseeker_id=accepted.jobseeker_id,
-            outcome="DELIVERED",
+            outcome=Outcome.DELIVERED,
             reason=None,
             purpose=accepted.purpose,
         )
@@ -164,7 +165,7 @@ class ReportCore:
             provider_id=refused.provider_id,
             report=refused.report,
             jobseeker_id=refused.jobseeker_id,
-            outcome="REJECTED",
+            outcome=Outcome.REJECTED,
             reason=str(refused.refusal),
             purpose=refused.purpose,
             dead_letter=letter_id,
@@ -205,7 +206,7 @@ class ReportCore:
             now=now,
             sequence=0,  # the chained writer assigns the real sequence
             purposes=(purpose,) if purpose else (),
-            legal_basis="ASSIGNMENT" if outcome == "DELIVERED" else "NONE",
+            legal_basis="ASSIGNMENT" if outcome == Outcome.DELIVERED else "NONE",
             dead_letter_id=dead_letter,
         )
         if event is None:

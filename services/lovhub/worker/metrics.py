@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from lovhub.core.outputs import EventResult
+from lovhub.core.reasons import Outcome
 from lovhub.worker.health import Hold, WorkerHealth
 
 __all__ = ["BATCH_SECONDS_BUCKETS", "HubMetrics"]
@@ -118,7 +119,7 @@ class HubMetrics:
                 decisions[(outcome, reason)] += 1
                 if pending.delivery_index is not None:
                     delivered[decision["recipient_id"] or ""] += 1
-                if outcome == "REJECTED":
+                if outcome == Outcome.REJECTED:
                     rejection = reason or rejection
             if result.dead_letters:
                 rejected[rejection] += len(result.dead_letters)
