@@ -41,8 +41,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-WORKTREES = ROOT / "build" / "ab"
+from ab_revisions import commit_of, prepare, remove, revision_env
 
 # Runs inside the revision's worktree: the bench lived in lovhub.bench before it became the
 # lovhub_bench distribution; both expose build_workload and run_core with these signatures.
@@ -86,45 +85,10 @@ print(json.dumps({
 """
 
 
-def _git(*args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
-def prepare(revision: str, created: list[Path]) -> tuple[str, Path, bool]:
-    """(commit, worktree, compiled?) for ``revision``, checked out and built once (the
-    worktree is kept for the next comparison; ``created`` lists the ones made now)."""
-    commit = _git("rev-parse", "--verify", f"{revision}^{{commit}}")
-    tree = WORKTREES / commit[:12]
-    if not tree.exists():
-        WORKTREES.mkdir(parents=True, exist_ok=True)
-        _git("worktree", "add", "--detach", str(tree), commit)
-        created.append(tree)
-    compiler = tree / "scripts" / "compile_hot_path.py"
-    compiled = False
-    if compiler.exists():
-        print(f"· {revision} ({commit[:12]}): compiling its hot path in {tree}", flush=True)
-        subprocess.run(
-            [sys.executable, str(compiler), "build"], env=_env(tree), check=True, cwd=tree
-        )
-        manifest = json.loads((tree / "services" / "lovhub" / ".compiled.json").read_text())
-        compiled = bool(manifest.get("compiled", True))
-    else:
-        print(f"· {revision} ({commit[:12]}): no compiled hot path at this revision", flush=True)
-    return commit, tree, compiled
-
-
-def _env(tree: Path) -> dict[str, str]:
-    # Only this worktree's sources: its package and, if it has one, its bench distribution.
-    paths = [tree / "services", tree / "benchmarks"]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in paths if p.exists())}
-
-
 def measure(tree: Path, jobseekers: int, seed: int) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-c", DRIVER, str(jobseekers), str(seed)],
-        env=_env(tree),
+        env=revision_env(tree),
         cwd=tree,
         check=True,
         capture_output=True,
@@ -153,13 +117,12 @@ def main() -> int:
         return compare(args, created)
     finally:
         if args.remove_worktrees:
-            for tree in created:
-                _git("worktree", "remove", "--force", str(tree))
+            remove(created)
 
 
 def compare(args: argparse.Namespace, created: list[Path]) -> int:
     before = prepare(args.before, created)
-    same = _git("rev-parse", "--verify", f"{args.after}^{{commit}}") == before[0]
+    same = commit_of(args.after) == before[0]
     after = before if same else prepare(args.after, created)
     rounds: list[dict[str, Any]] = []
     for number in range(args.rounds):
