@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,15 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_ab_suite_compares_a_revisions_figures_round_by_round(
     kafka_broker: TestBroker, tmp_path: Path
 ) -> None:
-    settings = kafka_broker.admin_settings
-    assert settings.sasl_password is not None
-    env = {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "LOVHUB_KAFKA_SASL_USERNAME": settings.sasl_username or "",
-        "LOVHUB_KAFKA_SASL_PASSWORD": settings.sasl_password.get_secret_value(),
-        "LOVHUB_STATE_DIR": str(tmp_path / "state"),
-    }
+    env = kafka_broker.admin_environment(tmp_path / "state")
     out = tmp_path / "ab-suite.json"
     done = subprocess.run(
         [

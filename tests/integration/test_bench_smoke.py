@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
 import sys
 import time
@@ -33,15 +32,7 @@ HEADLINES = {
 def test_bench_tiny_run_writes_results_and_chart(
     kafka_broker: TestBroker, kafka_admin: KafkaAdminClient, tmp_path: Path
 ) -> None:
-    settings = kafka_broker.admin_settings
-    assert settings.sasl_password is not None
-    env = {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "LOVHUB_KAFKA_SASL_USERNAME": settings.sasl_username or "",
-        "LOVHUB_KAFKA_SASL_PASSWORD": settings.sasl_password.get_secret_value(),
-        "LOVHUB_STATE_DIR": str(tmp_path / "state"),
-    }
+    env = kafka_broker.admin_environment(tmp_path / "state")
     done = subprocess.run(
         [LOVHUB, "bench", "--mode", "tiny", "--out", str(tmp_path / "out"), "--name", "smoke"],
         env=env,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
 import sys
 import time
@@ -31,15 +30,7 @@ def _personal_ids() -> list[str]:
 def test_a_tiny_soak_samples_rss_lag_and_latency_and_writes_verdicts(
     kafka_broker: TestBroker, kafka_admin: KafkaAdminClient, tmp_path: Path
 ) -> None:
-    settings = kafka_broker.admin_settings
-    assert settings.sasl_password is not None
-    env = {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "LOVHUB_KAFKA_SASL_USERNAME": settings.sasl_username or "",
-        "LOVHUB_KAFKA_SASL_PASSWORD": settings.sasl_password.get_secret_value(),
-        "LOVHUB_STATE_DIR": str(tmp_path / "state"),
-    }
+    env = kafka_broker.admin_environment(tmp_path / "state")
     command = [
         LOVHUB, "bench", "--soak", str(MINUTES), "--soak-rate", str(RATE),
         "--soak-interval", str(INTERVAL), "--out", str(tmp_path / "out"), "--name", "soak",

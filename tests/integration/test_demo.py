@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -16,16 +15,7 @@ LOVHUB = str(Path(sys.executable).parent / "lovhub")
 def test_demo_runs_the_hub_end_to_end_and_shows_its_guarantees(
     kafka_broker: TestBroker, tmp_path: Path
 ) -> None:
-    settings = kafka_broker.admin_settings
-    assert settings.sasl_password is not None
-    env = {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "LOVHUB_KAFKA_SASL_USERNAME": settings.sasl_username or "",
-        "LOVHUB_KAFKA_SASL_PASSWORD": settings.sasl_password.get_secret_value(),
-        "LOVHUB_STATE_DIR": str(tmp_path),
-        "COLUMNS": "200",
-    }
+    env = {**kafka_broker.admin_environment(tmp_path), "COLUMNS": "200"}
     result = subprocess.run(
         [LOVHUB, "demo", "--jobseekers", "40", "--seed", "4242"],
         env=env,

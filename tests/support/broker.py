@@ -39,6 +39,19 @@ class TestBroker:
     def settings_for(self, username: str, password: str) -> KafkaSettings:
         return self.admin_settings.with_credentials(username, password)
 
+    def admin_environment(self, state_dir: Path) -> dict[str, str]:
+        """This process's environment plus what a ``lovhub`` subprocess needs to reach
+        the broker as the admin, with its local state in ``state_dir``."""
+        settings = self.admin_settings
+        assert settings.sasl_password is not None
+        return {
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+            "LOVHUB_KAFKA_SASL_USERNAME": settings.sasl_username or "",
+            "LOVHUB_KAFKA_SASL_PASSWORD": settings.sasl_password.get_secret_value(),
+            "LOVHUB_STATE_DIR": str(state_dir),
+        }
+
 
 def _docker_engine_answers() -> bool:
     if os.environ.get("LOVHUB_TEST_NO_DOCKER"):
