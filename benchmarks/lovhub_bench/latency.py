@@ -6,6 +6,9 @@ delivered record is a sample; it is matched to its event by the ``trace_id`` hea
 carries the recipient's own event reference (docs/envelope.md): ``references_of`` gives the
 references every recipient would get for an event id. The worker is a ``lovhub run``
 subprocess that has already joined its group; every rate gets fresh jobseekers' events.
+Recipient topics are read committed, as recipients read them (the worker writes each batch
+in a transaction). Handovers are counted, not timed (:mod:`lovhub_bench.handovers`): their
+``trace_id`` is that of an older event, so timed from it they would measure the stream.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from lovhub.kafka.aio import aio_client_config
 from lovhub.settings import KafkaSettings
+from lovhub_bench.handovers import is_handover
 from lovhub_bench.workload import EventStream
 
 __all__ = ["RatePhase", "measure_latency", "percentile"]
@@ -43,6 +47,7 @@ class RatePhase:
     sent: int = 0
     achieved_rate: float = 0.0
     samples: list[float] = field(default_factory=list)  # milliseconds
+    handovers: int = 0  # counted, not timed (lovhub_bench.handovers)
 
     def summary(self) -> dict[str, float]:
         ordered = sorted(self.samples)
@@ -55,6 +60,7 @@ class RatePhase:
             "p95_ms": round(percentile(ordered, 0.95), 2),
             "p99_ms": round(percentile(ordered, 0.99), 2),
             "max_ms": round(ordered[-1], 2) if ordered else 0.0,
+            "handovers_not_timed": self.handovers,
         }
 
 
@@ -70,8 +76,12 @@ async def _collect(consumer: AIOKafkaConsumer, sent_at: SentAt) -> None:
             for record in records:
                 trace = dict(record.headers).get("trace_id")
                 sent = sent_at.get(trace.decode()) if trace else None
-                if sent is not None:
-                    phase, started = sent
+                if sent is None:
+                    continue
+                phase, started = sent
+                if is_handover(record.value):
+                    phase.handovers += 1
+                else:
                     phase.samples.append((now - started) * 1000)
 
 
@@ -91,7 +101,10 @@ async def measure_latency(
 ) -> list[RatePhase]:
     """Produce at each rate for ``seconds``, then wait for the deliveries to stop coming."""
     config = aio_client_config(settings)
-    consumer = AIOKafkaConsumer(**config, enable_auto_commit=False, fetch_max_wait_ms=50)
+    # Read committed, as recipients read: the worker writes each batch in a transaction.
+    consumer = AIOKafkaConsumer(
+        **config, enable_auto_commit=False, fetch_max_wait_ms=50, isolation_level="read_committed"
+    )
     producer = AIOKafkaProducer(**config, acks="all", enable_idempotence=True, linger_ms=1)
     await consumer.start()
     await producer.start()
