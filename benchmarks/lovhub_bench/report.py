@@ -15,11 +15,12 @@ from lovhub_bench.results import BenchResult, TargetCheck
 
 __all__ = ["latency_table", "print_report", "write_json"]
 
-#: The latency table's columns: a path (or the difference) and its heading.
-_LATENCY_COLUMNS = (
-    (HARNESS, "harness alone"),
+#: The latency table's rows, from the least a path can take to the hub: a path (or the
+#: difference) and its name in the table.
+_LATENCY_ROWS = (
+    (HARNESS, "harness alone (no service)"),
     (PASSTHROUGH, "pass-through"),
-    (FLOOR, "floor: pass-through, transactional"),
+    (FLOOR, "floor (txn pass-through)"),
     (HUB, "hub"),
     ("hub_minus_floor", "hub - floor"),
 )
@@ -40,17 +41,19 @@ def _percentiles(figures: Mapping[str, Any]) -> str:
 
 
 def latency_table(rows: list[dict[str, Any]]) -> Table:
-    """Per rate, p50 / p95 / p99 in ms of each path and of the hub minus its floor."""
-    table = Table(title="latency, ms: p50 / p95 / p99 (floor + hub: hub = floor + (hub - floor))")
-    table.add_column("rate")
-    present = [(key, heading) for key, heading in _LATENCY_COLUMNS if any(key in r for r in rows)]
-    for _, heading in present:
-        table.add_column(heading, justify="right")
-    table.add_column("handovers, counted", justify="right")
+    """p50 / p95 / p99 in ms of each path (a row) at each rate (a column), the hub minus its
+    floor, and the handovers the hub delivered (counted, not timed)."""
+    table = Table(title="latency, ms: p50 / p95 / p99; hub = floor + (hub - floor)")
+    table.add_column("path")
     for row in rows:
-        cells = [_percentiles(row[key]) if key in row else "-" for key, _ in present]
-        handovers = row[HUB]["handovers_not_timed"] if HUB in row else "-"
-        table.add_row(f"{row['target_rate']:,}/s", *cells, f"{handovers:,}")
+        table.add_column(f"{row['target_rate']:,}/s", justify="right")
+    for key, name in _LATENCY_ROWS:
+        if any(key in row for row in rows):
+            table.add_row(name, *(_percentiles(row[key]) if key in row else "-" for row in rows))
+    table.add_row(
+        "hub: handovers, counted",
+        *(f"{row[HUB]['handovers_not_timed']:,}" if HUB in row else "-" for row in rows),
+    )
     return table
 
 
