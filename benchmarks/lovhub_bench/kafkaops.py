@@ -31,6 +31,7 @@ __all__ = [
     "EndWatcher",
     "RunTopics",
     "TopicBook",
+    "kafka_env",
     "new_run_id",
     "produce_records",
     "worker_env",
@@ -195,13 +196,10 @@ class EndWatcher:
         self._reader.close()
 
 
-def worker_env(
-    settings: KafkaSettings, world: World, directory: Path, partitions: int
-) -> dict[str, str]:
-    """The environment of a ``lovhub run`` subprocess for this world and broker."""
+def kafka_env(settings: KafkaSettings) -> dict[str, str]:
+    """The environment of a subprocess that reaches this broker as this process does."""
     env = {
         **os.environ,
-        **write_world(world, directory / "world"),
         "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
         "LOVHUB_KAFKA_SECURITY_PROTOCOL": str(settings.security_protocol),
         "LOVHUB_KAFKA_SASL_MECHANISM": settings.sasl_mechanism,
@@ -209,6 +207,19 @@ def worker_env(
         "LOVHUB_KAFKA_SASL_PASSWORD": (
             settings.sasl_password.get_secret_value() if settings.sasl_password else ""
         ),
+    }
+    if settings.ssl_cafile:
+        env["LOVHUB_KAFKA_SSL_CAFILE"] = str(settings.ssl_cafile)
+    return env
+
+
+def worker_env(
+    settings: KafkaSettings, world: World, directory: Path, partitions: int
+) -> dict[str, str]:
+    """The environment of a ``lovhub run`` subprocess for this world and broker."""
+    return {
+        **kafka_env(settings),
+        **write_world(world, directory / "world"),
         "LOVHUB_STATE_DIR": str(directory / "state"),
         "LOVHUB_PARTITIONS": str(partitions),
         # The world's recipients come from its file, not the shared registry topic.
@@ -217,6 +228,3 @@ def worker_env(
         # cover, with the operator's login, so they say so explicitly.
         "LOVHUB_ALLOW_ADMIN_PRINCIPAL": "1",
     }
-    if settings.ssl_cafile:
-        env["LOVHUB_KAFKA_SSL_CAFILE"] = str(settings.ssl_cafile)
-    return env

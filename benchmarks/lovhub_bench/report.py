@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from lovhub_bench.latency_floor import FLOOR, HARNESS, HUB, PASSTHROUGH, PERCENTILES
 from lovhub_bench.results import BenchResult, TargetCheck
 
-__all__ = ["print_report", "write_json"]
+__all__ = ["latency_table", "print_report", "write_json"]
+
+#: The latency table's rows, from the least a path can take to the hub: a path (or the
+#: difference) and its name in the table.
+_LATENCY_ROWS = (
+    (HARNESS, "harness alone (no service)"),
+    (PASSTHROUGH, "pass-through"),
+    (FLOOR, "floor (txn pass-through)"),
+    (HUB, "hub"),
+    ("hub_minus_floor", "hub - floor"),
+)
 
 
 def _number(value: float) -> str:
@@ -22,6 +34,27 @@ def _number(value: float) -> str:
     if abs(value) >= 1:
         return f"{value:,.2f}"
     return f"{value:.3f}"
+
+
+def _percentiles(figures: Mapping[str, Any]) -> str:
+    return " / ".join(f"{figures[key]:,.0f}" for key in PERCENTILES)
+
+
+def latency_table(rows: list[dict[str, Any]]) -> Table:
+    """p50 / p95 / p99 in ms of each path (a row) at each rate (a column), the hub minus its
+    floor, and the handovers the hub delivered (counted, not timed)."""
+    table = Table(title="latency, ms: p50 / p95 / p99; hub = floor + (hub - floor)")
+    table.add_column("path")
+    for row in rows:
+        table.add_column(f"{row['target_rate']:,}/s", justify="right")
+    for key, name in _LATENCY_ROWS:
+        if any(key in row for row in rows):
+            table.add_row(name, *(_percentiles(row[key]) if key in row else "-" for row in rows))
+    table.add_row(
+        "hub: handovers, counted",
+        *(f"{row[HUB]['handovers_not_timed']:,}" if HUB in row else "-" for row in rows),
+    )
+    return table
 
 
 def print_report(
@@ -36,21 +69,28 @@ def print_report(
         for index, (figure, value) in enumerate(result.figures.items()):
             figures.add_row(name if index == 0 else "", figure, _number(value))
     console.print(figures)
-    table = Table(title="targets (issue 6)")
-    for column in ("target", "goal", "measured", "met", "factor"):
+    rows = results["latency"].details.get("rates") if "latency" in results else None
+    if rows:
+        console.print(latency_table(rows))
+    table = Table(title="targets (issues 6 and 13)")
+    for column in ("target", "goal", "measured", "floor", "met", "factor", "missed by"):
         table.add_column(column)
     for check in targets:
         sign = ">=" if check.higher_is_better else "<="
         met = {True: "[green]met[/green]", False: "[red]not met[/red]", None: "-"}[check.met]
         factor = "-" if check.factor is None else f"{check.factor:.2f}x"
         measured = "-" if check.measured is None else _number(check.measured)
+        floor = "-" if check.floor is None else f"{_number(check.floor)} {check.unit}"
+        missed = "-" if check.missed_by is None else f"{_number(check.missed_by)} {check.unit}"
         note = f" ({check.note})" if check.note and check.met is not None else ""
         table.add_row(
             check.description,
             f"{sign} {_number(check.target)} {check.unit}",
             f"{measured} {check.unit}",
+            floor,
             met + note,
             factor,
+            missed,
         )
     console.print(table)
 

@@ -36,10 +36,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from lovhub.codec import RECIPIENT_RECORD, codec_for
 from lovhub.kafka.aio import aio_client_config
-from lovhub.pipeline.delivery import DELIVERY_KIND_PATH, DeliveryKind
 from lovhub.settings import KafkaSettings
+from lovhub_bench.handovers import is_handover
 from lovhub_bench.latency import percentile
 from lovhub_bench.soak_probes import GroupLag, ProcessProbe, directory_mb
 from lovhub_bench.soak_stats import PHASES, LatencyHistogram, SoakSample
@@ -78,20 +77,6 @@ class SoakOutcome:
     #: Every delivery's latency, by the phase of the sample it fell in.
     latency: dict[str, LatencyHistogram] = field(
         default_factory=lambda: {phase: LatencyHistogram() for phase in PHASES}
-    )
-
-
-_MARKER = DELIVERY_KIND_PATH.encode()
-_CODEC = codec_for(None)
-
-
-def is_handover(value: bytes) -> bool:
-    """Whether a recipient record is a handover (its clear marker field says so)."""
-    if _MARKER not in value:  # a live delivery has no marker: the common case, decoded never
-        return False
-    fields = _CODEC.decode(value, RECIPIENT_RECORD)["fields"]
-    return any(
-        f["path"] == DELIVERY_KIND_PATH and f["value"] == DeliveryKind.HANDOVER for f in fields
     )
 
 

@@ -15,7 +15,8 @@ from lovhub_bench.core import CoreRun, run_core, time_decode_only
 from lovhub_bench.drain import DrainRun, drain_faust, drain_hub, drain_passthrough
 from lovhub_bench.kafkaops import RunTopics, TopicBook, produce_records, worker_env
 from lovhub_bench.latency import measure_latency
-from lovhub_bench.procs import running_workers
+from lovhub_bench.latency_floor import FLOOR, HUB, compare_to_floor, floor_figures
+from lovhub_bench.latency_services import running_latency_paths
 from lovhub_bench.results import BenchResult
 from lovhub_bench.scaleout import measure_workers
 from lovhub_bench.state import restart_probe, synthetic_states
@@ -176,24 +177,19 @@ class Context:
 
     def latency(self, result: BenchResult) -> None:
         world, config = self.workload.world, self.config
-        topics = RunTopics(self.run_id, "latency", f"bench.{self.run_id}.latency.agency")
-        self.book.create([topics.source], config.partitions)
-        self.book.create_outputs(topics, world, config.partitions)
-        with running_workers(
+        with running_latency_paths(
             self.settings,
             world,
-            topics,
             self.book,
-            count=1,
+            self.run_id,
             partitions=config.partitions,
             directory=self.scratch / "latency",
-        ):
-            phases = asyncio.run(
+        ) as paths:
+            phases, unmatched = asyncio.run(
                 measure_latency(
                     self.settings,
                     self.workload.stream("latency"),
-                    topics.source,
-                    topics.recipient_topics(world),
+                    paths,
                     config.partitions,
                     config.latency_rates,
                     config.latency_seconds,
@@ -202,12 +198,19 @@ class Context:
                 )
             )
         summaries = [phase.summary() for phase in phases]
-        for summary in summaries:
-            rate = int(summary["target_rate"])
-            for key in ("p50_ms", "p95_ms", "p99_ms"):
-                result.figures[f"{key[:3]}_ms_at_{rate}"] = summary[key]
-            result.figures[f"achieved_rate_at_{rate}"] = summary["achieved_rate"]
-        result.details["phases"] = summaries
+        silent = [
+            f"{s['path']} at {s['target_rate']:,}/s" for s in summaries if not s["deliveries"]
+        ]
+        if silent:
+            raise RuntimeError(f"nothing came back: {', '.join(silent)}")
+        rows = compare_to_floor(summaries)
+        result.figures.update(floor_figures(rows))
+        result.details.update(
+            floor=FLOOR,
+            rates=rows,
+            phases=[s for s in summaries if s["path"] == HUB],
+            unmatched=unmatched,
+        )
 
     def state(self, result: BenchResult) -> None:
         world, config = self.workload.world, self.config

@@ -21,8 +21,9 @@ from lovhub.core import JobseekerState
 from lovhub.core.outputs import SourcePosition
 from lovhub.errors import ConfigurationError
 from lovhub.synthetic import build_world, generate_scenario, pipeline_for
+from lovhub_bench.handovers import is_handover
 from lovhub_bench.latency import percentile
-from lovhub_bench.soak_loop import _Deliveries, is_handover
+from lovhub_bench.soak_loop import _Deliveries
 from lovhub_bench.soak_probes import ProcessProbe, directory_mb
 from lovhub_bench.soak_report import progress_printer
 from lovhub_bench.soak_stats import LatencyHistogram, SoakSample, fit_trend
