@@ -42,7 +42,11 @@ RATE = 500
 @given(
     st.floats(-1e3, 1e3, allow_nan=False),
     st.floats(-10, 10, allow_nan=False),
-    st.lists(st.floats(0, 3600, allow_nan=False), min_size=2, max_size=50, unique=True),
+    # Sample times as the soak takes them: distinct, at least a millisecond apart (two
+    # times 1e-38 s apart make any least-squares fit ill-conditioned, in any implementation).
+    st.lists(st.integers(0, 3_600_000), min_size=2, max_size=50, unique=True).map(
+        lambda millis: [m / 1000 for m in millis]
+    ),
 )
 def test_a_straight_line_is_fitted_exactly(intercept: float, slope: float, times: list[float]):
     trend = fit_trend(times, [intercept + slope * t for t in times])
