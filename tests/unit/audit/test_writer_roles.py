@@ -17,12 +17,13 @@ from lovhub.errors import ConfigurationError
 from tests.unit.audit.chains import ENCODE_CHECKPOINT, chain, checkpoint_at
 
 KEYS = {role: SigningKey.generate() for role in WriterRole}
-# The four chains, written out (not taken from the code under test).
+# The five chains, written out (not taken from the code under test).
 CHAINS = {
     "lov.hub.audit.v1": WriterRole.HUB_WORKER,
     "lov.hub.audit.reports.v1": WriterRole.REPORT_PROCESSOR,
     "lov.hub.audit.redeliveries.v1": WriterRole.REDELIVERY,
     "lov.hub.audit.recipient-changes.v1": WriterRole.RECIPIENT_LIFECYCLE,
+    "lov.hub.audit.lookups.v1": WriterRole.OPERATOR_LOOKUP,
 }
 
 
