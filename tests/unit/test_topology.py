@@ -101,7 +101,12 @@ def test_no_service_principal_has_any_rule_on_the_lookup_chain() -> None:
     """Issue 15, part 4: the operators' lookups are written and read by the admin principal
     only; the hub, the report processor, the agency and recipients cannot read who looked
     up whom, nor write a lookup."""
-    from lovhub.provisioning.topology import LOOKUP_AUDIT, agency_acls, recipient_acls
+    from lovhub.provisioning.topology import (
+        CHAINED_AUDIT_TOPICS,
+        LOOKUP_AUDIT,
+        agency_acls,
+        recipient_acls,
+    )
 
     everyone = (
         *hub_acls("lovhub-hub"),
@@ -114,6 +119,7 @@ def test_no_service_principal_has_any_rule_on_the_lookup_chain() -> None:
         ),
     )
     assert LOOKUP_AUDIT.startswith("lov.hub.audit.")
+    assert LOOKUP_AUDIT in CHAINED_AUDIT_TOPICS, "`audit verify` checks it by default"
     assert not [r for r in everyone if _covers(r.name, r.pattern, LOOKUP_AUDIT)]
     specs = {spec.name: spec for spec in hub_topics()}
     assert specs[LOOKUP_AUDIT].partitions == 1, "one chain, one writer"

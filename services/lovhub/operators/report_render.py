@@ -7,6 +7,7 @@ import html
 from typing import Any
 
 from lovhub.operators.access_report import AccessReport, DeliveryLine, ProviderReportLine
+from lovhub.operators.lookups import LookupLine
 from lovhub.operators.texts import label
 
 __all__ = ["render_html", "render_json", "render_text"]
@@ -26,6 +27,43 @@ def _report_outcome(line: ProviderReportLine, report: AccessReport) -> str:
     if line.forwarded:
         return label("forwarded", report.lang)
     return f"{label('report_refused', report.lang)}: {line.reason_text}"
+
+
+def _lookup_what(line: LookupLine, report: AccessReport) -> str:
+    if line.this_report:
+        return f"{line.command_text} ({label('this_report', report.lang)})"
+    return line.command_text
+
+
+def _lookups_text(report: AccessReport) -> list[str]:
+    lang = report.lang
+    lines = ["", f"== {label('lookups', lang)} ==", label("lookups_intro", lang)]
+    lines += [
+        f"* {_when(k.looked_up_at)} {label('case', lang)} {k.case_reference}, "
+        f"{label('operator', lang).lower()} {k.operator}: {_lookup_what(k, report)}"
+        for k in report.lookups
+    ]
+    if not report.lookups:
+        lines.append(label("none_looked_up", lang))
+    return lines
+
+
+def _lookups_html(report: AccessReport) -> str:
+    lang = report.lang
+    parts = [f"<h2>{_e(label('lookups', lang))}</h2>", f"<p>{_e(label('lookups_intro', lang))}</p>"]
+    if not report.lookups:
+        return "".join([*parts, f"<p>{_e(label('none_looked_up', lang))}</p>"])
+    rows = [
+        [
+            _e(_when(k.looked_up_at)),
+            _e(k.case_reference),
+            _e(k.operator),
+            _e(_lookup_what(k, report)),
+        ]
+        for k in report.lookups
+    ]
+    headers = [label(n, lang) for n in ("when", "case", "operator", "lookup")]
+    return "".join([*parts, _table(headers, rows)])
 
 
 def render_json(report: AccessReport) -> dict[str, Any]:
@@ -94,6 +132,17 @@ def render_json(report: AccessReport) -> dict[str, Any]:
             {"reason_code": code, "reason": text, "count": count}
             for code, text, count in report.not_processed
         ],
+        "lookups": [
+            {
+                "looked_up_at": k.looked_up_at.isoformat(),
+                "case_reference": k.case_reference,
+                "operator": k.operator,
+                "command": k.command,
+                "command_text": k.command_text,
+                "this_report": k.this_report,
+            }
+            for k in report.lookups
+        ],
     }
 
 
@@ -104,7 +153,8 @@ def render_text(report: AccessReport) -> str:
     lines.append(f"{label('generated', lang)}: {_when(report.generated_at)}")
     if report.no_record:
         # No section would be true: "no data shared" implies the hub knows the person.
-        return "\n".join([*lines, "", label("no_record", lang)]) + "\n"
+        # Lookups of them are listed all the same (this report's own at least).
+        return "\n".join([*lines, "", label("no_record", lang), *_lookups_text(report)]) + "\n"
     lines += ["", f"== {label('recipients', lang)} =="]
     for r in report.recipients:
         lines.append(
@@ -144,6 +194,7 @@ def render_text(report: AccessReport) -> str:
             f"{_report_outcome(r, report)}"
             for r in report.provider_reports
         ]
+    lines += _lookups_text(report)
     return "\n".join(lines) + "\n"
 
 
@@ -185,7 +236,9 @@ def render_html(report: AccessReport) -> str:
         f"<p>{_e(label('intro', lang))}</p>",
     ]
     if report.no_record:
-        parts.append(f"<p><strong>{_e(label('no_record', lang))}</strong></p></body></html>\n")
+        parts.append(f"<p><strong>{_e(label('no_record', lang))}</strong></p>")
+        parts.append(_lookups_html(report))
+        parts.append("</body></html>\n")
         return "".join(parts)
     parts.append(f"<h2>{_e(label('recipients', lang))}</h2>")
     if report.recipients:
@@ -254,5 +307,6 @@ def render_html(report: AccessReport) -> str:
                 ],
             )
         )
+    parts.append(_lookups_html(report))
     parts.append("</body></html>\n")
     return "".join(parts)

@@ -36,7 +36,7 @@ def operator_lookup(rng: random.Random) -> Record:
         "operator": "lovhub-admin",
         "case_reference": f"AF-{rng.randrange(2024, 2030)}/{rng.randrange(10**6):06d}",
         "command": rng.choice(("ACCESS_REPORT", "REPLAY")),
-        "jobseeker_audit_pseudonyms": [f"au_{rng.getrandbits(256):064x}"],
+        "jobseeker_audit_pseudonyms": [f"au_{rng.getrandbits(128):032x}"],
         "prev_hash": rng.randbytes(32),
         "hash": rng.randbytes(32),
     }
