@@ -22,14 +22,17 @@ from tests.support.hubrun import (
 def _replay(
     env: dict[str, str], topics: HubTopics, *args: str, stdin: str | None = None
 ) -> tuple[list[dict[str, Any]], str]:
+    # Naming a person is a lookup: it needs a case and is recorded on the lookup chain.
+    person = any(a in ("--jobseeker", "--jobseeker-id") for a in args)
     result = run_lovhub(
-        env,
+        topics.lookup_env(env),
         "audit",
         "replay",
         "--audit-topic",
         topics.audit,
         "--agency-topic",
         topics.source,
+        *(topics.lookup_args("AF-2026/000456") if person else []),
         *args,
         stdin=stdin,
     )
@@ -86,7 +89,7 @@ def test_replay_filters(
     stranger = "190001010016"  # valid, and on no registration of this scenario
     assert all(e is None or stranger not in str(e) for e in scenario.events)
     missing = run_lovhub(
-        env,
+        topics.lookup_env(env),
         "audit",
         "replay",
         "--audit-topic",
@@ -95,6 +98,7 @@ def test_replay_filters(
         topics.source,
         "--jobseeker",
         "-",
+        *topics.lookup_args("AF-2026/000456"),
         stdin=stranger,
     )
     assert missing.returncode == 1

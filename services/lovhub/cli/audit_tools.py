@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -24,10 +23,19 @@ from lovhub.cli.audit_io import (
     stream_decisions,
     stream_topic,
 )
+from lovhub.cli.audit_lookups import (
+    CASE_OPTION,
+    LOOKUP_TOPIC_OPTION,
+    LookupRequest,
+    lookup_request,
+    read_lookups,
+    record_lookup,
+)
 from lovhub.cli.console import err, out, say, warn
 from lovhub.cli.service import load_replay_materials
 from lovhub.codec import JOBSEEKER_EVENT, RECIPIENT_RECORD, CodecError, codec_for
-from lovhub.errors import ConfigurationError, LovhubError
+from lovhub.errors import ConfigurationError, LovhubError, UsageError
+from lovhub.identity import is_personal_id_shape
 from lovhub.operators.access_report import build_access_report
 from lovhub.operators.decisions import DecisionFilter, Place, json_safe, outcome_counts
 from lovhub.operators.ledger import (
@@ -39,6 +47,7 @@ from lovhub.operators.ledger import (
 from lovhub.operators.ledger import (
     reconcile as balance,
 )
+from lovhub.operators.lookups import LookupCommand, case_reference, lookup_lines
 from lovhub.operators.replay_check import (
     AgencyRecord,
     Replayed,
@@ -79,12 +88,9 @@ def _time(value: str | None) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-_PERSONAL_ID_LIKE = re.compile(r"[0-9]{10}|[0-9]{12}|[0-9]{6,8}[-+][0-9]{4}")
-
-
 def jobseeker_argument(value: str, agency_id: str | None) -> str:
     """A ``--jobseeker`` value other than '-': the agency id it names, never a personal id."""
-    if _PERSONAL_ID_LIKE.fullmatch(value.strip()) or ("-" in value and value.strip()[:1].isdigit()):
+    if is_personal_id_shape(value) or ("-" in value and value.strip()[:1].isdigit()):
         raise typer.BadParameter(
             "looks like a personal identity number: never give one on the command line "
             "(shell history, process list); use '--jobseeker -' and write it on stdin",
@@ -95,10 +101,11 @@ def jobseeker_argument(value: str, agency_id: str | None) -> str:
     return value
 
 
-def _audit_pseudonyms(
+def _person(
     settings: Any, codec: Any, agency_topic: str, personal_id: str | None, agency_id: str | None
 ) -> frozenset[str] | None:
-    """The person's audit pseudonyms; the personal id is kept in memory only."""
+    """The person's audit pseudonyms (none named: None; a personal id on no registration:
+    empty); the personal id is kept in memory only."""
     if personal_id is None and agency_id is None:
         return None
     if personal_id is not None and personal_id != "-":
@@ -116,15 +123,25 @@ def _audit_pseudonyms(
     if personal_id is not None:
         ids |= agency_ids_of(settings, codec, agency_topic, personal_id)
         if not ids:
-            # Silence would read as "nothing was shared"; the agency topic has a retention
-            # limit, so an old registration may be gone while its decisions are not.
-            raise PersonNotFoundError(
-                "no registration on the agency topic carries that personal identity number; "
-                "if it may have aged out, ask the agency for the jobseeker id and use "
-                "--jobseeker-id"
-            )
+            return frozenset()
     pseudonymiser = Pseudonymiser(_hub_secret())
     return frozenset(pseudonymiser.for_audit(i) for i in ids)
+
+
+def _looked_up(settings: Any, request: LookupRequest, pseudonyms: frozenset[str]) -> dict[str, Any]:
+    """Record the lookup on its chain before anything is shown (fail closed), then stop
+    with PERSON_NOT_FOUND if the person was not found: the attempt is recorded too."""
+    recorded = record_lookup(settings, request, pseudonyms)
+    say(f"lookup #{recorded['sequence']} recorded on {request.topic}")
+    if not pseudonyms:
+        # Silence would read as "nothing was shared"; the agency topic has a retention
+        # limit, so an old registration may be gone while its decisions are not.
+        raise PersonNotFoundError(
+            "no registration on the agency topic carries that personal identity number; "
+            "if it may have aged out, ask the agency for the jobseeker id and use "
+            "--jobseeker-id"
+        )
+    return recorded
 
 
 def _hub_secret() -> bytes:
@@ -159,16 +176,34 @@ def replay(
     output: str = typer.Option("jsonl", "--format", help="jsonl or table."),
     audit_topic: list[str] = typer.Option(list(DECISION_TOPICS), help=AUDIT_TOPICS_HELP),
     agency_topic: str = typer.Option(AGENCY_EVENTS, help="Where to look the person up."),
+    case: str | None = CASE_OPTION,
+    lookup_topic: str = LOOKUP_TOPIC_OPTION,
 ) -> None:
-    """Stream the audit decisions that match every filter given, then a summary."""
+    """Stream the audit decisions that match every filter given, then a summary. Naming a
+    person (--jobseeker, --jobseeker-id) is a lookup: it needs --case and is recorded on the
+    lookup chain before anything is shown."""
     if jobseeker not in (None, "-"):
         jobseeker_argument(jobseeker, jobseeker_id)  # refused before anything is read
+    names_person = jobseeker is not None or jobseeker_id is not None
+    if names_person:
+        case_reference(case)  # refused before anything is read
+    elif case is not None:
+        raise UsageError(
+            "--case goes with a lookup of a person (--jobseeker or --jobseeker-id); "
+            "a replay without one records no lookup"
+        )
     if output not in ("jsonl", "table"):
         raise typer.BadParameter("--format must be jsonl or table")
     if outcome is not None and outcome.upper() not in ("DELIVERED", "WITHHELD", "REJECTED"):
         raise typer.BadParameter("--outcome must be delivered, withheld or rejected")
     settings = load_kafka_settings()
+    request = (
+        lookup_request(LookupCommand.REPLAY, case, settings, lookup_topic) if names_person else None
+    )
     codec = codec_for(HubSettings())
+    pseudonyms = _person(settings, codec, agency_topic, jobseeker, jobseeker_id)
+    if request is not None and pseudonyms is not None:
+        _looked_up(settings, request, pseudonyms)
     wanted = DecisionFilter(
         since=_time(since),
         until=_time(until),
@@ -176,7 +211,7 @@ def replay(
         event_type=event_type,
         outcome=outcome.upper() if outcome else None,
         reason=reason,
-        audit_pseudonyms=_audit_pseudonyms(settings, codec, agency_topic, jobseeker, jobseeker_id),
+        audit_pseudonyms=pseudonyms,
     )
     unreadable = UnreadableCount()
     table = Table(title="audit decisions")
@@ -224,8 +259,12 @@ def report(
     audit_topic: list[str] = typer.Option(list(DECISION_TOPICS), help=AUDIT_TOPICS_HELP),
     agency_topic: str = typer.Option(AGENCY_EVENTS, help="Where to look the person up."),
     recipients: str = typer.Option("auto", help="Recipient names from: auto, registry, file."),
+    case: str | None = CASE_OPTION,
+    lookup_topic: str = LOOKUP_TOPIC_OPTION,
 ) -> None:
-    """The access report (GDPR art. 15) for one person: who received what, when and why."""
+    """The access report (GDPR art. 15) for one person: who received what, when and why,
+    and who looked them up. Needs --case: the lookup is recorded on the lookup chain before
+    anything is shown."""
     if jobseeker not in (None, "-"):
         jobseeker_argument(jobseeker, jobseeker_id)  # refused before anything is read
     if output not in ("text", "json", "html"):
@@ -234,24 +273,31 @@ def report(
         raise typer.BadParameter("--lang must be sv or en")
     if jobseeker is None and jobseeker_id is None:
         raise typer.BadParameter("give --jobseeker (personal identity number) or --jobseeker-id")
+    case_reference(case)  # refused before anything is read (stdin, topics)
     settings = load_kafka_settings()
+    request = lookup_request(LookupCommand.ACCESS_REPORT, case, settings, lookup_topic)
     codec = codec_for(HubSettings())
     policy = current_policy()
     names = {r.id: r.name for r in current_recipients(settings, policy, recipients).recipients}
-    pseudonyms = _audit_pseudonyms(settings, codec, agency_topic, jobseeker, jobseeker_id)
+    pseudonyms = _person(settings, codec, agency_topic, jobseeker, jobseeker_id)
+    assert pseudonyms is not None  # a person is named (checked above)
+    recorded = _looked_up(settings, request, pseudonyms)
     wanted = DecisionFilter(audit_pseudonyms=pseudonyms)
     unreadable = UnreadableCount()
-    own = (
+    own = [
         item.decision
         for item in stream_decisions(settings, codec, audit_topic, unreadable)
         if wanted.matches(item.decision)
-    )
+    ]
+    # Read after the lookup was recorded: this report's own lookup is among them.
+    lookups = read_lookups(settings, codec, lookup_topic, pseudonyms, unreadable)
     built = build_access_report(
         own,
         recipient_names=names,
         purpose_descriptions={p.id: p.description for p in policy.purposes},
         lang=lang,  # type: ignore[arg-type]  # checked above
         generated_at=dt.datetime.now(dt.UTC),
+        lookups=lookup_lines(lookups, lang, recorded["lookup_id"]),  # type: ignore[arg-type]
     )
     if unreadable.places:
         # An access report that may be missing decisions must not be handed out.
