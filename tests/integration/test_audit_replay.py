@@ -8,12 +8,14 @@ from typing import Any
 
 from kafka import KafkaAdminClient
 
+from lovhub.codec import OPERATOR_LOOKUP, codec_for
 from tests.support.broker import TestBroker
 from tests.support.cli import run_lovhub
 from tests.support.hubrun import (
     HubTopics,
     audit_outcomes,
     lovhub_env,
+    read_all,
     run_worker_until_idle,
     start_run,
 )
@@ -104,6 +106,17 @@ def test_replay_filters(
     assert missing.returncode == 1
     assert "PERSON_NOT_FOUND" in missing.stderr
     assert stranger not in missing.stderr + missing.stdout
+    # The lookups were recorded, the one that found no one too, with no pseudonym.
+    lookups = [
+        codec_for(None).decode(r.value, OPERATOR_LOOKUP)
+        for r in sorted(read_all(settings, topics.lookups), key=lambda r: r.offset)
+    ]
+    assert [(k["command"], k["jobseeker_audit_pseudonyms"]) for k in lookups] == [
+        ("REPLAY", [pseudonym]),
+        ("REPLAY", [pseudonym]),
+        ("REPLAY", []),
+    ]
+    assert all(stranger.encode() not in r.value for r in read_all(settings, topics.lookups))
 
     table = run_lovhub(
         env,
