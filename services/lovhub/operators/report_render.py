@@ -7,7 +7,6 @@ import html
 from typing import Any
 
 from lovhub.operators.access_report import AccessReport, DeliveryLine, ProviderReportLine
-from lovhub.operators.lookups import LookupLine
 from lovhub.operators.texts import label
 
 __all__ = ["render_html", "render_json", "render_text"]
@@ -29,20 +28,15 @@ def _report_outcome(line: ProviderReportLine, report: AccessReport) -> str:
     return f"{label('report_refused', report.lang)}: {line.reason_text}"
 
 
-def _lookup_what(line: LookupLine, report: AccessReport) -> str:
-    if line.this_report:
-        return f"{line.command_text} ({label('this_report', report.lang)})"
-    return line.command_text
-
-
 def _lookups_text(report: AccessReport) -> list[str]:
     lang = report.lang
     lines = ["", f"== {label('lookups', lang)} ==", label("lookups_intro", lang)]
-    lines += [
-        f"* {_when(k.looked_up_at)} {label('case', lang)} {k.case_reference}, "
-        f"{label('operator', lang).lower()} {k.operator}: {_lookup_what(k, report)}"
-        for k in report.lookups
-    ]
+    for k in report.lookups:
+        this = f" [{label('this_report', lang)}]" if k.this_report else ""
+        lines.append(
+            f"* {_when(k.looked_up_at)}: {k.command_text}{this}; "
+            f"{label('case', lang).lower()} {k.case_reference}, {label('by', lang)} {k.operator}"
+        )
     if not report.lookups:
         lines.append(label("none_looked_up", lang))
     return lines
@@ -53,15 +47,12 @@ def _lookups_html(report: AccessReport) -> str:
     parts = [f"<h2>{_e(label('lookups', lang))}</h2>", f"<p>{_e(label('lookups_intro', lang))}</p>"]
     if not report.lookups:
         return "".join([*parts, f"<p>{_e(label('none_looked_up', lang))}</p>"])
-    rows = [
-        [
-            _e(_when(k.looked_up_at)),
-            _e(k.case_reference),
-            _e(k.operator),
-            _e(_lookup_what(k, report)),
-        ]
-        for k in report.lookups
-    ]
+    rows = []
+    for k in report.lookups:
+        what = _e(k.command_text)
+        if k.this_report:
+            what += f" <span class=tag>({_e(label('this_report', lang))})</span>"
+        rows.append([_e(_when(k.looked_up_at)), _e(k.case_reference), _e(k.operator), what])
     headers = [label(n, lang) for n in ("when", "case", "operator", "lookup")]
     return "".join([*parts, _table(headers, rows)])
 

@@ -328,6 +328,7 @@ _LABELS: Final[dict[str, dict[Language, str]]] = {
     },
     "case": {"sv": "Ärende", "en": "Case"},
     "operator": {"sv": "Av vem", "en": "By whom"},
+    "by": {"sv": "av", "en": "by"},
     "lookup": {"sv": "Sökning", "en": "Lookup"},
     "this_report": {"sv": "den här sammanställningen", "en": "this report"},
     "none_looked_up": {

@@ -301,7 +301,8 @@ def test_the_lookups_about_the_person_are_listed_this_reports_own_marked(
         assert THIS_REPORT[lang] in rendered
     # Newest first: this report's own lookup (a day later) before the replay.
     assert text.index("lovhub-admin") < text.index("handlaggare-1")
-    assert f"{THIS_REPORT[lang]})" in text.splitlines()[-2]
+    assert f"[{THIS_REPORT[lang]}]" in text.splitlines()[-2]
+    assert f"[{THIS_REPORT[lang]}]" not in text.splitlines()[-1]
     assert "AF-2026/&lt;b&gt;2" in page
     assert "AF-2026/<b>2" not in page
     assert [(k["operator"], k["command"], k["this_report"]) for k in as_json["lookups"]] == [
