@@ -1,6 +1,7 @@
-"""The demo's second act: a provider reports back, operators verify the evidence, and a
-jobseeker's access report is produced. Each step runs the real ``lovhub`` command a user
-would type, so the demo shows the commands as well as their results."""
+"""The demo's second act: a provider reports back, a jobseeker's access report is produced
+under a case (each lookup recorded on the lookup chain), and operators verify the evidence.
+Each step runs the real ``lovhub`` command a user would type, so the demo shows the commands
+as well as their results."""
 
 from __future__ import annotations
 
