@@ -6,6 +6,7 @@ operators' logs and must never carry personal data; each error also has a short,
 
     LovhubError
     ├── ConfigurationError          settings missing or inconsistent
+    ├── UsageError                  arguments a command refuses (exit 2, like click's)
     ├── BrokerUnreachableError      a service cannot log in to Kafka at start
     ├── codec.CodecError            bytes or records the codec cannot accept
     │   ├── MalformedRecordError    not Avro of a known framing
@@ -51,6 +52,13 @@ class ConfigurationError(LovhubError):
     """Settings are missing or contradict each other."""
 
     code = "CONFIGURATION_ERROR"
+
+
+class UsageError(LovhubError):
+    """A command was given arguments it refuses; the CLI exits 2, as for click's usage
+    errors, with one line that never repeats the refused value."""
+
+    code = "USAGE_ERROR"
 
 
 class BrokerUnreachableError(LovhubError):

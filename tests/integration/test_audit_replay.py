@@ -8,12 +8,14 @@ from typing import Any
 
 from kafka import KafkaAdminClient
 
+from lovhub.codec import OPERATOR_LOOKUP, codec_for
 from tests.support.broker import TestBroker
 from tests.support.cli import run_lovhub
 from tests.support.hubrun import (
     HubTopics,
     audit_outcomes,
     lovhub_env,
+    read_all,
     run_worker_until_idle,
     start_run,
 )
@@ -22,14 +24,17 @@ from tests.support.hubrun import (
 def _replay(
     env: dict[str, str], topics: HubTopics, *args: str, stdin: str | None = None
 ) -> tuple[list[dict[str, Any]], str]:
+    # Naming a person is a lookup: it needs a case and is recorded on the lookup chain.
+    person = any(a in ("--jobseeker", "--jobseeker-id") for a in args)
     result = run_lovhub(
-        env,
+        topics.lookup_env(env),
         "audit",
         "replay",
         "--audit-topic",
         topics.audit,
         "--agency-topic",
         topics.source,
+        *(topics.lookup_args("AF-2026/000456") if person else []),
         *args,
         stdin=stdin,
     )
@@ -86,7 +91,7 @@ def test_replay_filters(
     stranger = "190001010016"  # valid, and on no registration of this scenario
     assert all(e is None or stranger not in str(e) for e in scenario.events)
     missing = run_lovhub(
-        env,
+        topics.lookup_env(env),
         "audit",
         "replay",
         "--audit-topic",
@@ -95,11 +100,23 @@ def test_replay_filters(
         topics.source,
         "--jobseeker",
         "-",
+        *topics.lookup_args("AF-2026/000456"),
         stdin=stranger,
     )
     assert missing.returncode == 1
     assert "PERSON_NOT_FOUND" in missing.stderr
     assert stranger not in missing.stderr + missing.stdout
+    # The lookups were recorded, the one that found no one too, with no pseudonym.
+    lookups = [
+        codec_for(None).decode(r.value, OPERATOR_LOOKUP)
+        for r in sorted(read_all(settings, topics.lookups), key=lambda r: r.offset)
+    ]
+    assert [(k["command"], k["jobseeker_audit_pseudonyms"]) for k in lookups] == [
+        ("REPLAY", [pseudonym]),
+        ("REPLAY", [pseudonym]),
+        ("REPLAY", []),
+    ]
+    assert all(stranger.encode() not in r.value for r in read_all(settings, topics.lookups))
 
     table = run_lovhub(
         env,

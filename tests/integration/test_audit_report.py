@@ -32,9 +32,12 @@ def _registrations(scenario: Scenario) -> dict[str, list[str]]:
     return found
 
 
+CASE = "AF-2026/000123"
+
+
 def _report(env: dict[str, str], topics: HubTopics, *args: str, stdin: str | None = None) -> Any:
     return run_lovhub(
-        env,
+        topics.lookup_env(env),
         "audit",
         "report",
         "--audit-topic",
@@ -43,6 +46,7 @@ def _report(env: dict[str, str], topics: HubTopics, *args: str, stdin: str | Non
         topics.source,
         "--recipients",
         "file",
+        *topics.lookup_args(CASE),
         *args,
         stdin=stdin,
     )
@@ -115,13 +119,21 @@ def test_report_lists_exactly_the_predicted_deliveries(
     html = html_file.read_text(encoding="utf-8")
     assert '<html lang="sv">' in html
     # The personal id from stdin, as an operator should pass it (not in shell history); and
-    # read-only tools need no signing key (only writers load it): the file is not even there.
+    # the operators' tools never load the hub worker's signing key (the lookup chain has its
+    # own role's key): the file is not even there.
     readonly = {**env, "LOVHUB_AUDIT_SIGNING_KEY_FILE": str(tmp_path / "no-such.key")}
     told = _report(readonly, topics, "--jobseeker", "-", "--format", "text", stdin=personal_id)
     assert told.returncode == 0, told.stderr
     text = told.stdout
     replayed = run_lovhub(
-        readonly, "audit", "replay", "--audit-topic", topics.audit, "--jobseeker-id", chosen
+        topics.lookup_env(readonly),
+        "audit",
+        "replay",
+        "--audit-topic",
+        topics.audit,
+        "--jobseeker-id",
+        chosen,
+        *topics.lookup_args(CASE),
     )
     assert replayed.returncode == 0, replayed.stderr
     lines = [json.loads(line) for line in replayed.stdout.splitlines() if line.strip()]

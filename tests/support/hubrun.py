@@ -59,6 +59,20 @@ class HubTopics:
     def checkpoints(self) -> str:
         return f"{self.namespace}.{self.run}.audit-checkpoints"
 
+    @property
+    def lookups(self) -> str:
+        """The run's own lookup chain (one partition, like lov.hub.audit.lookups.v1)."""
+        return f"{self.namespace}.{self.run}.lookups"
+
+    def lookup_args(self, case: str) -> list[str]:
+        """``--case`` and this run's lookup chain, for `audit report` and `audit replay`
+        naming a person (with :meth:`lookup_env`)."""
+        return ["--case", case, "--lookup-topic", self.lookups]
+
+    def lookup_env(self, env: dict[str, str]) -> dict[str, str]:
+        """``env`` with the lookup chain's checkpoints going to this run's checkpoint topic."""
+        return {**env, "LOVHUB_CHECKPOINT_TOPIC": self.checkpoints}
+
     def recipient(self, recipient: Recipient) -> str:
         return f"{self.namespace}.{self.run}.recipient.{recipient.id}"
 
@@ -127,8 +141,11 @@ class HubTopics:
     def create(self, admin: KafkaAdminClient, world: World) -> None:
         admin.create_topics(
             {
-                name: {"num_partitions": self.partitions, "replication_factor": 1}
-                for name in self.all_topics(world)
+                **{
+                    name: {"num_partitions": self.partitions, "replication_factor": 1}
+                    for name in self.all_topics(world)
+                },
+                self.lookups: {"num_partitions": 1, "replication_factor": 1},
             },
             wait_for_metadata=True,
         )

@@ -95,3 +95,32 @@ def test_no_service_principal_can_forge_reports_or_deliveries_it_does_not_make(
     assert [(r.principal, r.name) for r in third_party] == [
         ("User:lovhub-hub", thirdparty_topic(recipient))
     ]
+
+
+def test_no_service_principal_has_any_rule_on_the_lookup_chain() -> None:
+    """Issue 15, part 4: the operators' lookups are written and read by the admin principal
+    only; the hub, the report processor, the agency and recipients cannot read who looked
+    up whom, nor write a lookup."""
+    from lovhub.provisioning.topology import (
+        CHAINED_AUDIT_TOPICS,
+        LOOKUP_AUDIT,
+        agency_acls,
+        recipient_acls,
+    )
+
+    everyone = (
+        *hub_acls("lovhub-hub"),
+        *reports_acls("lovhub-reports"),
+        *agency_acls("lovhub-agency"),
+        *recipient_acls("nya-vagar", provider=True),
+        *recipient_acls("forsakring-alfa", provider=False),
+        *onboarding_acls(
+            "nya-vagar", provider=True, hub_principal="lovhub-hub", reports_principal="r"
+        ),
+    )
+    assert LOOKUP_AUDIT.startswith("lov.hub.audit.")
+    assert LOOKUP_AUDIT in CHAINED_AUDIT_TOPICS, "`audit verify` checks it by default"
+    assert not [r for r in everyone if _covers(r.name, r.pattern, LOOKUP_AUDIT)]
+    specs = {spec.name: spec for spec in hub_topics()}
+    assert specs[LOOKUP_AUDIT].partitions == 1, "one chain, one writer"
+    assert specs[LOOKUP_AUDIT].configs(3)["retention.ms"] == "-1"

@@ -6,6 +6,10 @@ the re-delivery key over recipient changes. The published public-key file labels
 with its role (``lovhub-audit-role: ROLE`` on the line before its PEM block, text that PEM
 parsers ignore); verifiers trust a labelled key only for its role's chains. A key published
 without a label is trusted for every chain: what a single-key deployment had before.
+
+The operators' lookup chain (issue 15, part 4) is written by whoever answers access
+requests with ``lovhub audit report``: that role never falls back to the hub worker's key
+(``LOVHUB_AUDIT_SIGNING_KEY_FILE``), so an access-report tool never loads it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,13 @@ from enum import StrEnum
 from pathlib import Path
 
 from lovhub.errors import ConfigurationError
-from lovhub.provisioning.topology import AUDIT, RECIPIENT_CHANGES, REDELIVERY_AUDIT, REPORT_AUDIT
+from lovhub.provisioning.topology import (
+    AUDIT,
+    LOOKUP_AUDIT,
+    RECIPIENT_CHANGES,
+    REDELIVERY_AUDIT,
+    REPORT_AUDIT,
+)
 
 __all__ = [
     "ROLE_LABEL",
@@ -33,6 +43,7 @@ class WriterRole(StrEnum):
     REPORT_PROCESSOR = "report-processor"
     REDELIVERY = "redelivery"
     RECIPIENT_LIFECYCLE = "recipient-lifecycle"
+    OPERATOR_LOOKUP = "operator-lookup"
 
     @property
     def key_variable(self) -> str:
@@ -50,19 +61,24 @@ _KEY_VARIABLES = {
     WriterRole.REPORT_PROCESSOR: "LOVHUB_REPORTS_SIGNING_KEY_FILE",
     WriterRole.REDELIVERY: "LOVHUB_REDELIVERY_SIGNING_KEY_FILE",
     WriterRole.RECIPIENT_LIFECYCLE: "LOVHUB_LIFECYCLE_SIGNING_KEY_FILE",
+    WriterRole.OPERATOR_LOOKUP: "LOVHUB_LOOKUP_SIGNING_KEY_FILE",
 }
 _KEY_FILES = {
     WriterRole.HUB_WORKER: "audit-signing.key",
     WriterRole.REPORT_PROCESSOR: "reports-signing.key",
     WriterRole.REDELIVERY: "redelivery-signing.key",
     WriterRole.RECIPIENT_LIFECYCLE: "lifecycle-signing.key",
+    WriterRole.OPERATOR_LOOKUP: "lookup-signing.key",
 }
 _CHAIN_ROLES = {
     AUDIT: WriterRole.HUB_WORKER,
     REPORT_AUDIT: WriterRole.REPORT_PROCESSOR,
     REDELIVERY_AUDIT: WriterRole.REDELIVERY,
     RECIPIENT_CHANGES: WriterRole.RECIPIENT_LIFECYCLE,
+    LOOKUP_AUDIT: WriterRole.OPERATOR_LOOKUP,
 }
+# Roles that came after the single-key deployments and never sign with the hub's key.
+_NO_FALLBACK = frozenset({WriterRole.OPERATOR_LOOKUP})
 
 
 def role_of_chain(audit_topic: str, default: WriterRole = WriterRole.HUB_WORKER) -> WriterRole:
@@ -73,8 +89,12 @@ def role_of_chain(audit_topic: str, default: WriterRole = WriterRole.HUB_WORKER)
 
 def signing_key_path(role: WriterRole) -> Path | None:
     """This role's private key file: its own variable, else (a single-key deployment)
-    ``LOVHUB_AUDIT_SIGNING_KEY_FILE``; None when neither is set."""
-    for variable in (role.key_variable, WriterRole.HUB_WORKER.key_variable):
+    ``LOVHUB_AUDIT_SIGNING_KEY_FILE``; None when neither is set. The operator-lookup role
+    reads only its own variable."""
+    variables = [role.key_variable]
+    if role not in _NO_FALLBACK:
+        variables.append(WriterRole.HUB_WORKER.key_variable)
+    for variable in variables:
         value = os.environ.get(variable)
         if value:
             return Path(value).expanduser()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lovhub.cli import audit_tools
+from lovhub.cli import audit_reconcile, audit_tools
 from lovhub.cli.audit_verify import anchor, verify
 
 __all__ = ["app"]
@@ -12,7 +12,7 @@ __all__ = ["app"]
 app = typer.Typer(help="Verify and query the audit stream.", no_args_is_help=True)
 app.command("replay")(audit_tools.replay)
 app.command("report")(audit_tools.report)
-app.command("reconcile")(audit_tools.reconcile)
+app.command("reconcile")(audit_reconcile.reconcile)
 
 
 # `lovhub audit verify`: chain and checkpoint verification (lovhub.cli.audit_verify).

@@ -28,6 +28,7 @@ from lovhub.registry import RecipientDirectory, load_recipients
 from lovhub.settings import KafkaSettings
 
 __all__ = [
+    "AUDIT_TOPICS_HELP",
     "DECISION_TOPICS",
     "UnreadableCount",
     "agency_ids_of",
@@ -40,6 +41,7 @@ __all__ = [
 # The chained topics whose records are AuditDecisions (the recipient-change chain has
 # another schema).
 DECISION_TOPICS = (AUDIT, REPORT_AUDIT, REDELIVERY_AUDIT)
+AUDIT_TOPICS_HELP = "An audit topic to read (repeat); default: every AuditDecision topic."
 
 
 def stream_topic(

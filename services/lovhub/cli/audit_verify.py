@@ -45,6 +45,7 @@ from lovhub.cli.console import err, out
 from lovhub.codec import (
     AUDIT_CHECKPOINT,
     AUDIT_DECISION,
+    OPERATOR_LOOKUP,
     RECIPIENT_CHANGE,
     Codec,
     CodecError,
@@ -54,7 +55,7 @@ from lovhub.codec import (
 from lovhub.errors import ConfigurationError, LovhubError
 from lovhub.kafka import consumer
 from lovhub.kafka.reading import poll_assigned
-from lovhub.provisioning.topology import AUDIT_CHECKPOINTS, CHAINED_AUDIT_TOPICS, RECIPIENT_CHANGES
+from lovhub.provisioning.topology import AUDIT_CHECKPOINTS, CHAINED_AUDIT_TOPICS
 from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings, state_dir
 
 __all__ = ["AuditReadError", "verify"]
@@ -70,8 +71,17 @@ READ_STALL_POLLS = 30  # one-second polls without a record before giving up on a
 Checkpoints = dict[tuple[str, int], list[tuple[int, Mapping[str, Any]]]]
 
 
-def _schema_of(topic: str) -> str:
-    return RECIPIENT_CHANGE if topic == RECIPIENT_CHANGES else AUDIT_DECISION
+# The record schema of each writer role's chain (the others' are AuditDecisions).
+_ROLE_SCHEMAS = {
+    WriterRole.RECIPIENT_LIFECYCLE: RECIPIENT_CHANGE,
+    WriterRole.OPERATOR_LOOKUP: OPERATOR_LOOKUP,
+}
+
+
+def _schema_of(topic: str, role: WriterRole) -> str:
+    """The schema of a chain's records: by its writer role, ``role`` for a topic that is not
+    one of the hub's chains (a staging copy, a test's own topic)."""
+    return _ROLE_SCHEMAS.get(role_of_chain(topic, default=role), AUDIT_DECISION)
 
 
 def _public_keys(path: Path | None) -> VerifyingKeys:
@@ -164,10 +174,11 @@ def _verify_topic(
     keys: VerifyingKeys,
     window: tuple[int | None, int | None],
     progress: Any,
+    role: WriterRole,
 ) -> list[PartitionResult]:
     codec = codec_for(HubSettings())
     store = default_store()
-    schema = _schema_of(original)
+    schema = _schema_of(original, role)
     try:
         store.resolve(schema)
     except Exception as error:  # the store names what is missing
@@ -243,8 +254,8 @@ def verify(
     ),
     role: WriterRole = typer.Option(
         WriterRole.HUB_WORKER,
-        help="Whose key signs a --topic that is not one of the hub's four chains (those "
-        "always take their own writer role's key).",
+        help="Whose key signs a --topic that is not one of the hub's chains, and so which "
+        "schema its records have (the hub's chains always take their own writer role's).",
     ),
 ) -> None:
     """Recompute every audit chain and check it against the signed checkpoints.
@@ -277,7 +288,7 @@ def verify(
                 # Each chain's checkpoints count only under its own writer role's key.
                 trusted = keys.for_role(role_of_chain(original, default=role))
                 results += _verify_topic(
-                    settings, name, original, checkpoints, trusted, window, progress
+                    settings, name, original, checkpoints, trusted, window, progress, role
                 )
     except KafkaError as error:
         raise AuditReadError(

@@ -1,6 +1,7 @@
-"""The demo's second act: a provider reports back, operators verify the evidence, and a
-jobseeker's access report is produced. Each step runs the real ``lovhub`` command a user
-would type, so the demo shows the commands as well as their results."""
+"""The demo's second act: a provider reports back, a jobseeker's access report is produced
+under a case (each lookup recorded on the lookup chain), and operators verify the evidence.
+Each step runs the real ``lovhub`` command a user would type, so the demo shows the commands
+as well as their results."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ from lovhub.settings import KafkaSettings, state_dir
 from lovhub.synthetic import Scenario, World
 
 __all__ = ["DemoJobseeker", "pick_jobseeker", "second_act", "send_reports", "show_command"]
+
+# The case an access request is answered under (every lookup of a person names one).
+DEMO_CASE = "DEMO-2026/000001"
 
 LOVHUB = str(Path(sys.executable).parent / "lovhub")
 
@@ -164,15 +168,20 @@ def second_act(
             reports_env,
             shown="run-reports --idle-exit 3        # the report processor, as lovhub-reports",
         )
+    if chosen is not None:
+        _access_reports(chosen, admin_env)
+    # After the access reports: their lookups are on the lookup chain, verified with the rest.
     show_command(["audit", "verify"], admin_env, shown="audit verify")
-    if chosen is None:
-        return
+
+
+def _access_reports(chosen: DemoJobseeker, admin_env: dict[str, str]) -> None:
+    """One person's access report, as text and as a page; each lookup is recorded first."""
     person = f"<personal id of {chosen.jobseeker_id}>"
     show_command(
-        ["audit", "report", "--jobseeker", "-", "--lang", "en"],
+        ["audit", "report", "--jobseeker", "-", "--case", DEMO_CASE, "--lang", "en"],
         admin_env,
         stdin=chosen.personal_id,
-        shown=f"audit report --jobseeker - --lang en   # stdin: {person}",
+        shown=f"audit report --jobseeker - --case {DEMO_CASE} --lang en   # stdin: {person}",
     )
     page = state_dir() / "demo" / "access-report.html"
     show_command(
@@ -181,6 +190,8 @@ def second_act(
             "report",
             "--jobseeker",
             "-",
+            "--case",
+            DEMO_CASE,
             "--format",
             "html",
             "--out",
@@ -188,5 +199,6 @@ def second_act(
         ],
         admin_env,
         stdin=chosen.personal_id,
-        shown=f"audit report --jobseeker - --format html --out {page}   # stdin: {person}",
+        shown=f"audit report --jobseeker - --case {DEMO_CASE} --format html --out {page}"
+        f"   # stdin: {person}",
     )

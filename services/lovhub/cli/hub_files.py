@@ -44,10 +44,10 @@ def hub_files(
 ) -> None:
     """Write operator.pub, hub-secret.hex, state-keys.json (the hub state key, which seals
     the held facts in the worker's state; rotate with `lovhub admin state-key rotate`), one
-    signing key per audit writer role
-    (audit-signing.key for the hub worker, reports-, redelivery- and lifecycle-signing.key)
-    and audit-signing.pub, which publishes all four labelled with their roles (what compose
-    mounts and the k8s Secrets hold). Refuses to overwrite an existing file."""
+    signing key per audit writer role (audit-signing.key for the hub worker, reports-,
+    redelivery-, lifecycle- and lookup-signing.key) and audit-signing.pub, which publishes all
+    five labelled with their roles (what compose mounts and the k8s Secrets hold). Refuses to
+    overwrite an existing file."""
     if (operator_key_out is None) == (operator_public_key is None):
         raise typer.BadParameter("give exactly one of --operator-key-out or --operator-public-key")
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from lovhub.cli import run as worker_commands
 from lovhub.cli.console import err
 from lovhub.compiled import stale_reason
 from lovhub.devbroker import MissingToolError, PortInUseError
-from lovhub.errors import ConfigurationError, LovhubError
+from lovhub.errors import ConfigurationError, LovhubError, UsageError
 
 __all__ = ["app", "exit_code_for"]
 
@@ -68,6 +68,7 @@ _optional_commands()
 
 _EXIT_CODES: tuple[tuple[type[LovhubError], int], ...] = (
     (ConfigurationError, 2),
+    (UsageError, 2),
     (MissingToolError, 3),
     (PortInUseError, 4),
 )

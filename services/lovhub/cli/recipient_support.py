@@ -9,9 +9,9 @@ from pathlib import Path
 
 import typer
 
-from lovhub.audit.roles import WriterRole, signing_key_path
-from lovhub.audit.signing import SigningKey, load_signing_key
-from lovhub.cli.console import say, warn
+from lovhub.audit.roles import WriterRole
+from lovhub.cli.command_evidence import checkpoint_topic, optional_signing_key
+from lovhub.cli.console import say
 from lovhub.codec import codec_for, default_store
 from lovhub.crypto import parse_public_key
 from lovhub.crypto.keys import PUBLIC_KEY_TEXT_PREFIX
@@ -19,7 +19,7 @@ from lovhub.errors import ConfigurationError
 from lovhub.kafka.aio import aio_client_config
 from lovhub.policy import Policy, load_policy
 from lovhub.policy.location import default_policy_dir
-from lovhub.provisioning.topology import AUDIT_CHECKPOINTS, RECIPIENT_CHANGES, RECIPIENT_REGISTRY
+from lovhub.provisioning.topology import RECIPIENT_CHANGES, RECIPIENT_REGISTRY
 from lovhub.registry import PublicKeyEntry, RecipientDirectory
 from lovhub.registry import lifecycle as life
 from lovhub.registry.follower import read_registry
@@ -49,12 +49,8 @@ class Session:
     def __init__(self, registry_topic: str, changes_topic: str, actor: str) -> None:
         self.settings: KafkaSettings = load_kafka_settings()
         self.config = aio_client_config(self.settings)
-        self.topics = RegistryTopics(
-            registry_topic,
-            changes_topic,
-            os.environ.get("LOVHUB_CHECKPOINT_TOPIC") or AUDIT_CHECKPOINTS,
-        )
-        self.signing_key = _optional_signing_key()
+        self.topics = RegistryTopics(registry_topic, changes_topic, checkpoint_topic())
+        self.signing_key = optional_signing_key(WriterRole.RECIPIENT_LIFECYCLE, "the change")
         self.actor = actor or self.settings.sasl_username or "operator"
         self.now = dt.datetime.now(dt.UTC)
 
@@ -126,16 +122,3 @@ def iso_date(text: str | None) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise ConfigurationError(f"not an ISO date: {text!r}") from None
-
-
-def _optional_signing_key() -> SigningKey | None:
-    """The recipient lifecycle's signing key when this machine holds it; the change chain is
-    then checkpointed. Operators' machines without it still record every change in the chain."""
-    path = signing_key_path(WriterRole.RECIPIENT_LIFECYCLE)
-    if path is None:
-        warn(
-            f"{WriterRole.RECIPIENT_LIFECYCLE.key_variable} is not set: the change is chained "
-            "but not checkpointed until a holder of the lifecycle signing key runs"
-        )
-        return None
-    return load_signing_key(path)

@@ -11,6 +11,7 @@ __all__ = [
     "AUDIT_DECISION",
     "DEAD_LETTER_RECORD",
     "JOBSEEKER_EVENT",
+    "OPERATOR_LOOKUP",
     "PROVIDER_REPORT",
     "RECIPIENT_CHANGE",
     "RECIPIENT_RECORD",
@@ -26,6 +27,7 @@ AUDIT_DECISION = "se.lovhub.audit.AuditDecision"
 AUDIT_CHECKPOINT = "se.lovhub.audit.AuditCheckpoint"
 DEAD_LETTER_RECORD = "se.lovhub.deadletter.DeadLetterRecord"
 RECIPIENT_CHANGE = "se.lovhub.registry.RecipientChange"
+OPERATOR_LOOKUP = "se.lovhub.audit.OperatorLookup"
 
 TOP_LEVEL_SCHEMAS = (
     JOBSEEKER_EVENT,
@@ -36,6 +38,7 @@ TOP_LEVEL_SCHEMAS = (
     AUDIT_CHECKPOINT,
     DEAD_LETTER_RECORD,
     RECIPIENT_CHANGE,
+    OPERATOR_LOOKUP,
 )
 
 

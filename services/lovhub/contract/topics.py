@@ -25,6 +25,7 @@ from lovhub.provisioning.topology import (
     AUDIT_CHECKPOINTS,
     DEAD_LETTER,
     HUB_STATE_CHANGELOG,
+    LOOKUP_AUDIT,
     RECIPIENT_CHANGES,
     RECIPIENT_REGISTRY,
     REDELIVERY_AUDIT,
@@ -132,6 +133,7 @@ _CONTENTS: Mapping[str, TopicContent] = {
     REPORT_AUDIT: TopicContent(_NO_KEY_SINGLE_CHAIN, avro_schema=names.AUDIT_DECISION),
     REDELIVERY_AUDIT: TopicContent(_AUDIT_PSEUDONYM, avro_schema=names.AUDIT_DECISION),
     RECIPIENT_CHANGES: TopicContent(_RECIPIENT_ID, avro_schema=names.RECIPIENT_CHANGE),
+    LOOKUP_AUDIT: TopicContent(_NO_KEY_SINGLE_CHAIN, avro_schema=names.OPERATOR_LOOKUP),
     AUDIT_CHECKPOINTS: TopicContent(
         RecordKey("The checkpointed chain as <audit topic>/<partition>, UTF-8."),
         avro_schema=names.AUDIT_CHECKPOINT,

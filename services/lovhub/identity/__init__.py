@@ -22,6 +22,7 @@ from lovhub.identity.personal_id import (
     synthetic_personal_ids,
 )
 from lovhub.identity.recipient_id import RECIPIENT_ID_PATTERN, is_reserved_id, is_valid_recipient_id
+from lovhub.identity.shapes import holds_personal_id_shape, is_personal_id_shape
 
 __all__ = [
     "COORDINATION_DAY_OFFSET",
@@ -30,6 +31,8 @@ __all__ = [
     "InvalidOrganisationNumberError",
     "InvalidPersonalIdError",
     "PersonalId",
+    "holds_personal_id_shape",
+    "is_personal_id_shape",
     "is_reserved_id",
     "is_valid_organisation_number",
     "is_valid_personal_id",

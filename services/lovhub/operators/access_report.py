@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lovhub.core.reasons import Outcome
+from lovhub.operators.lookups import LookupLine
 from lovhub.operators.texts import (
     Language,
     event_type_text,
@@ -112,6 +113,9 @@ class AccessReport:
     # of them (an id that never existed, or nothing about them ever reached the hub), which
     # the report must say as such: "nothing was shared" would claim the hub knows them.
     decisions_found: int = 0
+    # Operators' lookups of the person, newest first, this report's own among them
+    # (lovhub.operators.lookups; issue 15, part 4).
+    lookups: tuple[LookupLine, ...] = ()
 
     @property
     def no_record(self) -> bool:
@@ -125,11 +129,14 @@ def build_access_report(
     purpose_descriptions: Mapping[str, str],
     lang: Language,
     generated_at: dt.datetime,
+    lookups: Iterable[LookupLine] = (),
 ) -> AccessReport:
     """The report over one person's decisions, newest first.
 
     ``recipient_names`` maps recipient ids to display names (an unknown id is shown as
-    itself); ``purpose_descriptions`` maps catalogue purpose ids to their descriptions.
+    itself); ``purpose_descriptions`` maps catalogue purpose ids to their descriptions;
+    ``lookups`` are the operators' lookups of the person
+    (:func:`lovhub.operators.lookups.lookup_lines`).
     """
     deliveries: list[DeliveryLine] = []
     withheld: list[WithheldLine] = []
@@ -217,6 +224,7 @@ def build_access_report(
         ),
         provider_reports=tuple(reports),
         decisions_found=found,
+        lookups=tuple(sorted(lookups, key=lambda line: line.looked_up_at, reverse=True)),
     )
 
 

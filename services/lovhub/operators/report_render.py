@@ -28,6 +28,35 @@ def _report_outcome(line: ProviderReportLine, report: AccessReport) -> str:
     return f"{label('report_refused', report.lang)}: {line.reason_text}"
 
 
+def _lookups_text(report: AccessReport) -> list[str]:
+    lang = report.lang
+    lines = ["", f"== {label('lookups', lang)} ==", label("lookups_intro", lang)]
+    for k in report.lookups:
+        this = f" [{label('this_report', lang)}]" if k.this_report else ""
+        lines.append(
+            f"* {_when(k.looked_up_at)}: {k.command_text}{this}; "
+            f"{label('case', lang).lower()} {k.case_reference}, {label('by', lang)} {k.operator}"
+        )
+    if not report.lookups:
+        lines.append(label("none_looked_up", lang))
+    return lines
+
+
+def _lookups_html(report: AccessReport) -> str:
+    lang = report.lang
+    parts = [f"<h2>{_e(label('lookups', lang))}</h2>", f"<p>{_e(label('lookups_intro', lang))}</p>"]
+    if not report.lookups:
+        return "".join([*parts, f"<p>{_e(label('none_looked_up', lang))}</p>"])
+    rows = []
+    for k in report.lookups:
+        what = _e(k.command_text)
+        if k.this_report:
+            what += f" <span class=tag>({_e(label('this_report', lang))})</span>"
+        rows.append([_e(_when(k.looked_up_at)), _e(k.case_reference), _e(k.operator), what])
+    headers = [label(n, lang) for n in ("when", "case", "operator", "lookup")]
+    return "".join([*parts, _table(headers, rows)])
+
+
 def render_json(report: AccessReport) -> dict[str, Any]:
     """Codes and plain-language texts side by side, times in ISO 8601 (UTC)."""
     return {
@@ -94,6 +123,17 @@ def render_json(report: AccessReport) -> dict[str, Any]:
             {"reason_code": code, "reason": text, "count": count}
             for code, text, count in report.not_processed
         ],
+        "lookups": [
+            {
+                "looked_up_at": k.looked_up_at.isoformat(),
+                "case_reference": k.case_reference,
+                "operator": k.operator,
+                "command": k.command,
+                "command_text": k.command_text,
+                "this_report": k.this_report,
+            }
+            for k in report.lookups
+        ],
     }
 
 
@@ -104,7 +144,8 @@ def render_text(report: AccessReport) -> str:
     lines.append(f"{label('generated', lang)}: {_when(report.generated_at)}")
     if report.no_record:
         # No section would be true: "no data shared" implies the hub knows the person.
-        return "\n".join([*lines, "", label("no_record", lang)]) + "\n"
+        # Lookups of them are listed all the same (this report's own at least).
+        return "\n".join([*lines, "", label("no_record", lang), *_lookups_text(report)]) + "\n"
     lines += ["", f"== {label('recipients', lang)} =="]
     for r in report.recipients:
         lines.append(
@@ -144,6 +185,7 @@ def render_text(report: AccessReport) -> str:
             f"{_report_outcome(r, report)}"
             for r in report.provider_reports
         ]
+    lines += _lookups_text(report)
     return "\n".join(lines) + "\n"
 
 
@@ -185,7 +227,9 @@ def render_html(report: AccessReport) -> str:
         f"<p>{_e(label('intro', lang))}</p>",
     ]
     if report.no_record:
-        parts.append(f"<p><strong>{_e(label('no_record', lang))}</strong></p></body></html>\n")
+        parts.append(f"<p><strong>{_e(label('no_record', lang))}</strong></p>")
+        parts.append(_lookups_html(report))
+        parts.append("</body></html>\n")
         return "".join(parts)
     parts.append(f"<h2>{_e(label('recipients', lang))}</h2>")
     if report.recipients:
@@ -254,5 +298,6 @@ def render_html(report: AccessReport) -> str:
                 ],
             )
         )
+    parts.append(_lookups_html(report))
     parts.append("</body></html>\n")
     return "".join(parts)

@@ -19,6 +19,7 @@ __all__ = [
     "field_text",
     "label",
     "legal_basis_text",
+    "lookup_command_text",
     "purpose_name",
     "reason_text",
 ]
@@ -198,6 +199,19 @@ _LEGAL_BASIS: Final[dict[str, dict[Language, str]]] = {
     "NONE": {"sv": "Ingen rättslig grund", "en": "No legal basis"},
 }
 
+# The commands an operator looks a person up with (OperatorLookup.command).
+_LOOKUP_COMMAND: Final[dict[str, dict[Language, str]]] = {
+    "ACCESS_REPORT": {
+        "sv": "Sammanställning av vem som har fått uppgifter om dig (registerutdrag)",
+        "en": "Report of who has received data about you (access report)",
+    },
+    "REPLAY": {
+        "sv": "Genomgång av navets beslut om dig",
+        "en": "Review of the hub's decisions about you",
+    },
+    "OTHER": {"sv": "Annan sökning", "en": "Other lookup"},
+}
+
 # The last part of a delivered field's path, in plain words.
 _FIELD: Final[dict[str, dict[Language, str]]] = {
     "municipality_code": {"sv": "kommun", "en": "municipality"},
@@ -299,6 +313,28 @@ _LABELS: Final[dict[str, dict[Language, str]]] = {
         "sv": "Händelser som inte lämnades ut till någon",
         "en": "Events not shared with anyone",
     },
+    # Operators' lookups of the person (issue 15, part 4).
+    "lookups": {
+        "sv": "Sökningar på dig i navets granskningslogg (senaste först)",
+        "en": "Lookups of you in the hub's audit log (newest first)",
+    },
+    "lookups_intro": {
+        "sv": "Varje gång någon på Arbetsförmedlingen söker fram dig i navets granskningslogg "
+        "registreras när, för vilket ärende, av vem och hur. Sökningen som gjordes för den "
+        "här sammanställningen är registrerad och står med nedan.",
+        "en": "Each time someone at the employment service looks you up in the hub's audit "
+        "log, when, for which case, by whom and how is recorded. The lookup made for this "
+        "report is recorded and listed below.",
+    },
+    "case": {"sv": "Ärende", "en": "Case"},
+    "operator": {"sv": "Av vem", "en": "By whom"},
+    "by": {"sv": "av", "en": "by"},
+    "lookup": {"sv": "Sökning", "en": "Lookup"},
+    "this_report": {"sv": "den här sammanställningen", "en": "this report"},
+    "none_looked_up": {
+        "sv": "Ingen har sökt fram dig i navets granskningslogg.",
+        "en": "No one has looked you up in the hub's audit log.",
+    },
 }
 
 
@@ -325,6 +361,12 @@ def event_type_text(event_type: str | None, lang: Language) -> str:
 def legal_basis_text(basis: str, lang: Language) -> str:
     text = _LEGAL_BASIS.get(basis)
     return text[lang] if text else basis
+
+
+def lookup_command_text(command: str, lang: Language) -> str:
+    """How the operator looked the person up, in plain words (an unknown command as itself)."""
+    text = _LOOKUP_COMMAND.get(command)
+    return text[lang] if text else command
 
 
 def field_text(path: str, lang: Language) -> str:

@@ -21,6 +21,7 @@ __all__ = [
     "HUB_CONSUMER_GROUP_PREFIX",
     "HUB_PREFIX",
     "HUB_STATE_CHANGELOG",
+    "LOOKUP_AUDIT",
     "RECIPIENT_CHANGES",
     "RECIPIENT_REGISTRY",
     "RECIPIENT_TOPIC_PREFIXES",
@@ -54,11 +55,15 @@ AUDIT = "lov.hub.audit.v1"
 AUDIT_CHECKPOINTS = "lov.hub.audit-checkpoints.v1"
 # Every hash chain needs exactly one writer per partition, so each kind of writer has its
 # own audit topic: the hub workers (one per agency partition), the report processor, the
-# operators' re-delivery runs and the recipient lifecycle commands (single-partition chains).
+# operators' re-delivery runs, the recipient lifecycle commands and the operators' lookups
+# of a person (single-partition chains).
 REPORT_AUDIT = "lov.hub.audit.reports.v1"
 REDELIVERY_AUDIT = "lov.hub.audit.redeliveries.v1"
 RECIPIENT_CHANGES = "lov.hub.audit.recipient-changes.v1"
-CHAINED_AUDIT_TOPICS = (AUDIT, REPORT_AUDIT, REDELIVERY_AUDIT, RECIPIENT_CHANGES)
+# Written by `lovhub audit report` and `audit replay` naming a person, as the operator
+# (the admin principal): no service principal has any rule on it (issue 15, part 4).
+LOOKUP_AUDIT = "lov.hub.audit.lookups.v1"
+CHAINED_AUDIT_TOPICS = (AUDIT, REPORT_AUDIT, REDELIVERY_AUDIT, RECIPIENT_CHANGES, LOOKUP_AUDIT)
 DEAD_LETTER = "lov.hub.dead-letter.v1"
 RECIPIENT_REGISTRY = "lov.hub.recipients.v1"
 # Under the hub's own prefix: only the hub worker reads and writes it.
@@ -151,6 +156,13 @@ def hub_topics(partitions: int = 6) -> tuple[TopicSpec, ...]:
             1,
             retention_ms=FOREVER,
             purpose="hash-chained recipient lifecycle changes (add, suspend, keys, ...)",
+        ),
+        TopicSpec(
+            LOOKUP_AUDIT,
+            1,
+            retention_ms=FOREVER,
+            purpose="hash-chained operators' lookups of a person (access reports, replays): "
+            "who, when, for which case, by audit pseudonym",
         ),
         TopicSpec(
             AUDIT_CHECKPOINTS,

@@ -3,10 +3,11 @@
 For every change, one after another: the new registry record is written to the compacted
 registry topic and acknowledged; then the change record (schema ``RecipientChange``), naming that
 record's offset and SHA-256, is appended to the single-partition, hash-chained change topic
-and acknowledged. Only then does a command report success. The chain writer is started
-before anything is written, so a missing change topic or ACL fails before the registry
-moves; if the change record still cannot be written, :class:`AuditWriteError` says so loudly
-(the registry already holds the change: re-running the command is refused as illegal, and the
+and acknowledged. Only then does a command report success. The chain is opened
+(:func:`lovhub.audit.command_chain.open_chain`, shared with the lookup chain) before
+anything is written, so a missing change topic or ACL fails before the registry moves; if
+the change record still cannot be written, :class:`AuditWriteError` says so loudly (the
+registry already holds the change: re-running the command is refused as illegal, and the
 operator must record the missing evidence).
 
 Exactly one writer may append to the change chain at a time (run lifecycle commands one
@@ -23,6 +24,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from kafka.admin import KafkaAdminClient, ScramMechanism, UserScramCredentialDeletion
 
+from lovhub.audit.command_chain import ChainUnavailable, CommandChain, open_chain
 from lovhub.audit.signing import SigningKey
 from lovhub.audit.writer import ChainedRecordWriter
 from lovhub.codec import RECIPIENT_CHANGE, Codec
@@ -72,25 +74,29 @@ async def publish_changes(
     """
     if not changes:
         return []
-    writer = ChainedRecordWriter(
-        client_config=client_config,
-        topic=topics.changes,
-        codec=codec,
-        store=store,
-        schema_name=RECIPIENT_CHANGE,
-        key_of=lambda record: str(record["recipient_id"]),
-        signing_key=signing_key,
+    chain = CommandChain(
+        topics.changes,
+        RECIPIENT_CHANGE,
         checkpoint_topic=topics.checkpoints,
-        checkpoint_every=len(changes),
+        signing_key=signing_key,
+        key_of=lambda record: str(record["recipient_id"]),
     )
     try:
-        await writer.start()
-    except Exception as error:
-        await writer.stop()
-        raise RegistryError(
-            f"cannot append to the change chain {topics.changes} ({type(error).__name__}): "
-            "nothing was changed"
-        ) from error
+        async with open_chain(
+            client_config, chain, codec=codec, store=store, checkpoint_every=len(changes)
+        ) as writer:
+            return await _publish(client_config, changes, writer, topics)
+    except ChainUnavailable as error:
+        # Raised only while opening the chain: before the first registry write.
+        raise RegistryError(f"{error}: nothing was changed") from error
+
+
+async def _publish(
+    client_config: dict[str, Any],
+    changes: Sequence[LifecycleChange],
+    writer: ChainedRecordWriter,
+    topics: RegistryTopics,
+) -> list[PublishedChange]:
     producer = AIOKafkaProducer(**client_config, acks="all", enable_idempotence=True)
     published: list[PublishedChange] = []
     try:
@@ -123,7 +129,6 @@ async def publish_changes(
             published.append(PublishedChange(change, metadata.offset, chained, offset))
     finally:
         await producer.stop()
-        await writer.stop()
     return published
 
 

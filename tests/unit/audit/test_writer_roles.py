@@ -17,12 +17,13 @@ from lovhub.errors import ConfigurationError
 from tests.unit.audit.chains import ENCODE_CHECKPOINT, chain, checkpoint_at
 
 KEYS = {role: SigningKey.generate() for role in WriterRole}
-# The four chains, written out (not taken from the code under test).
+# The five chains, written out (not taken from the code under test).
 CHAINS = {
     "lov.hub.audit.v1": WriterRole.HUB_WORKER,
     "lov.hub.audit.reports.v1": WriterRole.REPORT_PROCESSOR,
     "lov.hub.audit.redeliveries.v1": WriterRole.REDELIVERY,
     "lov.hub.audit.recipient-changes.v1": WriterRole.RECIPIENT_LIFECYCLE,
+    "lov.hub.audit.lookups.v1": WriterRole.OPERATOR_LOOKUP,
 }
 
 
@@ -72,3 +73,38 @@ def test_an_unknown_role_label_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigurationError, match="unknown writer role"):
         load_verifying_keys(_published(tmp_path, text))
+
+
+def test_the_lookup_role_never_takes_the_hub_workers_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Issue 15, part 4: `audit report` writes the lookup chain; in a single-key deployment
+    the other roles fall back to LOVHUB_AUDIT_SIGNING_KEY_FILE, this one never does, so the
+    access-report tool never loads the hub worker's key."""
+    from lovhub.audit.roles import signing_key_path
+
+    for role in WriterRole:
+        monkeypatch.delenv(role.key_variable, raising=False)
+    monkeypatch.setenv("LOVHUB_AUDIT_SIGNING_KEY_FILE", str(tmp_path / "hub.key"))
+    assert signing_key_path(WriterRole.OPERATOR_LOOKUP) is None
+    assert signing_key_path(WriterRole.RECIPIENT_LIFECYCLE) == tmp_path / "hub.key"
+    monkeypatch.setenv("LOVHUB_LOOKUP_SIGNING_KEY_FILE", str(tmp_path / "lookup.key"))
+    assert signing_key_path(WriterRole.OPERATOR_LOOKUP) == tmp_path / "lookup.key"
+
+
+def test_verify_reads_each_chain_with_its_writers_schema() -> None:
+    from lovhub.cli.audit_verify import _schema_of
+    from lovhub.codec import AUDIT_DECISION, OPERATOR_LOOKUP, RECIPIENT_CHANGE
+
+    schemas = {
+        WriterRole.HUB_WORKER: AUDIT_DECISION,
+        WriterRole.REPORT_PROCESSOR: AUDIT_DECISION,
+        WriterRole.REDELIVERY: AUDIT_DECISION,
+        WriterRole.RECIPIENT_LIFECYCLE: RECIPIENT_CHANGE,
+        WriterRole.OPERATOR_LOOKUP: OPERATOR_LOOKUP,
+    }
+    for topic, role in CHAINS.items():
+        # A hub chain by its own name, whatever --role says.
+        assert _schema_of(topic, WriterRole.HUB_WORKER) == schemas[role]
+    for role, schema in schemas.items():
+        assert _schema_of("staging.copy", role) == schema  # another name: --role says

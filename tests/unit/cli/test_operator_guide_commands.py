@@ -70,3 +70,21 @@ def test_the_replay_examples_use_the_options_the_integration_test_runs() -> None
     assert len(replays) == 2
     for words in replays:
         assert {w for w in words if w.startswith("--")} <= run_options | {"--replay"}, words
+
+
+def test_every_lookup_of_a_person_in_the_guide_names_a_case() -> None:
+    """Issue 15, part 4: `audit report` and `audit replay` naming a person refuse to run
+    without --case; the guide shows them as they run, and a replay by other filters
+    without one (it refuses --case)."""
+    lookups = [
+        words
+        for words in _examples()
+        if words[:2] == ["audit", "report"]
+        or (words[:2] == ["audit", "replay"] and {"--jobseeker", "--jobseeker-id"} & set(words))
+    ]
+    assert len(lookups) >= 4
+    for words in lookups:
+        assert "--case" in words, words
+    others = [w for w in _examples() if w[:2] == ["audit", "replay"] and w not in lookups]
+    assert others
+    assert all("--case" not in words for words in others)

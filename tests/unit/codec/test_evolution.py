@@ -28,6 +28,7 @@ RELEASED = {
     "se.lovhub.agency.JobseekerEvent@3": "65000d7a0dbffc88",
     "se.lovhub.audit.AuditCheckpoint@1": "2946441e3be97dca",
     "se.lovhub.audit.AuditDecision@1": "c723fbff1f9f5a96",
+    "se.lovhub.audit.OperatorLookup@1": "a22c465770a7269c",
     "se.lovhub.deadletter.DeadLetterRecord@1": "ba885a5cba27acda",
     "se.lovhub.recipient.RecipientRecord@1": "70c0ed8e55ba3353",
     "se.lovhub.recipient.RecipientRecord@2": "89c21d3ff68f1d1b",

@@ -25,6 +25,7 @@ from lovhub.provisioning.topology import (
     AUDIT_CHECKPOINTS,
     DEAD_LETTER,
     HUB_STATE_CHANGELOG,
+    LOOKUP_AUDIT,
     RECIPIENT_CHANGES,
     RECIPIENT_REGISTRY,
     REDELIVERY_AUDIT,
@@ -48,6 +49,8 @@ EXPECTED_ACCESS: dict[str, tuple[set[str], set[str]]] = {
     REPORT_AUDIT: ({REPORTS}, {REPORTS}),
     REDELIVERY_AUDIT: (set(), set()),
     RECIPIENT_CHANGES: (set(), {HUB, REPORTS}),
+    # Operators' lookups: written and read by the admin principal only (issue 15, part 4).
+    LOOKUP_AUDIT: (set(), set()),
     AUDIT_CHECKPOINTS: ({HUB, REPORTS}, {HUB, REPORTS}),
     DEAD_LETTER: ({HUB, REPORTS}, set()),
     RECIPIENT_REGISTRY: (set(), {HUB, REPORTS}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -242,3 +243,85 @@ def test_provider_reports_are_listed_apart_and_never_count_as_disclosures() -> N
         assert reason_text("NOT_ASSIGNED", lang) in text
         assert json.loads(json.dumps(render_json(report)))["provider_reports"][1]["forwarded"]
         assert "jobbcoach-syd" not in render_html(report).split("<h2>")[2]  # not a recipient
+
+
+def _lookups(lang: str) -> Any:
+    from lovhub.operators.lookups import LookupCommand, lookup_lines, lookup_record
+
+    pseudonym = "au_" + "1" * 32
+    records = [
+        lookup_record(
+            lookup_id=f"lookup-{n}",
+            at=T0 + dt.timedelta(days=n),
+            operator=operator,
+            case=case,
+            command=command,
+            pseudonyms=[pseudonym],
+        )
+        for n, (operator, case, command) in enumerate(
+            [
+                ("handlaggare-1", "AF-2026/000001", LookupCommand.REPLAY),
+                ("lovhub-admin", "AF-2026/<b>2", LookupCommand.ACCESS_REPORT),
+            ]
+        )
+    ]
+    return lookup_lines(records, lang, this_lookup_id="lookup-1")  # type: ignore[arg-type]
+
+
+LOOKUPS_TITLE = {"sv": "Sökningar på dig", "en": "Lookups of you"}
+THIS_REPORT = {"sv": "den här sammanställningen", "en": "this report"}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("record_found", [True, False])
+def test_the_lookups_about_the_person_are_listed_this_reports_own_marked(
+    lang: str, record_found: bool
+) -> None:
+    """Issue 15, part 4: when, for which case, by whom and how the person was looked up, in
+    every rendering and language; also when the hub has no decision about them."""
+    from lovhub.operators.texts import lookup_command_text
+
+    report = build_access_report(
+        [decision()] if record_found else [],
+        recipient_names=NAMES,
+        purpose_descriptions=PURPOSES,
+        lang=lang,  # type: ignore[arg-type]
+        generated_at=T0 + dt.timedelta(days=30),
+        lookups=_lookups(lang),
+    )
+    assert report.no_record is not record_found
+    text, page, as_json = render_text(report), render_html(report), render_json(report)
+    replay = lookup_command_text("REPLAY", lang)  # type: ignore[arg-type]
+    for rendered, shown in ((text, str), (page, html.escape)):
+        assert LOOKUPS_TITLE[lang] in rendered
+        assert "handlaggare-1" in rendered
+        assert "lovhub-admin" in rendered
+        assert "AF-2026/000001" in rendered
+        assert shown(replay) in rendered
+        assert THIS_REPORT[lang] in rendered
+    # Newest first: this report's own lookup (a day later) before the replay.
+    assert text.index("lovhub-admin") < text.index("handlaggare-1")
+    assert f"[{THIS_REPORT[lang]}]" in text.splitlines()[-2]
+    assert f"[{THIS_REPORT[lang]}]" not in text.splitlines()[-1]
+    assert "AF-2026/&lt;b&gt;2" in page
+    assert "AF-2026/<b>2" not in page
+    assert [(k["operator"], k["command"], k["this_report"]) for k in as_json["lookups"]] == [
+        ("lovhub-admin", "ACCESS_REPORT", True),
+        ("handlaggare-1", "REPLAY", False),
+    ]
+    assert as_json["lookups"][1] == {
+        "looked_up_at": (T0).isoformat(),
+        "case_reference": "AF-2026/000001",
+        "operator": "handlaggare-1",
+        "command": "REPLAY",
+        "command_text": lookup_command_text("REPLAY", lang),  # type: ignore[arg-type]
+        "this_report": False,
+    }
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_report_built_without_lookups_says_none_were_made(lang: str) -> None:
+    report = build([decision()], lang)
+    assert report.lookups == ()
+    assert render_json(report)["lookups"] == []
+    assert LOOKUPS_TITLE[lang] in render_text(report)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from lovhub.audit import command_chain
 from lovhub.codec import codec_for, default_store
 from lovhub.registry import lifecycle as life
 from lovhub.registry import load_recipients, operations
@@ -69,7 +70,8 @@ def _fakes(monkeypatch: pytest.MonkeyPatch, log: _Log) -> None:
             return [(dict(r), len(log.events)) for r in records]
 
     monkeypatch.setattr(operations, "AIOKafkaProducer", Producer)
-    monkeypatch.setattr(operations, "ChainedRecordWriter", Writer)
+    # The chain is opened by the helper shared with the lookup chain.
+    monkeypatch.setattr(command_chain, "ChainedRecordWriter", Writer)
 
 
 def _publish(changes: list[life.LifecycleChange]) -> list[operations.PublishedChange]:

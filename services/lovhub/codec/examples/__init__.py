@@ -27,7 +27,7 @@ from lovhub.codec.examples.records import (
     provider_report,
     recipient_record,
 )
-from lovhub.codec.examples.registry import recipient_change
+from lovhub.codec.examples.registry import operator_lookup, recipient_change
 
 __all__ = [
     "EVENT_TYPES",
@@ -43,6 +43,7 @@ __all__ = [
     "example_record",
     "example_refs",
     "jobseeker_event",
+    "operator_lookup",
     "provider_report",
     "recipient_change",
     "recipient_record",
@@ -64,6 +65,7 @@ _EXAMPLES: dict[str, Callable[[random.Random], Record]] = {
     f"{names.AUDIT_CHECKPOINT}@1": audit_checkpoint,
     f"{names.DEAD_LETTER_RECORD}@1": dead_letter,
     f"{names.RECIPIENT_CHANGE}@1": recipient_change,
+    f"{names.OPERATOR_LOOKUP}@1": operator_lookup,
 }
 
 
