@@ -495,10 +495,18 @@ class HubWorker:
         committed = work.committed_results()
         self._count(committed)
         self.metrics.observe_batch(committed, time.monotonic() - started)
+        self._observe_lag(consumer, work)
+
+    def _observe_lag(self, consumer: AIOKafkaConsumer, work: BatchWork) -> None:
+        """Each committed partition's lag behind its highwater mark. A partition revoked
+        while its share was written (a rebalance, a successor's fencing) is skipped: it has
+        no highwater here any more, and aiokafka asserts on it (a fault test met it)."""
+        assigned = consumer.assignment()
         for part in work.parts.values():
-            if not part.committed or part.commit is None:
+            tp = TopicPartition(self.topics.source, part.partition)
+            if not part.committed or part.commit is None or tp not in assigned:
                 continue
-            highwater = consumer.highwater(TopicPartition(self.topics.source, part.partition))
+            highwater = consumer.highwater(tp)
             if highwater is not None:
                 self.metrics.observe_lag(part.partition, highwater - part.commit)
 

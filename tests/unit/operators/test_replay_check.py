@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -431,9 +431,9 @@ def test_compare_finds_exactly_the_fates_given(built: Built) -> None:
 
 
 class FakePipeline:
-    """Decides one decision per record, id ``<value>``; its state is the list of offsets
-    it has seen for the record's (partition, key); the event id is the value's text before
-    '#', so two values may share one."""
+    """Decides one decision per record, id ``<value>``; its state holds the offsets it has
+    seen for the record's (partition, key) (as registration changes); the event id is the
+    value's text before '#', so two values may share one."""
 
     def __init__(self, hold_at: frozenset[tuple[int, int]] = frozenset()) -> None:
         self.calls: list[tuple[int, int]] = []
@@ -454,7 +454,8 @@ class FakePipeline:
             raise InputHeld("UNKNOWN_SCHEMA", "SchemaNotFound")
         text = (value or b"").decode()
         event_id = text.split("#")[0]
-        seen = cast(list[int], [] if isinstance(state, JobseekerState) else state)
+        # The offsets seen so far ride in a real state (compiled results check its type).
+        seen = [offset for offset, _ in state.registration_changes]
         known = seen_event(event_id)
         decision = {
             "decision_id": text,
@@ -466,7 +467,7 @@ class FakePipeline:
         return EventResult(
             source,
             key,
-            cast(JobseekerState, [*seen, source.offset]),
+            state.evolve(registration_changes=(*state.registration_changes, (source.offset, True))),
             audits=(PendingAudit(decision),),
             new_event_id=(event_id, b"digest") if known is None else None,
         )

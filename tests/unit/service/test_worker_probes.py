@@ -9,6 +9,7 @@ import time
 from aiokafka import TopicPartition
 
 from lovhub.worker import HubWorker
+from lovhub.worker.batch import BatchWork
 from lovhub.worker.runner import WorkerTopics
 
 
@@ -51,3 +52,29 @@ def test_alive_while_the_loop_turns() -> None:
     assert worker.liveness().ok
     worker.turned_at = time.monotonic() - 3600
     assert not worker.liveness().ok
+
+
+class _AiokafkaLikeConsumer(_Assigned):
+    """Answers highwater only for assigned partitions and asserts otherwise, as aiokafka
+    0.14's consumer does."""
+
+    def highwater(self, tp: TopicPartition) -> int:
+        assert tp in self.assignment(), "Partition is not assigned"
+        return 100 + tp.partition
+
+
+def test_lag_is_observed_only_for_partitions_still_assigned() -> None:
+    worker = _worker()
+    work = BatchWork()
+    for partition in (0, 1):
+        part = work.part(partition)
+        part.commit, part.committed = 90, True
+    # Partition 1 was revoked while its share was written (a successor fenced it).
+    worker._observe_lag(_AiokafkaLikeConsumer(0), work)  # type: ignore[arg-type]
+    lag = {
+        sample.labels["partition"]: sample.value
+        for metric in worker.metrics.registry.collect()
+        for sample in metric.samples
+        if sample.name == "lovhub_consumer_lag"
+    }
+    assert lag == {"0": 10.0}
