@@ -38,6 +38,10 @@ class Reason(StrEnum):
     PURPOSE_UNKNOWN = "PURPOSE_UNKNOWN"
     NOTHING_ALLOWED = "NOTHING_ALLOWED"
     NO_KEY = "NO_KEY"
+    # The recipient's topic refused the hub's writes: its deliveries are withheld, audited
+    # with their purposes, and re-delivered by an operator (issue 12, part 6); the other
+    # recipients keep receiving. A fact of the shell, never of the decision core.
+    RECIPIENT_UNAVAILABLE = "RECIPIENT_UNAVAILABLE"
     # Events that only change what the hub knows; nothing of them is ever shared, and their
     # audit says what they are instead of a lapsed basis (issue 10, finding 18).
     CONSENT_RECORDED = "CONSENT_RECORDED"

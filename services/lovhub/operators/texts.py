@@ -41,6 +41,12 @@ REASON_TEXT: Final[dict[str, dict[Language, str]]] = {
         "sv": "Mottagaren var tillfälligt avstängd och fick inga uppgifter.",
         "en": "The recipient was suspended and received no information.",
     },
+    "RECIPIENT_UNAVAILABLE": {
+        "sv": "Mottagarens ämne gick inte att skriva till; uppgifterna hölls inne och "
+        "skickas på nytt av en operatör.",
+        "en": "The recipient's topic could not be written; the information was held back "
+        "and is re-delivered by an operator.",
+    },
     "RECIPIENT_TERMINATED": {
         "sv": "Mottagarens avtal hade upphört.",
         "en": "The recipient's contract had ended.",

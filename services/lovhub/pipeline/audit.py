@@ -6,11 +6,11 @@ import datetime as dt
 from typing import Any
 
 from lovhub.core import Decision
-from lovhub.core.reasons import Outcome
+from lovhub.core.reasons import Outcome, Reason
 from lovhub.pipeline.delivery import BuiltDelivery
 from lovhub.pipeline.ids import decision_id
 
-__all__ = ["audit_decision", "delivered_audit"]
+__all__ = ["audit_decision", "delivered_audit", "unavailable_audit"]
 
 
 def audit_decision(
@@ -80,4 +80,19 @@ def delivered_audit(
         delivered_fields=built.field_paths,
         key_id=built.key_id,
         delivery_id=built.delivery_id,
+    )
+
+
+def unavailable_audit(common: dict[str, Any], decision: Decision) -> dict[str, Any]:
+    """A delivery the recipient's unwritable topic keeps back: WITHHELD
+    RECIPIENT_UNAVAILABLE with the purposes, basis and consent it would have been delivered
+    under, which is what ``lovhub redeliver`` re-delivers it under (bounded by today's
+    facts)."""
+    return audit_decision(
+        **common,
+        outcome=Outcome.WITHHELD.value,
+        reason=Reason.RECIPIENT_UNAVAILABLE.value,
+        purposes=decision.purposes,
+        legal_basis=decision.legal_basis.value,
+        consent_id=decision.consent_id,
     )

@@ -43,7 +43,7 @@ from lovhub.core.status_answer import StatusAnswer, status_answer
 from lovhub.crypto import CryptoError, RecipientPublicKey
 from lovhub.errors import conceal
 from lovhub.minimise import MinimisedField
-from lovhub.pipeline.audit import audit_decision, delivered_audit
+from lovhub.pipeline.audit import audit_decision, delivered_audit, unavailable_audit
 from lovhub.pipeline.audit_wire import AuditWireEncoder
 from lovhub.pipeline.delivery import (
     CONSENT_REFERENCE_PATH,
@@ -125,10 +125,11 @@ class HubPipeline:
         recipient_topic: Callable[[Recipient], str] | None = None,
         hold_unknown_schemas: bool = True,
         key_ring: KeyRing | None = None,
+        unavailable_recipients: frozenset[str] = frozenset(),
     ) -> None:
         """``key_ring``: where recipients' encryptors come from (default: a
         :class:`KeyRing` on ``clock``); the benchmark's encryption-free baseline passes its
-        own."""
+        own. ``unavailable_recipients``: see :meth:`use_unavailable`."""
         self.policy = policy
         # An unknown writer schema on the agency topic is most often a producer that
         # deployed a new schema before the hub: hold (fail closed) until the hub knows it.
@@ -136,6 +137,7 @@ class HubPipeline:
         self._decisions_policy = CachedPolicy(policy)
         self._protected_paths = tuple(policy.protected_identity_paths)
         self.use_recipients(recipients)
+        self.unavailable_recipients = unavailable_recipients
         self.pseudonymiser = pseudonymiser
         self.operator_key = operator_key
         self.codec = codec
@@ -157,6 +159,17 @@ class HubPipeline:
         self.recipients = recipients
         self._by_id: Mapping[str, Recipient] = recipients.as_mapping()
         self._facts = recipient_facts(self._by_id.values())
+
+    def use_unavailable(self, recipients: frozenset[str]) -> None:
+        """Withhold from now on every delivery to ``recipients`` as RECIPIENT_UNAVAILABLE
+        (their topics refuse the hub's writes; lovhub.worker.recipient_holds). Everything
+        else is decided, built and checked as before, so the other recipients' decisions and
+        the jobseeker's state are the same as with every recipient available."""
+        self.unavailable_recipients = recipients
+
+    def recipient_of_topic(self, topic: str) -> str | None:
+        """The registered recipient whose deliveries go to ``topic``, if any."""
+        return next((r.id for r in self._by_id.values() if self.recipient_topic(r) == topic), None)
 
     # -- the Pipeline protocol -------------------------------------------------------------
 
@@ -477,6 +490,11 @@ class HubPipeline:
             return None
         if len(built.record.value) > MAX_DELIVERY_BYTES:
             raise Rejection("OVERSIZED", "OUTPUT_TOO_LARGE", audit_reason="OUTPUT_TOO_LARGE")
+        if decision.recipient_id in self.unavailable_recipients:
+            accounts.audits.append(PendingAudit(unavailable_audit(common, decision)))
+            # Owed, not refused: an operator re-delivers it, so it counts as received (a
+            # later correction of the event follows it there).
+            return decision
         accounts.deliveries.append(built.record)
         accounts.audits.append(
             PendingAudit(
