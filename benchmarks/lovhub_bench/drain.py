@@ -85,6 +85,12 @@ class _FirstCall:
     def chain_head_of(self, last_audit: bytes | None) -> ChainHead:
         return self._pipeline.chain_head_of(last_audit)
 
+    def recipient_of_topic(self, topic: str) -> str | None:
+        return self._pipeline.recipient_of_topic(topic)
+
+    def use_unavailable(self, recipients: frozenset[str]) -> None:
+        self._pipeline.use_unavailable(recipients)
+
 
 async def drain_hub(
     settings: KafkaSettings,

@@ -51,6 +51,7 @@ from lovhub.provisioning.topology import (
     AUDIT_CHECKPOINTS,
     HUB_STATE_CHANGELOG,
     RECIPIENT_CHANGES,
+    RECIPIENT_HOLDS,
     RECIPIENT_REGISTRY,
 )
 from lovhub.pseudonyms import Pseudonymiser
@@ -62,6 +63,7 @@ from lovhub.runtime import write_world
 from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings, state_dir
 from lovhub.synthetic import World, build_world, generate_scenario, pipeline_for
 from lovhub.worker import HubWorker
+from lovhub.worker.recipient_holds import RecipientHolds
 from lovhub.worker.runner import Checkpointing, WorkerTopics
 from lovhub.worker.store import StateStore
 
@@ -204,6 +206,7 @@ def demo(
             read_state_keys(Path(world_env["LOVHUB_STATE_KEY_FILE"])),
         ),
         registry=follower,
+        holds=RecipientHolds(aio_client_config(hub_settings), RECIPIENT_HOLDS),
         checkpoints=Checkpointing(signing_key, AUDIT_CHECKPOINTS),
     )
 

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from lovhub.cli.console import out, say
 from lovhub.cli.keys import parse_moment
+from lovhub.cli.recipient_holds import holds, release
 from lovhub.cli.recipient_k8s import k8s_manifest
 from lovhub.cli.recipient_support import (
     ACTOR,
@@ -328,3 +329,5 @@ def show(
 
 
 app.command("k8s-manifest")(k8s_manifest)
+app.command("holds")(holds)
+app.command("release")(release)

@@ -30,6 +30,7 @@ from lovhub.provisioning.topology import (
     AUDIT_CHECKPOINTS,
     DEAD_LETTER,
     HUB_STATE_CHANGELOG,
+    RECIPIENT_HOLDS,
     RECIPIENT_REGISTRY,
 )
 from lovhub.registry import Recipient
@@ -37,6 +38,7 @@ from lovhub.runtime import hub_pipeline
 from lovhub.service.collector import tune_collector
 from lovhub.settings import HubSettings, KafkaSettings, state_dir
 from lovhub.worker import HubWorker
+from lovhub.worker.recipient_holds import RecipientHolds
 from lovhub.worker.runner import Checkpointing, WorkerTopics
 from lovhub.worker.store import StateStore
 
@@ -70,6 +72,11 @@ def run(
     ),
     checkpoint_topic: str = typer.Option(
         AUDIT_CHECKPOINTS, help="Where the signed audit checkpoints go (docs/audit-evidence.md)."
+    ),
+    holds_topic: str = typer.Option(
+        RECIPIENT_HOLDS,
+        help="Recipients whose topic refused the hub's writes, held until released "
+        "(docs/operator-guide.md, 'A recipient's topic refuses writes').",
     ),
     allow_admin: bool = typer.Option(
         False,
@@ -125,6 +132,7 @@ def run(
         health_file=_health_file(directory),
         max_batch=max_batch,
         registry=follower,
+        holds=RecipientHolds(aio_client_config(settings), holds_topic),
         instance_id=instance_id or _instance_id_of(directory),
         checkpoints=Checkpointing(
             materials.signing_key,

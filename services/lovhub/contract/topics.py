@@ -27,6 +27,7 @@ from lovhub.provisioning.topology import (
     HUB_STATE_CHANGELOG,
     LOOKUP_AUDIT,
     RECIPIENT_CHANGES,
+    RECIPIENT_HOLDS,
     RECIPIENT_REGISTRY,
     REDELIVERY_AUDIT,
     REPORT_AUDIT,
@@ -78,7 +79,7 @@ class RecordKey:
 @dataclass(frozen=True, slots=True)
 class TopicContent:
     """A topic's key and value: an Avro schema of ``schemas/`` (every version of it), or,
-    for the two topics whose values are JSON, an AsyncAPI schema of the document."""
+    for the topics whose values are JSON, an AsyncAPI schema of the document."""
 
     key: RecordKey
     avro_schema: str | None = None
@@ -127,6 +128,25 @@ _STATE_DOCUMENT: Mapping[str, Any] = {
     "state key (docs/pipeline.md#state). Read by the hub worker and the report processor.",
 }
 
+_HOLD_DOCUMENT: Mapping[str, Any] = {
+    "type": "object",
+    "description": "A hold (held true: since when the recipient's topic refused the hub's "
+    "writes, which topic, the client error's class) or its release by an operator (held "
+    "false: by whom, when); the last record of a recipient decides "
+    "(lovhub.worker.recipient_holds). Hub-internal: the hub worker and operators' "
+    "`lovhub recipient holds/release` read and write it.",
+    "required": ["recipient_id", "held"],
+    "properties": {
+        "recipient_id": {"type": "string"},
+        "held": {"type": "boolean"},
+        "topic": {"type": "string"},
+        "since": {"type": "string", "format": "date-time"},
+        "cause": {"type": "string"},
+        "released_by": {"type": "string"},
+        "at": {"type": "string", "format": "date-time"},
+    },
+}
+
 _CONTENTS: Mapping[str, TopicContent] = {
     AGENCY_EVENTS: TopicContent(_JOBSEEKER_ID, avro_schema=names.JOBSEEKER_EVENT),
     AUDIT: TopicContent(_AUDIT_PSEUDONYM, avro_schema=names.AUDIT_DECISION),
@@ -150,6 +170,9 @@ _CONTENTS: Mapping[str, TopicContent] = {
     ),
     HUB_STATE_CHANGELOG: TopicContent(
         _JOBSEEKER_ID, json_name="JobseekerState", json_schema=_STATE_DOCUMENT
+    ),
+    RECIPIENT_HOLDS: TopicContent(
+        _RECIPIENT_ID, json_name="RecipientHold", json_schema=_HOLD_DOCUMENT
     ),
     AGENCY_REPORTS: TopicContent(_JOBSEEKER_ID, avro_schema=names.AGENCY_PROVIDER_REPORT),
     provider_topic(PROVIDER_ID): TopicContent(

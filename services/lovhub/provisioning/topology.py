@@ -23,6 +23,7 @@ __all__ = [
     "HUB_STATE_CHANGELOG",
     "LOOKUP_AUDIT",
     "RECIPIENT_CHANGES",
+    "RECIPIENT_HOLDS",
     "RECIPIENT_REGISTRY",
     "RECIPIENT_TOPIC_PREFIXES",
     "REDELIVERY_AUDIT",
@@ -68,6 +69,9 @@ DEAD_LETTER = "lov.hub.dead-letter.v1"
 RECIPIENT_REGISTRY = "lov.hub.recipients.v1"
 # Under the hub's own prefix: only the hub worker reads and writes it.
 HUB_STATE_CHANGELOG = "lovhub-hub.jobseeker-state.changelog.v1"
+# Recipients whose topic refused the hub's writes, until an operator releases them (the hub
+# writes holds; `lovhub recipient release` ends one). Under the hub's own prefix.
+RECIPIENT_HOLDS = "lovhub-hub.recipient-holds.v1"
 
 PROVIDER_TOPIC_PREFIX = "lov.provider."
 THIRDPARTY_TOPIC_PREFIX = "lov.thirdparty."
@@ -190,6 +194,14 @@ def hub_topics(partitions: int = 6) -> tuple[TopicSpec, ...]:
             compacted=True,
             purpose="jobseekers' consent, assignment and protection state, co-partitioned "
             "with the agency topic",
+        ),
+        TopicSpec(
+            RECIPIENT_HOLDS,
+            1,
+            retention_ms=FOREVER,
+            compacted=True,
+            purpose="recipients whose topic refused the hub's writes: their deliveries are "
+            "withheld for re-delivery until an operator releases them",
         ),
         TopicSpec(
             AGENCY_REPORTS,

@@ -41,6 +41,9 @@ class Hold(StrEnum):
     BROKER = "broker"  # idle fetches unanswered
     STALLED = "stalled"  # the loop waits on the broker (a write, a commit) for too long
     CRASHED = "crashed"  # stopped by an error
+    # Recipients whose topic refuses the hub's writes: their deliveries are withheld for
+    # re-delivery, everything else flows (lovhub.worker.recipient_holds).
+    RECIPIENT = "recipient"
 
 
 @dataclass

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -56,6 +57,7 @@ from lovhub.worker.evidence import (
 )
 from lovhub.worker.health import Checkpointing, Hold, Phase, WorkerHealth
 from lovhub.worker.metrics import HubMetrics
+from lovhub.worker.recipient_holds import RecipientHold, RecipientHolds
 from lovhub.worker.store import StateStore
 from lovhub.worker.transactions import (
     PartitionFenced,
@@ -98,6 +100,10 @@ class Pipeline(Protocol):
 
     def chain_head_of(self, last_audit: bytes | None) -> ChainHead: ...
 
+    def recipient_of_topic(self, topic: str) -> str | None: ...
+
+    def use_unavailable(self, recipients: frozenset[str]) -> None: ...
+
 
 class _Restore(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, worker: HubWorker) -> None:
@@ -127,6 +133,7 @@ class HubWorker:
         health_file: Path | None = None,
         checkpoints: Checkpointing | None = None,
         registry: RegistryFollower | None = None,
+        holds: RecipientHolds | None = None,
         instance_id: str | None = None,
     ) -> None:
         """``instance_id``: static group membership (KIP-345), one stable id per worker
@@ -134,6 +141,8 @@ class HubWorker:
         the coordinator to give up on its old session."""
         self._instance_id = instance_id
         self._registry = registry  # polled between batches; the caller stops it
+        # Recipients held for an unwritable topic; started, polled and stopped by run().
+        self._holds = holds
         self.health_file = health_file
         self.checkpointing = checkpoints
         self.schedule = CheckpointSchedule(
@@ -218,6 +227,9 @@ class HubWorker:
         watchdog = asyncio.create_task(self._watch())
         await producer.start()
         await consumer.start()
+        if self._holds is not None:
+            await self._holds.start()
+            self._apply_holds()
         consumer.subscribe([self.topics.source], listener=_Restore(self))
         idle_since = time.monotonic()
         read_delay = RETRY_FIRST_SECONDS
@@ -236,6 +248,7 @@ class HubWorker:
                     self.health.phase = Phase.RUNNING
                 try:
                     await self._follow_registry()
+                    await self._follow_holds()
                     self._release_holds(consumer)
                     batch = await consumer.getmany(timeout_ms=200, max_records=self.max_batch)
                 except READ_FAILURES as error:
@@ -274,6 +287,8 @@ class HubWorker:
             self._report_health()
             await asyncio.gather(*(writer.close() for writer in self.writers.values()))
             await consumer.stop()
+            if self._holds is not None:
+                await self._holds.stop()
             if self.producer is not None:
                 await self.producer.stop()
             self.store.close()
@@ -355,6 +370,49 @@ class HubWorker:
         if directory is not None:
             self.pipeline.use_recipients(directory)  # type: ignore[attr-defined]
             log.info("registry changed: %d recipients, %s", len(directory), directory.version)
+
+    async def _follow_holds(self) -> None:
+        """Holds written by other workers, and releases by operators, apply from the next
+        batch on."""
+        if self._holds is not None and await self._holds.poll():
+            self._apply_holds()
+
+    def _apply_holds(self) -> None:
+        assert self._holds is not None
+        held = self._holds.book.held
+        self.pipeline.use_unavailable(frozenset(held))
+        if not held:
+            if self.health.clear(Hold.RECIPIENT):
+                log.warning("no recipient is held any more")
+            return
+        self.health.hold(
+            Hold.RECIPIENT,
+            "; ".join(hold.describe() for _, hold in sorted(held.items()))
+            + ": their deliveries are withheld (RECIPIENT_UNAVAILABLE) and audited, the other "
+            "recipients receive theirs; repair the topic, re-deliver from that time "
+            "(lovhub redeliver), then lovhub recipient release",
+        )
+
+    async def _hold_refused_recipients(self, failures: list[WriteFailed]) -> None:
+        """Hold every recipient whose topic refused a write: its partitions' next attempt
+        withholds its deliveries and commits the rest. Without holds, or if the hold cannot
+        be written, those partitions stay held and retried, as for any failed write."""
+        if self._holds is None or not self._holds.enabled or self.producer is None:
+            return
+        now = dt.datetime.now(dt.UTC)
+        for failure in failures:
+            for topic in failure.topics:
+                recipient = self.pipeline.recipient_of_topic(topic)
+                if recipient is None or recipient in self._holds.book.held:
+                    continue
+                hold = RecipientHold(recipient, topic, now, failure.cause_name)
+                try:
+                    await self._holds.hold(self.producer, hold)
+                except (KafkaError, OSError) as error:
+                    log.error("cannot write the hold of a recipient (%s)", type(error).__name__)
+                    continue
+                log.error("%s: its deliveries are withheld from now on", hold.describe())
+                self._apply_holds()
 
     async def _restore_assigned(
         self, consumer: AIOKafkaConsumer, stale: list[int], retry_in: float
@@ -546,6 +604,7 @@ class HubWorker:
                 raise outcome
         if not failed:
             return
+        await self._hold_refused_recipients([failure for _, failure in failed])
         now = time.monotonic()
         for partition, _ in failed:
             previous = self.write_retry.get(partition)

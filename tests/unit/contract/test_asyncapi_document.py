@@ -27,6 +27,7 @@ from lovhub.provisioning.topology import (
     HUB_STATE_CHANGELOG,
     LOOKUP_AUDIT,
     RECIPIENT_CHANGES,
+    RECIPIENT_HOLDS,
     RECIPIENT_REGISTRY,
     REDELIVERY_AUDIT,
     REPORT_AUDIT,
@@ -55,6 +56,9 @@ EXPECTED_ACCESS: dict[str, tuple[set[str], set[str]]] = {
     DEAD_LETTER: ({HUB, REPORTS}, set()),
     RECIPIENT_REGISTRY: (set(), {HUB, REPORTS}),
     HUB_STATE_CHANGELOG: ({HUB}, {HUB, REPORTS}),
+    # Holds of unwritable recipients: the hub writes and follows them; operators release
+    # them as the admin principal (issue 12, part 6).
+    RECIPIENT_HOLDS: ({HUB}, {HUB}),
     AGENCY_REPORTS: ({REPORTS}, set()),
     "lov.provider.{providerId}.v1": ({HUB}, {PROVIDER}),
     "lov.provider.{providerId}.reports.v1": ({PROVIDER}, {REPORTS}),

@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from lovhub.worker.health import Hold, Phase, WorkerHealth
 
-steps = st.lists(st.tuples(st.booleans(), st.sampled_from(list(Hold)), st.text(max_size=8)))
+# Reasons are joined with "; " in the report: a reason never contains the separator.
+steps = st.lists(
+    st.tuples(
+        st.booleans(),
+        st.sampled_from(list(Hold)),
+        st.text(st.characters(blacklist_characters=";"), max_size=8),
+    )
+)
 
 
 @given(steps)
