@@ -64,6 +64,11 @@ class HubTopics:
         """The run's own lookup chain (one partition, like lov.hub.audit.lookups.v1)."""
         return f"{self.namespace}.{self.run}.lookups"
 
+    @property
+    def holds(self) -> str:
+        """The run's own recipient holds topic (one partition, like the hub's)."""
+        return f"{self.namespace}.{self.run}.recipient-holds"
+
     def lookup_args(self, case: str) -> list[str]:
         """``--case`` and this run's lookup chain, for `audit report` and `audit replay`
         naming a person (with :meth:`lookup_env`)."""
@@ -94,6 +99,8 @@ class HubTopics:
             self.checkpoints,
             "--recipient-topic-template",
             f"{self.namespace}.{self.run}.recipient.{{id}}",
+            "--holds-topic",
+            self.holds,
             "--worker-dir",
             str(worker_dir),
         ]
@@ -146,6 +153,7 @@ class HubTopics:
                     for name in self.all_topics(world)
                 },
                 self.lookups: {"num_partitions": 1, "replication_factor": 1},
+                self.holds: {"num_partitions": 1, "replication_factor": 1},
             },
             wait_for_metadata=True,
         )

@@ -34,6 +34,9 @@ class Verdict:
     decisions: int = 0
     missing: list[str] = field(default_factory=list)  # expected decision ids not written
     altered: list[str] = field(default_factory=list)  # written with another outcome
+    # Withheld RECIPIENT_UNAVAILABLE where the reference delivers (the recipient's topic
+    # refused writes): owed to it by an operator's re-delivery, not lost and not altered.
+    awaiting_redelivery: list[str] = field(default_factory=list)
     contradictory: list[str] = field(default_factory=list)  # written twice, differently
     unexpected: list[str] = field(default_factory=list)  # written, never expected
     deliveries_missing: list[str] = field(default_factory=list)  # not at their recorded place
@@ -60,7 +63,8 @@ class Verdict:
     def summary(self) -> str:
         return (
             f"{self.events} events, {self.decisions} decisions: {len(self.missing)} missing, "
-            f"{len(self.altered)} altered, {len(self.contradictory)} contradictory, "
+            f"{len(self.altered)} altered, {len(self.awaiting_redelivery)} awaiting "
+            f"re-delivery, {len(self.contradictory)} contradictory, "
             f"{len(self.unexpected)} unexpected, {len(self.deliveries_missing)} deliveries "
             f"missing, {len(self.delivered_against_reference)} delivered against the "
             f"reference, {len(self.chain_breaks)} chain breaks; duplicates: "
@@ -109,7 +113,16 @@ def reference_decisions(
     return decided
 
 
-def judge(settings: KafkaSettings, world: World, topics: HubTopics) -> Verdict:
+def judge(
+    settings: KafkaSettings,
+    world: World,
+    topics: HubTopics,
+    *,
+    redelivery_audit: str | None = None,
+) -> Verdict:
+    """``redelivery_audit``: an operator's re-delivery chain; its deliveries are checked at
+    their recorded places like the hub's and are not counted against the reference (a
+    re-delivery is decided under today's facts, not replayed here)."""
     source = read_all(settings, topics.source)
     expected = reference_decisions(world, topics, source)
     codec = codec_for(None)
@@ -129,6 +142,10 @@ def judge(settings: KafkaSettings, world: World, topics: HubTopics) -> Verdict:
         actual = seen.get(decision_id)
         if actual is None:
             verdict.missing.append(decision_id)
+        elif actual == ("WITHHELD", "RECIPIENT_UNAVAILABLE", decided[2], None) and (
+            decided[0] == "DELIVERED"
+        ):
+            verdict.awaiting_redelivery.append(decision_id)
         elif actual != decided:
             verdict.altered.append(decision_id)
     verdict.unexpected = [i for i in seen if i not in expected]
@@ -140,13 +157,20 @@ def judge(settings: KafkaSettings, world: World, topics: HubTopics) -> Verdict:
             deliveries[(record.topic, record.partition, record.offset)] = dict(record.headers)[
                 "delivery_id"
             ]
-    for d in written:
+    redelivered = (
+        [codec.decode(r.value, AUDIT_DECISION) for r in read_all(settings, redelivery_audit)]
+        if redelivery_audit
+        else []
+    )
+    for d in (*written, *redelivered):
         if d["outcome"] != "DELIVERED":
             continue
         place = (d["delivery_topic"], d["delivery_partition"], d["delivery_offset"])
         if deliveries.get(place, b"").decode() != d["delivery_id"]:
             verdict.deliveries_missing.append(d["decision_id"])
-    allowed = {e[3] for e in expected.values() if e[0] == "DELIVERED"}
+    allowed = {e[3] for e in expected.values() if e[0] == "DELIVERED"} | {
+        d["delivery_id"] for d in redelivered if d["outcome"] == "DELIVERED" and d["redelivery"]
+    }
     counted = Counter(deliveries.values())
     verdict.delivered_against_reference = sorted(
         i.decode() for i in counted if i.decode() not in allowed

@@ -158,6 +158,10 @@ def _print_replay(
     for name, count in (
         ("written more than once (duplicates)", findings.repeated),
         ("written under another policy version (not compared)", len(findings.other_policy)),
+        (
+            "withheld for an unwritable recipient topic (owed: re-deliver them)",
+            len(findings.awaiting_redelivery),
+        ),
     ):
         colour = "green" if count == 0 else "yellow"
         table.add_row(name, f"[{colour}]{count}[/{colour}]")
@@ -207,6 +211,12 @@ def _print_replay(
         )
     for held in findings.held[:show]:
         lines.append(f"held: {held.place} ({held.reason}): nothing after it was replayed")
+    owed = Counter(write.decided.recipient for write in findings.awaiting_redelivery)
+    for recipient, count in sorted(owed.items(), key=lambda item: str(item[0])):
+        lines.append(
+            f"owed: {count} decisions withheld from {recipient} (RECIPIENT_UNAVAILABLE): "
+            f"`lovhub redeliver --recipient {recipient} --unavailable` unless done"
+        )
     for line in lines:
         out.print(f"  {line}", soft_wrap=True, markup=False, highlight=False)
     out.print("replay: " + ("matches" if findings.clean else "[red]DIFFERS[/red]"))

@@ -13,6 +13,7 @@ import datetime as dt
 import uuid
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import typer
@@ -27,7 +28,7 @@ from lovhub.cli.audit_io import UnreadableCount, current_recipients, stream_deci
 from lovhub.cli.console import err, out, say
 from lovhub.codec import default_store
 from lovhub.core.outputs import SourcePosition
-from lovhub.core.reasons import Outcome
+from lovhub.core.reasons import Outcome, Reason
 from lovhub.errors import ConfigurationError
 from lovhub.kafka import consumer
 from lovhub.kafka.aio import aio_client_config
@@ -81,6 +82,13 @@ def redeliver(
         help="PARTITION:OFFSET of the agency topic to start at (repeat; other partitions "
         "are not re-delivered).",
     ),
+    unavailable: bool = typer.Option(
+        False,
+        "--unavailable",
+        help="Re-deliver exactly what was withheld while the recipient's topic refused the "
+        "hub's writes (RECIPIENT_UNAVAILABLE), and nothing it received. Instead of "
+        "--from-time/--from-offset.",
+    ),
     run_id: str | None = typer.Option(None, help="Names this run (new ids per run)."),
     dry_run: bool = typer.Option(False, help="Plan and summarise; publish nothing."),
     agency_topic: str = typer.Option(AGENCY_EVENTS),
@@ -101,8 +109,8 @@ def redeliver(
     assignments and recipient status would allow it too, and every step is audited on the
     re-delivery chain.
     """
-    if (from_time is None) == (not from_offset):
-        raise typer.BadParameter("give exactly one of --from-time or --from-offset")
+    if sum((from_time is not None, bool(from_offset), unavailable)) != 1:
+        raise typer.BadParameter("give exactly one of --from-time, --from-offset, --unavailable")
     settings = load_kafka_settings()
     materials = load_materials(role=WriterRole.REDELIVERY)
     directory = current_recipients(settings, materials.policy, recipients)
@@ -114,7 +122,17 @@ def redeliver(
 
     store = default_store()
     pipeline = hub_pipeline(materials, recipients=directory, store=store, recipient_topic=topic_of)
-    if from_time is not None:
+    owed = _delivered_before(
+        settings, pipeline, audit_topic, recipient, unavailable_only=unavailable
+    )
+    if unavailable:
+        # From the start of each partition with a withheld decision: a withheld handover
+        # names facts recorded before it, and only the owed event ids are re-delivered.
+        starts = dict.fromkeys(owed.partitions_withheld, 0)
+        if not starts:
+            say(f"nothing was withheld from {recipient} for an unwritable topic")
+            return
+    elif from_time is not None:
         moment = dt.datetime.fromisoformat(from_time)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
         starts = _offsets_at(settings, agency_topic, moment)
@@ -127,7 +145,7 @@ def redeliver(
         recipient_id=recipient,
         run_id=run,
         now=dt.datetime.now(dt.UTC),
-        delivered_before=_delivered_before(settings, pipeline, audit_topic, recipient),
+        delivered_before=owed.purposes,
     )
     stops: dict[int, int] = dict.fromkeys(starts, 0)  # never past what pass 1 learned
     for record in stream_topic(settings, agency_topic, label="rebuilding state"):
@@ -185,17 +203,46 @@ def _outcome(audit: Mapping[str, Any]) -> str:
     return "re-delivered" if reason is None else f"withheld now: {reason}"
 
 
+def _withheld_unavailable(decision: Mapping[str, Any]) -> bool:
+    return (
+        decision.get("outcome") == Outcome.WITHHELD
+        and decision.get("reason_code") == Reason.RECIPIENT_UNAVAILABLE
+    )
+
+
+@dataclass
+class Owed:
+    """What the audit stream says ``recipient`` is owed: event id -> purposes, and the
+    agency partitions with decisions withheld for an unwritable topic."""
+
+    purposes: dict[str, list[str]] = field(default_factory=dict)
+    partitions_withheld: set[int] = field(default_factory=set)
+
+
 def _delivered_before(
-    settings: KafkaSettings, pipeline: HubPipeline, topics: list[str], recipient: str
-) -> dict[str, list[str]]:
-    """Event ids the audit stream says were delivered to ``recipient``, with the purposes."""
+    settings: KafkaSettings,
+    pipeline: HubPipeline,
+    topics: list[str],
+    recipient: str,
+    *,
+    unavailable_only: bool = False,
+) -> Owed:
+    """Event ids the audit stream says were delivered to ``recipient``, or withheld from it
+    only because its topic refused the hub's writes (RECIPIENT_UNAVAILABLE: owed, audited
+    with the purposes), with the purposes; with ``unavailable_only``, only the latter. The
+    hub's audit partition is its agency partition."""
     unreadable = UnreadableCount()
-    delivered: dict[str, list[str]] = {}
+    owed = Owed()
+    delivered = owed.purposes
     for item in stream_decisions(settings, pipeline.codec, topics, unreadable):
         d = item.decision
+        mine = d.get("recipient_id") == recipient
+        withheld = mine and _withheld_unavailable(d) and not d.get("redelivery")
+        if withheld:
+            owed.partitions_withheld.add(item.place.partition)
         if (
-            d.get("recipient_id") == recipient
-            and d.get("outcome") == Outcome.DELIVERED
+            mine
+            and (withheld or (d.get("outcome") == Outcome.DELIVERED and not unavailable_only))
             and d.get("event_id")
             # A status answer was "as of" its consent: it is not re-sent (its event id is
             # the consent's, which delivers nothing itself). Handover items name the fact's
@@ -205,7 +252,7 @@ def _delivered_before(
             delivered.setdefault(str(d["event_id"]), []).extend(d.get("purposes") or ())
     if unreadable.places:
         raise ConfigurationError(f"{len(unreadable.places)} audit records cannot be read")
-    return delivered
+    return owed
 
 
 async def _publish(

@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
 from lovhub.core import JobseekerState
 from lovhub.core.outputs import EventResult, SourcePosition
-from lovhub.core.reasons import Outcome
+from lovhub.core.reasons import Outcome, Reason
 from lovhub.operators.decisions import Place
 from lovhub.operators.ledger import RecipientRecordRef
 from lovhub.pipeline.hold import InputHeld
@@ -281,6 +281,9 @@ class ReplayFindings:
     other_policy: list[str] = field(default_factory=list)  # ids written under another version
     delivered_against: list[DeliveredAgainst] = field(default_factory=list)
     held: list[Held] = field(default_factory=list)  # where the replay had to stop
+    # Withheld RECIPIENT_UNAVAILABLE where the replay delivers (the recipient's topic refused
+    # the hub's writes): owed to it by an operator's re-delivery, neither lost nor altered.
+    awaiting_redelivery: list[Written] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -334,6 +337,9 @@ def compare(
         findings.compared += 1
         findings.repeated += len(writes) - 1
         wrong = [w for w in writes if w.decided not in wanted]
+        owed = [w for w in wrong if _owed_to(wanted, w.decided)]
+        findings.awaiting_redelivery.extend(owed)
+        wrong = [w for w in wrong if w not in owed]
         if wrong:
             first = wrong[0]
             findings.altered.append(
@@ -364,6 +370,23 @@ def compare(
             DeliveredAgainst(record.place, record.delivery_id, claimed_by.get(record.delivery_id))
         )
     return findings
+
+
+def _owed_to(wanted: tuple[Decided, ...], written: Decided) -> bool:
+    """Whether ``written`` is a delivery the replay makes, withheld only because the
+    recipient's topic refused the hub's writes (same purposes, basis and consent)."""
+    return written.reason == Reason.RECIPIENT_UNAVAILABLE and any(
+        version.outcome == Outcome.DELIVERED
+        and replace(
+            version,
+            outcome=Outcome.WITHHELD.value,
+            reason=Reason.RECIPIENT_UNAVAILABLE.value,
+            delivery_id=None,
+            delivered_fields=(),
+        )
+        == written
+        for version in wanted
+    )
 
 
 def _closest(wanted: tuple[Decided, ...], written: Decided) -> Decided:

@@ -730,3 +730,26 @@ def test_decisions_written_on_stale_state_fail_the_replay(
         honest_writes,
         policy_version=world.policy.version,
     ).clean
+
+
+def test_a_delivery_withheld_for_an_unwritable_topic_is_owed_not_altered() -> None:
+    """Issue 12, part 6: WITHHELD RECIPIENT_UNAVAILABLE with the purposes, basis and consent
+    the replay delivers under is owed to the recipient (an operator re-delivers it); with
+    anything else different it is altered like any other write."""
+    basis = {"event_id": "e1", "legal_basis": "ASSIGNMENT", "purposes": ("lov.matching",)}
+    expected = replayed(
+        x=delivered("p1", "d-x", delivered_fields=("body.plan",), **basis),
+        y=delivered("p1", "d-y", **basis),
+        z=withheld("p1", event_id="e2"),
+    )
+    owed = withheld("p1", "RECIPIENT_UNAVAILABLE", **basis)
+    audit = Audit()
+    audit.write("x", owed)
+    audit.write("y", replace(owed, purposes=("lov.compensation",)))
+    audit.write("z", withheld("p1", "RECIPIENT_UNAVAILABLE", event_id="e2"))
+    found = compare(expected, audit.writes, policy_version=POLICY)
+    assert [w.decision_id for w in found.awaiting_redelivery] == ["x"]
+    assert sorted(a.decision_id for a in found.altered) == ["y", "z"]
+    alone = compare(replayed(x=expected.decisions["x"]), audit.writes[:1], policy_version=POLICY)
+    assert alone.clean
+    assert len(alone.awaiting_redelivery) == 1
