@@ -11,13 +11,13 @@ purposes they would have been delivered under) while everything else flows.
 A hold is never lifted by the hub itself. If the hub resumed the recipient as soon as its
 topic took writes again, its new deliveries would overtake the withheld ones, which an
 operator re-delivers later: reordered. So the operator, after repairing the topic, first
-re-delivers the held window (``lovhub redeliver --recipient R --from-time SINCE``) while the
+re-delivers the held window (``lovhub redeliver --recipient R --unavailable``) while the
 recipient is still held, and then releases it (``lovhub recipient release R``); deliveries
 resume after the re-delivered ones. A hold outlives worker restarts: it is on the topic.
 
-The values are small JSON documents (recipient id, topic, time, error class and who released
-it; never personal data). :class:`HoldBook` is the fold; :class:`RecipientHolds` reads,
-follows and writes the topic.
+The values are small JSON documents (recipient id, topic, time, error class, and the
+operator's login that released it; nothing about jobseekers). :class:`HoldBook` is the
+fold; :class:`RecipientHolds` reads, follows and writes the topic.
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
 
 from lovhub.kafka.tail import BOUNDED_READ_FETCH_WAIT_MS, read_range
+from lovhub.kafka.unreadable import UNREADABLE_BATCH_ERRORS, UnreadableTopicError
 
 __all__ = ["HoldBook", "RecipientHold", "RecipientHolds", "release_value"]
 
@@ -112,10 +114,15 @@ class HoldBook:
 
 
 class RecipientHolds:
-    """Reads the holds topic to its end at start, follows it between batches, and writes a
-    hold when the worker meets a refused recipient topic. A deployment without the topic
-    (``lovhub admin init`` makes it) runs without holds: a refused recipient topic then holds
-    the partitions that deliver to it, as before, and the worker says so once."""
+    """Reads the holds topic, follows it between batches, and writes a hold when the worker
+    meets a refused recipient topic.
+
+    Started by the first :meth:`poll` (aiokafka clients bind to the running loop), as the
+    registry follower is, so a failure to read goes the way of any unreadable input: the
+    worker holds, names the topic and tries again, never crashes. A deployment without the
+    topic (``lovhub admin init`` makes it) runs without holds: a refused recipient topic then
+    holds the partitions that deliver to it, as before; the worker says so once and looks
+    again at its next restore."""
 
     def __init__(self, client_config: dict[str, Any], topic: str) -> None:
         self._client_config = client_config
@@ -123,9 +130,13 @@ class RecipientHolds:
         self.book = HoldBook()
         self._consumer: AIOKafkaConsumer | None = None
         self._tp = TopicPartition(topic, 0)
-        self.enabled = False
+        self._said_missing = False
 
-    async def start(self) -> None:
+    @property
+    def enabled(self) -> bool:
+        return self._consumer is not None
+
+    async def _start(self) -> None:
         consumer = AIOKafkaConsumer(
             **self._client_config,
             enable_auto_commit=False,
@@ -135,41 +146,60 @@ class RecipientHolds:
         await consumer.start()
         try:
             if self.topic not in await consumer.topics():
-                log.warning(
-                    "recipient holds topic %s not found (run `lovhub admin init`): a recipient "
-                    "whose topic refuses writes holds every partition that delivers to it",
-                    self.topic,
-                )
+                if not self._said_missing:
+                    log.warning(
+                        "recipient holds topic %s not found (run `lovhub admin init`): a "
+                        "recipient whose topic refuses writes holds every partition that "
+                        "delivers to it",
+                        self.topic,
+                    )
+                    self._said_missing = True
                 await consumer.stop()
                 return
             consumer.assign([self._tp])
-            end = (await consumer.end_offsets([self._tp]))[self._tp]
-            async for records in read_range(consumer, self._tp, 0, end):
-                for record in records:
-                    self.book.apply(record.key, record.value)
+            await consumer.seek_to_beginning(self._tp)
         except BaseException:
             await consumer.stop()
             raise
         self._consumer = consumer
-        self.enabled = True
 
     async def stop(self) -> None:
         if self._consumer is not None:
             await self._consumer.stop()
             self._consumer = None
 
-    async def poll(self) -> bool:
-        """Apply what other workers and operators wrote since; True if the holds changed."""
-        if self._consumer is None:
-            return False
-        batch = await self._consumer.getmany(self._tp, timeout_ms=0)
+    async def poll(self, *, to_end: bool = False) -> bool:
+        """Apply what other workers and operators wrote since; True if the holds changed.
+        ``to_end``: read up to the topic's current end first (before partitions restored
+        this turn are decided: a hold written by their previous owner must apply to them).
+        A read that fails raises UnreadableTopicError naming the holds topic."""
+        try:
+            if self._consumer is None:
+                if not to_end:
+                    return False
+                await self._start()
+                if self._consumer is None:
+                    return False
+            consumer = self._consumer
+            records = []
+            if to_end:
+                end = (await consumer.end_offsets([self._tp]))[self._tp]
+                async for chunk in read_range(
+                    consumer, self._tp, await consumer.position(self._tp), end
+                ):
+                    records.extend(chunk)
+            else:
+                records = (await consumer.getmany(self._tp, timeout_ms=0)).get(self._tp, [])
+        except (KafkaError, OSError, RuntimeError, *UNREADABLE_BATCH_ERRORS) as error:
+            raise UnreadableTopicError(self.topic, 0, error) from error
         changed = False
-        for record in batch.get(self._tp, []):
+        for record in records:
             changed = self.book.apply(record.key, record.value) or changed
         return changed
 
     async def hold(self, producer: AIOKafkaProducer, hold: RecipientHold) -> None:
-        """Write ``hold`` and wait for the broker's acknowledgement; applied here at once."""
+        """Write ``hold`` and wait for the broker's acknowledgement; applied here at once.
+        Always to partition 0: the one partition every reader follows."""
         key = hold.recipient_id.encode()
-        await (await producer.send(self.topic, key=key, value=hold.value()))
+        await (await producer.send(self.topic, key=key, value=hold.value(), partition=0))
         self.book.apply(key, hold.value())

@@ -143,6 +143,9 @@ class HubWorker:
         self._registry = registry  # polled between batches; the caller stops it
         # Recipients held for an unwritable topic; started, polled and stopped by run().
         self._holds = holds
+        # Read the holds topic to its end before the next fetch: at start, and after
+        # partitions are restored (their previous owner may have held a recipient).
+        self._holds_behind = True
         self.health_file = health_file
         self.checkpointing = checkpoints
         self.schedule = CheckpointSchedule(
@@ -227,9 +230,6 @@ class HubWorker:
         watchdog = asyncio.create_task(self._watch())
         await producer.start()
         await consumer.start()
-        if self._holds is not None:
-            await self._holds.start()
-            self._apply_holds()
         consumer.subscribe([self.topics.source], listener=_Restore(self))
         idle_since = time.monotonic()
         read_delay = RETRY_FIRST_SECONDS
@@ -373,9 +373,14 @@ class HubWorker:
 
     async def _follow_holds(self) -> None:
         """Holds written by other workers, and releases by operators, apply from the next
-        batch on."""
-        if self._holds is not None and await self._holds.poll():
+        batch on; after a restore, before any record of the restored partitions is decided.
+        A holds topic it cannot read holds the worker like unreadable input (the caller)."""
+        if self._holds is None:
+            return
+        changed = await self._holds.poll(to_end=self._holds_behind)
+        if changed or self._holds_behind:
             self._apply_holds()
+        self._holds_behind = False
 
     def _apply_holds(self) -> None:
         assert self._holds is not None
@@ -439,6 +444,7 @@ class HubWorker:
             await self._wait(retry_in)
             return False
         self.restored.update(stale)
+        self._holds_behind = True
         self.health.clear(Hold.RESTORE)
         return True
 

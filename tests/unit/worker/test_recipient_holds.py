@@ -4,13 +4,18 @@ not parse never lifts a hold."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 
+import pytest
+from aiokafka.errors import KafkaConnectionError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lovhub.worker.recipient_holds import HoldBook, RecipientHold, release_value
+from lovhub.kafka.unreadable import READ_FAILURES, UnreadableTopicError
+from lovhub.worker import recipient_holds
+from lovhub.worker.recipient_holds import HoldBook, RecipientHold, RecipientHolds, release_value
 
 T0 = dt.datetime(2026, 12, 7, 21, 0, tzinfo=dt.UTC)
 
@@ -73,3 +78,42 @@ def test_the_book_is_the_last_word_per_recipient(operations: list[tuple[str, boo
         elif recipient not in expected:
             expected[recipient] = minutes
     assert {r: int((h.since - T0).total_seconds() // 60) for r, h in book.held.items()} == expected
+
+
+class _FailingConsumer:
+    """Starts, finds the topic, then cannot fetch (the holds topic's leader is away)."""
+
+    def __init__(self, **_: object) -> None:
+        self.stopped = False
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+    async def topics(self) -> set[str]:
+        return {"holds"}
+
+    def assign(self, partitions: object) -> None:
+        return None
+
+    async def seek_to_beginning(self, *partitions: object) -> None:
+        return None
+
+    async def end_offsets(self, partitions: object) -> dict[object, int]:
+        raise KafkaConnectionError("leader away")
+
+
+def test_a_holds_topic_that_cannot_be_read_is_reported_as_unreadable_input(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker's loop holds on READ_FAILURES (it never crashes on them): a failing read
+    of the holds topic must arrive as one, naming the holds topic."""
+    monkeypatch.setattr(recipient_holds, "AIOKafkaConsumer", _FailingConsumer)
+    holds = RecipientHolds({}, "holds")
+    assert not asyncio.run(holds.poll())  # not started yet: nothing to follow
+    with pytest.raises(READ_FAILURES) as raised:
+        asyncio.run(holds.poll(to_end=True))
+    assert isinstance(raised.value, UnreadableTopicError)
+    assert raised.value.topic == "holds"
