@@ -287,6 +287,8 @@ def test_add_provisions_exactly_its_access_and_terminate_revokes_it(
         "--purpose", "lov.matching", "--purpose", "lov.contact",
         "--contact", "kontakt@test.example", "--representative", "Test Person",
         "--insurance-valid-until", "2027-12-31",
+        "--undertaking-signed-on", "2026-01-15", "--undertaking-reference", "TP-2026-0001",
+        "--country", "SE", "--hosting", "Exempeldrift AB", "--sub-processor", "Exempel Oy:FI",
         "--public-key", str(tmp_path / "k.pub"), "--credentials-out", str(credentials_file),
     )  # fmt: skip
     credentials = json.loads(credentials_file.read_text())

@@ -2,7 +2,10 @@
 
 The decision-level rules come from ``tests/unit/core/reference_model.py`` (a rescan of each
 jobseeker's raw log, no state object): live decisions, handover items at an assignment's
-start and registration-status answers on consent. Three later steps of the pipeline are
+start and registration-status answers on consent, each first asking whether the recipient
+may receive anything at all, read from its registry record as it is (status, insurance, a
+provider's undertaking, a third party's agreement, every residency country in the policy's
+``allowed_countries``). Three later steps of the pipeline are
 restated here just as plainly: a delivery whose allowed fields are all absent, or all
 address/contact for
 a protected person, is ``NOTHING_ALLOWED``; one with a personal field for a recipient

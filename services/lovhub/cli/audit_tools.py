@@ -40,7 +40,7 @@ from lovhub.codec import codec_for
 from lovhub.core.reasons import Outcome
 from lovhub.errors import ConfigurationError, LovhubError, UsageError
 from lovhub.identity import is_personal_id_shape
-from lovhub.operators.access_report import build_access_report
+from lovhub.operators.access_report import build_access_report, recipient_locations
 from lovhub.operators.decisions import DecisionFilter, json_safe, outcome_counts
 from lovhub.operators.lookups import LookupCommand, case_reference, lookup_lines
 from lovhub.operators.report_render import render_html, render_json, render_text
@@ -259,7 +259,8 @@ def report(
     request = lookup_request(LookupCommand.ACCESS_REPORT, case, settings, lookup_topic)
     codec = codec_for(HubSettings())
     policy = current_policy()
-    names = {r.id: r.name for r in current_recipients(settings, policy, recipients).recipients}
+    registered = current_recipients(settings, policy, recipients).recipients
+    names = {r.id: r.name for r in registered}
     pseudonyms = _person(settings, codec, agency_topic, jobseeker, jobseeker_id)
     assert pseudonyms is not None  # a person is named (checked above)
     recorded = _looked_up(settings, request, pseudonyms)
@@ -279,6 +280,7 @@ def report(
         lang=lang,  # type: ignore[arg-type]  # checked above
         generated_at=dt.datetime.now(dt.UTC),
         lookups=lookup_lines(lookups, lang, recorded["lookup_id"]),  # type: ignore[arg-type]
+        recipient_locations=recipient_locations(registered),
     )
     if unreadable.places:
         # An access report that may be missing decisions must not be handed out.

@@ -23,19 +23,27 @@ from lovhub.cli.recipient_k8s import k8s_manifest
 from lovhub.cli.recipient_support import (
     ACTOR,
     CHANGES,
+    COUNTRY,
+    HOSTING,
     REASON,
     REGISTRY,
+    SUB_PROCESSOR,
+    UNDERTAKING_REFERENCE,
+    UNDERTAKING_SIGNED_ON,
     Session,
     iso_date,
     key_entry,
     policy,
+    residency,
+    undertaking,
+    vetting_updates,
+    where_and_undertaking,
 )
 from lovhub.credentials_file import credentials_text, write_credentials
-from lovhub.errors import ConfigurationError
 from lovhub.kafka import admin_client
 from lovhub.policy import describe_validation_error
 from lovhub.provisioning.recipients import provision_recipient
-from lovhub.registry import Recipient, RecipientDirectory, load_recipients
+from lovhub.registry import VETTING, Recipient, RecipientDirectory, load_recipients
 from lovhub.registry import lifecycle as life
 from lovhub.registry.errors import RegistryError
 from lovhub.registry.operations import deprovision_recipient
@@ -59,6 +67,11 @@ def add(
     contact: str | None = typer.Option(None, help="Functional contact (required for providers)."),
     representative: list[str] = typer.Option([], help="Authorised signatory (repeat)."),
     insurance_valid_until: str | None = typer.Option(None, help="ISO date (providers)."),
+    undertaking_signed_on: str | None = UNDERTAKING_SIGNED_ON,
+    undertaking_reference: str | None = UNDERTAKING_REFERENCE,
+    country: str | None = COUNTRY,
+    hosting: str | None = HOSTING,
+    sub_processor: list[str] = SUB_PROCESSOR,
     public_key: list[str] = typer.Option([], help="Public key text or .pub file (repeat)."),
     credentials_out: Path | None = typer.Option(
         None, help="Write the generated credentials here (0600) instead of printing them."
@@ -77,8 +90,6 @@ def add(
     kinds = {"provider": "provider", "third-party": "third_party", "third_party": "third_party"}
     if kind not in kinds:
         raise typer.BadParameter("kind must be provider or third-party")
-    if kinds[kind] == "provider" and not (contact and representative):
-        raise ConfigurationError("a provider needs --contact and at least one --representative")
     try:
         recipient = Recipient.model_validate(
             {
@@ -93,8 +104,11 @@ def add(
                 "insurance_valid_until": iso_date(insurance_valid_until),
                 "contact": contact,
                 "representatives": tuple(representative),
+                "undertaking": undertaking(undertaking_signed_on, undertaking_reference),
+                "residency": residency(country, hosting, sub_processor),
                 "keys": tuple(key_entry(k) for k in public_key),
-            }
+            },
+            context=VETTING,  # a new record: the vetting rules apply (contact, undertaking, ...)
         )
     except ValidationError as error:
         raise RegistryError(describe_validation_error("recipient add", error)) from None
@@ -175,12 +189,18 @@ def suspend(
 def resume(
     recipient_id: str = typer.Argument(...),
     insurance_valid_until: str | None = typer.Option(None, help="Renewed insurance (ISO date)."),
+    undertaking_signed_on: str | None = UNDERTAKING_SIGNED_ON,
+    undertaking_reference: str | None = UNDERTAKING_REFERENCE,
+    country: str | None = COUNTRY,
+    hosting: str | None = HOSTING,
+    sub_processor: list[str] = SUB_PROCESSOR,
     reason: str | None = REASON,
     actor: str = ACTOR,
     registry_topic: str = REGISTRY,
     changes_topic: str = CHANGES,
 ) -> None:
-    """Restart deliveries to a suspended recipient."""
+    """Restart deliveries to a suspended recipient; the vetting options record an undertaking
+    or residency its record lacks or that changed (the residency given replaces the old)."""
     _simple(
         "resume",
         recipient_id,
@@ -189,6 +209,9 @@ def resume(
         changes_topic,
         reason_code=reason,
         insurance_valid_until=iso_date(insurance_valid_until),
+        **vetting_updates(
+            undertaking_signed_on, undertaking_reference, country, hosting, sub_processor
+        ),
     )
 
 
@@ -257,9 +280,10 @@ def import_(
 ) -> None:
     """Publish a file's recipients into the registry (audited ADDED; existing ids skipped).
 
+    Every recipient in the file must pass the vetting rules, as `recipient add`'s must.
     Registry records only: principals and ACLs are `recipient add`'s (or the demo's) job.
     """
-    seed = load_recipients(path, policy=policy())
+    seed = load_recipients(path, policy=policy(), vetted=True)
     session = Session(registry_topic, changes_topic, actor)
     changes = plan_registration(
         session.directory(),
@@ -277,7 +301,8 @@ def list_(registry_topic: str = REGISTRY, changes_topic: str = CHANGES) -> None:
     """Every recipient in the registry, one line each (only records the change chain attests)."""
     session = Session(registry_topic, changes_topic, "")
     table = Table(title=f"recipients in {registry_topic}")
-    for column in ("id", "kind", "status", "insurance until", "current key", "keys", "purposes"):
+    columns = ("id", "kind", "status", "insurance until", "data in", "current key", "keys")
+    for column in (*columns, "purposes"):
         table.add_column(column)
     for r in session.directory().recipients:
         current = r.current_key(session.now)
@@ -286,6 +311,7 @@ def list_(registry_topic: str = REGISTRY, changes_topic: str = CHANGES) -> None:
             str(r.kind),
             str(r.status),
             str(r.insurance_valid_until or "-"),
+            ", ".join(sorted(r.storage_countries)) or "-",
             current.key_id if current else "-",
             str(len(r.keys)),
             str(len(r.purposes)),
@@ -316,6 +342,7 @@ def show(
         ("contact", recipient.contact or "-"),
         ("representatives", ", ".join(recipient.representatives) or "-"),
         ("insurance valid until", recipient.insurance_valid_until or "-"),
+        *where_and_undertaking(recipient),
     ):
         table.add_row(label, str(value))
     current = recipient.current_key(session.now)

@@ -6,8 +6,10 @@ import asyncio
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 import typer
+from pydantic import ValidationError
 
 from lovhub.audit.roles import WriterRole
 from lovhub.cli.command_evidence import checkpoint_topic, optional_signing_key
@@ -17,10 +19,10 @@ from lovhub.crypto import parse_public_key
 from lovhub.crypto.keys import PUBLIC_KEY_TEXT_PREFIX
 from lovhub.errors import ConfigurationError
 from lovhub.kafka.aio import aio_client_config
-from lovhub.policy import Policy, load_policy
+from lovhub.policy import Policy, describe_validation_error, load_policy
 from lovhub.policy.location import default_policy_dir
 from lovhub.provisioning.topology import RECIPIENT_CHANGES, RECIPIENT_REGISTRY
-from lovhub.registry import PublicKeyEntry, RecipientDirectory
+from lovhub.registry import PublicKeyEntry, Recipient, RecipientDirectory, Residency, Undertaking
 from lovhub.registry import lifecycle as life
 from lovhub.registry.follower import read_registry
 from lovhub.registry.operations import PublishedChange, RegistryTopics, publish_changes
@@ -29,18 +31,41 @@ from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings
 __all__ = [
     "ACTOR",
     "CHANGES",
+    "COUNTRY",
+    "HOSTING",
     "REASON",
     "REGISTRY",
+    "SUB_PROCESSOR",
+    "UNDERTAKING_REFERENCE",
+    "UNDERTAKING_SIGNED_ON",
     "Session",
     "iso_date",
     "key_entry",
     "policy",
+    "residency",
+    "undertaking",
+    "vetting_updates",
+    "where_and_undertaking",
 ]
 
 REGISTRY = typer.Option(RECIPIENT_REGISTRY, envvar="LOVHUB_REGISTRY_TOPIC", help="Registry topic.")
 CHANGES = typer.Option(RECIPIENT_CHANGES, envvar="LOVHUB_RECIPIENT_CHANGES_TOPIC")
 ACTOR = typer.Option("", envvar="LOVHUB_ACTOR", help="Who acts (default: the admin principal).")
 REASON = typer.Option(None, "--reason", help="Reason code, e.g. FAILED_VETTING (no free text).")
+# Vetting facts (issue 15): `add` requires them as the model's rules say; `resume` updates them.
+UNDERTAKING_SIGNED_ON = typer.Option(
+    None, help="ISO date the confidentiality undertaking was signed (providers)."
+)
+UNDERTAKING_REFERENCE = typer.Option(
+    None, help="The signed undertaking's document reference (providers)."
+)
+COUNTRY = typer.Option(
+    None, help="ISO 3166-1 alpha-2 country where delivered data is stored and processed."
+)
+HOSTING = typer.Option(None, help="Hosting provider of that storage (with --country).")
+SUB_PROCESSOR = typer.Option(
+    [], help="A sub-processor handling delivered data, as NAME:COUNTRY (repeat)."
+)
 
 
 class Session:
@@ -122,3 +147,69 @@ def iso_date(text: str | None) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise ConfigurationError(f"not an ISO date: {text!r}") from None
+
+
+def undertaking(signed_on: str | None, reference: str | None) -> dict[str, Any] | None:
+    """``--undertaking-signed-on`` and ``--undertaking-reference`` as the record's field."""
+    if signed_on is None and reference is None:
+        return None
+    if signed_on is None or reference is None:
+        raise ConfigurationError(
+            "give both --undertaking-signed-on and --undertaking-reference, or neither"
+        )
+    return {"signed_on": iso_date(signed_on), "reference": reference}
+
+
+def residency(
+    country: str | None, hosting: str | None, sub_processors: list[str]
+) -> dict[str, Any] | None:
+    """``--country``, ``--hosting`` and ``--sub-processor NAME:COUNTRY`` as the record's field."""
+    if country is None and hosting is None and not sub_processors:
+        return None
+    if country is None or hosting is None:
+        raise ConfigurationError("give --country and --hosting (and any --sub-processor)")
+    listed = []
+    for item in sub_processors:
+        name, colon, where = item.rpartition(":")
+        if not (colon and name.strip() and where.strip()):
+            raise ConfigurationError("--sub-processor takes NAME:COUNTRY, e.g. 'Exempel AB:SE'")
+        listed.append({"name": name.strip(), "country": where.strip()})
+    return {"country": country, "hosting": hosting, "sub_processors": tuple(listed)}
+
+
+def vetting_updates(
+    signed_on: str | None,
+    reference: str | None,
+    country: str | None,
+    hosting: str | None,
+    sub_processors: list[str],
+) -> dict[str, Any]:
+    """``resume``'s new undertaking and residency, validated (only those given)."""
+    updates: dict[str, Any] = {}
+    signed = undertaking(signed_on, reference)
+    where = residency(country, hosting, sub_processors)
+    try:
+        if signed is not None:
+            updates["undertaking"] = Undertaking.model_validate(signed)
+        if where is not None:
+            updates["residency"] = Residency.model_validate(where)
+    except ValidationError as error:
+        raise ConfigurationError(describe_validation_error("recipient resume", error)) from None
+    return updates
+
+
+def where_and_undertaking(recipient: Recipient) -> list[tuple[str, str]]:
+    """``recipient show``'s rows for the undertaking and where the data is."""
+    signed = recipient.undertaking
+    rows = [
+        (
+            "undertaking",
+            f"{signed.reference}, signed {signed.signed_on}" if signed else "- (not on record)",
+        )
+    ]
+    where = recipient.residency
+    if where is None:
+        return [*rows, ("data stored in", "- (not on record)")]
+    rows.append(("data stored in", f"{where.country}, hosting: {where.hosting}"))
+    rows += [(f"sub-processor {s.name}", s.country) for s in where.sub_processors]
+    return rows

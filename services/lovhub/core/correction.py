@@ -10,7 +10,8 @@ bounded by the agency topic's retention (:data:`RECEIPT_DAYS`): a correction can
 an event the topic still holds.
 
 A recipient that received the original still gets nothing when it may receive nothing at all
-now (unknown, suspended, terminated, uninsured: check 1 of :mod:`lovhub.core.decide`), or
+now (unknown, suspended, terminated, uninsured, without an undertaking or agreement, or
+keeping data outside the allowed countries: check 1 of :mod:`lovhub.core.decide`), or
 while processing is restricted (``RESTRICTED``). Its basis is not re-decided: the correction
 follows a disclosure that happened. A correction of an event no one received is decided
 ``NO_CANDIDATE``. The held fact (for later handovers) takes the corrected body when it is the
@@ -132,7 +133,7 @@ def correction_decisions(
     when = judged_instant(event["occurred_at"], ingested_at)
     decisions = []
     for recipient_id in sorted(receipt.recipients):
-        unfit = recipient_reason(recipients.get(recipient_id), when)
+        unfit = recipient_reason(recipients.get(recipient_id), when, policy)
         if unfit is None and state.restricted(position):
             unfit = Reason.RESTRICTED
         if unfit is not None:

@@ -5,7 +5,12 @@ the reason (so every withheld decision has exactly one, reproducible reason):
 
 1. the recipient is registered and active (``RECIPIENT_UNKNOWN``, ``RECIPIENT_SUSPENDED``,
    ``RECIPIENT_TERMINATED``); a provider whose liability insurance ended before the event's
-   day counts as suspended (``RECIPIENT_SUSPENDED``);
+   day counts as suspended (``RECIPIENT_SUSPENDED``); then the vetting facts of its record,
+   in this order: a provider has a confidentiality undertaking signed on or before the
+   event's day (``NO_UNDERTAKING``), a third party has its data-sharing agreement on record
+   (``NO_AGREEMENT``), and every country where the recipient or one of its sub-processors
+   stores or processes delivered data is one the policy allows (``RESIDENCY``; a record
+   that does not say where counts as outside);
 2. a legal basis holds at this point of the jobseeker's log: for a provider an assignment in
    force (``NOT_ASSIGNED``), or one that has ended whose purpose has a follow-up window
    (policy ``follow_up_after_end``: months after the assignment's last day, for the event
@@ -86,6 +91,12 @@ class RecipientView(Protocol):
     def contracted_purposes(self) -> frozenset[str]: ...
     @property
     def insurance_valid_until(self) -> dt.date | None: ...
+    @property
+    def undertaking_signed_on(self) -> dt.date | None: ...
+    @property
+    def contract_id(self) -> str | None: ...
+    @property
+    def storage_countries(self) -> frozenset[str]: ...
 
 
 class PolicyView(Protocol):
@@ -100,6 +111,7 @@ class PolicyView(Protocol):
     def requires_consent(self, event_type: str, purpose_id: str) -> bool: ...
     def follow_up_months(self, purpose_id: str, event_type: str) -> int | None: ...
     def addressee_path(self, event_type: str, purpose_id: str) -> str | None: ...
+    def country_allowed(self, country: str) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +228,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def recipient_reason(recipient: RecipientView | None, when: dt.datetime) -> Reason | None:
+def recipient_reason(
+    recipient: RecipientView | None, when: dt.datetime, policy: PolicyView
+) -> Reason | None:
     """Check 1: why this recipient may receive nothing at all at ``when``, or None."""
     if recipient is None:
         return Reason.RECIPIENT_UNKNOWN
@@ -224,10 +238,19 @@ def recipient_reason(recipient: RecipientView | None, when: dt.datetime) -> Reas
         return Reason.RECIPIENT_SUSPENDED
     if recipient.status != "active":
         return Reason.RECIPIENT_TERMINATED
+    day = when.date()
     if recipient.is_provider:
         insured_until = recipient.insurance_valid_until
-        if insured_until is None or insured_until < when.date():
+        if insured_until is None or insured_until < day:
             return Reason.RECIPIENT_SUSPENDED
+        signed_on = recipient.undertaking_signed_on
+        if signed_on is None or signed_on > day:
+            return Reason.NO_UNDERTAKING
+    elif not recipient.contract_id:
+        return Reason.NO_AGREEMENT
+    countries = recipient.storage_countries
+    if not countries or not all(policy.country_allowed(c) for c in countries):
+        return Reason.RESIDENCY
     return None
 
 
@@ -241,7 +264,7 @@ def decide_for_recipient(
     when: dt.datetime,
 ) -> Decision:
     """The decision for one candidate, dates judged at ``when`` (:func:`judged_instant`)."""
-    unfit = recipient_reason(recipient, when)
+    unfit = recipient_reason(recipient, when, policy)
     if unfit is not None:
         return Decision.withheld(recipient_id, unfit)
     assert recipient is not None

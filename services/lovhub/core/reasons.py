@@ -24,6 +24,13 @@ class Reason(StrEnum):
     RECIPIENT_UNKNOWN = "RECIPIENT_UNKNOWN"
     RECIPIENT_SUSPENDED = "RECIPIENT_SUSPENDED"
     RECIPIENT_TERMINATED = "RECIPIENT_TERMINATED"
+    # A provider without a confidentiality undertaking in force (issue 15, part 3).
+    NO_UNDERTAKING = "NO_UNDERTAKING"
+    # A third party without a vetted data-sharing agreement on record (issue 15, part 7).
+    NO_AGREEMENT = "NO_AGREEMENT"
+    # The recipient keeps delivered data, itself or through a sub-processor, in a country the
+    # policy does not allow, or its record does not say where (issue 15, part 6).
+    RESIDENCY = "RESIDENCY"
     NOT_ASSIGNED = "NOT_ASSIGNED"
     # The assignment has ended and the policy's follow-up window for this event has passed.
     FOLLOW_UP_ENDED = "FOLLOW_UP_ENDED"

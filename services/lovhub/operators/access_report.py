@@ -22,14 +22,17 @@ from lovhub.operators.texts import (
     purpose_name,
     reason_text,
 )
+from lovhub.registry import Recipient
 
 __all__ = [
     "AccessReport",
     "DeliveryLine",
     "PurposeLine",
     "RecipientLine",
+    "RecipientLocation",
     "WithheldLine",
     "build_access_report",
+    "recipient_locations",
 ]
 
 
@@ -90,12 +93,25 @@ class ProviderReportLine:
 
 
 @dataclass(frozen=True, slots=True)
+class RecipientLocation:
+    """Where a recipient stores and processes delivered data, as its registry record says
+    when the report is made (issue 15, part 6): country (ISO 3166-1 alpha-2), hosting
+    provider, and each sub-processor as (name, country)."""
+
+    country: str
+    hosting: str
+    sub_processors: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RecipientLine:
     recipient_id: str
     name: str
     deliveries: int
     first: dt.datetime
     last: dt.datetime
+    #: None: the registry does not say (a record from before residency was required).
+    location: RecipientLocation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,13 +146,15 @@ def build_access_report(
     lang: Language,
     generated_at: dt.datetime,
     lookups: Iterable[LookupLine] = (),
+    recipient_locations: Mapping[str, RecipientLocation] | None = None,
 ) -> AccessReport:
     """The report over one person's decisions, newest first.
 
     ``recipient_names`` maps recipient ids to display names (an unknown id is shown as
     itself); ``purpose_descriptions`` maps catalogue purpose ids to their descriptions;
     ``lookups`` are the operators' lookups of the person
-    (:func:`lovhub.operators.lookups.lookup_lines`).
+    (:func:`lovhub.operators.lookups.lookup_lines`); ``recipient_locations`` maps recipient
+    ids to where they keep the data (an id without one is shown as not on record).
     """
     deliveries: list[DeliveryLine] = []
     withheld: list[WithheldLine] = []
@@ -215,7 +233,7 @@ def build_access_report(
     return AccessReport(
         lang=lang,
         generated_at=generated_at,
-        recipients=_recipients(deliveries),
+        recipients=_recipients(deliveries, recipient_locations or {}),
         deliveries=tuple(deliveries),
         withheld=tuple(withheld),
         not_shared_with_anyone=unshared,
@@ -228,11 +246,26 @@ def build_access_report(
     )
 
 
+def recipient_locations(recipients: Iterable[Recipient]) -> dict[str, RecipientLocation]:
+    """Where each recipient keeps delivered data, from its registry record (none: unknown)."""
+    return {
+        r.id: RecipientLocation(
+            r.residency.country,
+            r.residency.hosting,
+            tuple((s.name, s.country) for s in r.residency.sub_processors),
+        )
+        for r in recipients
+        if r.residency is not None
+    }
+
+
 def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def _recipients(deliveries: list[DeliveryLine]) -> tuple[RecipientLine, ...]:
+def _recipients(
+    deliveries: list[DeliveryLine], locations: Mapping[str, RecipientLocation]
+) -> tuple[RecipientLine, ...]:
     by_id: dict[str, list[DeliveryLine]] = {}
     for line in deliveries:
         by_id.setdefault(line.recipient_id, []).append(line)
@@ -243,6 +276,7 @@ def _recipients(deliveries: list[DeliveryLine]) -> tuple[RecipientLine, ...]:
             deliveries=len(lines),
             first=min(line.decided_at for line in lines),
             last=max(line.decided_at for line in lines),
+            location=locations.get(recipient_id),
         )
         for recipient_id, lines in by_id.items()
     ]

@@ -6,8 +6,13 @@ import datetime as dt
 import html
 from typing import Any
 
-from lovhub.operators.access_report import AccessReport, DeliveryLine, ProviderReportLine
-from lovhub.operators.texts import label
+from lovhub.operators.access_report import (
+    AccessReport,
+    DeliveryLine,
+    ProviderReportLine,
+    RecipientLocation,
+)
+from lovhub.operators.texts import Language, label
 
 __all__ = ["render_html", "render_json", "render_text"]
 
@@ -26,6 +31,27 @@ def _report_outcome(line: ProviderReportLine, report: AccessReport) -> str:
     if line.forwarded:
         return label("forwarded", report.lang)
     return f"{label('report_refused', report.lang)}: {line.reason_text}"
+
+
+def _location(location: RecipientLocation | None, lang: Language) -> str:
+    """``SE, hosted by X; sub-processors: Y (FI)``, or that the register does not say."""
+    if location is None:
+        return label("location_unknown", lang)
+    text = f"{location.country}, {label('hosting', lang)} {location.hosting}"
+    if location.sub_processors:
+        listed = ", ".join(f"{name} ({country})" for name, country in location.sub_processors)
+        text += f"; {label('sub_processors', lang)}: {listed}"
+    return text
+
+
+def _location_json(location: RecipientLocation | None) -> dict[str, Any] | None:
+    if location is None:
+        return None
+    return {
+        "country": location.country,
+        "hosting": location.hosting,
+        "sub_processors": [{"name": n, "country": c} for n, c in location.sub_processors],
+    }
 
 
 def _lookups_text(report: AccessReport) -> list[str]:
@@ -73,6 +99,8 @@ def render_json(report: AccessReport) -> dict[str, Any]:
                 "deliveries": r.deliveries,
                 "first": r.first.isoformat(),
                 "last": r.last.isoformat(),
+                "location": _location_json(r.location),
+                "location_text": _location(r.location, report.lang),
             }
             for r in report.recipients
         ],
@@ -153,6 +181,7 @@ def render_text(report: AccessReport) -> str:
             f"{label('first', lang).lower()} {_when(r.first)}, "
             f"{label('last', lang).lower()} {_when(r.last)}"
         )
+        lines.append(f"    {label('location', lang)}: {_location(r.location, lang)}")
     if not report.recipients:
         lines.append(label("none_delivered", lang))
     lines += ["", f"== {label('deliveries', lang)} =="]
@@ -235,13 +264,14 @@ def render_html(report: AccessReport) -> str:
     if report.recipients:
         parts.append(
             _table(
-                [label(n, lang) for n in ("recipient", "count", "first", "last")],
+                [label(n, lang) for n in ("recipient", "count", "first", "last", "location")],
                 [
                     [
                         f"{_e(r.name)} <span class=tag>({_e(r.recipient_id)})</span>",
                         _e(r.deliveries),
                         _e(_when(r.first)),
                         _e(_when(r.last)),
+                        _e(_location(r.location, lang)),
                     ]
                     for r in report.recipients
                 ],

@@ -51,6 +51,18 @@ REASON_TEXT: Final[dict[str, dict[Language, str]]] = {
         "sv": "Mottagarens avtal hade upphört.",
         "en": "The recipient's contract had ended.",
     },
+    "NO_UNDERTAKING": {
+        "sv": "Leverantören hade inte skrivit under någon förbindelse om tystnadsplikt.",
+        "en": "The provider had not signed an undertaking of confidentiality.",
+    },
+    "NO_AGREEMENT": {
+        "sv": "Mottagaren saknade ett granskat avtal om att få uppgifter från navet.",
+        "en": "The recipient had no vetted agreement to receive information from the hub.",
+    },
+    "RESIDENCY": {
+        "sv": "Mottagaren lagrar eller behandlar uppgifter i ett land där det inte är tillåtet.",
+        "en": "The recipient stores or processes data in a country where that is not allowed.",
+    },
     "NOT_ASSIGNED": {
         "sv": "Du var inte anvisad till den här leverantören vid tillfället.",
         "en": "You were not assigned to this provider at the time.",
@@ -284,6 +296,13 @@ _LABELS: Final[dict[str, dict[Language, str]]] = {
     "report_refused": {"sv": "Inte vidarebefordrad", "en": "Not forwarded"},
     "provider": {"sv": "Leverantör", "en": "Provider"},
     "recipients": {"sv": "Mottagare", "en": "Recipients"},
+    "location": {
+        "sv": "Var mottagaren lagrar uppgifterna (enligt registret i dag)",
+        "en": "Where the recipient keeps the data (as the register says today)",
+    },
+    "hosting": {"sv": "drift hos", "en": "hosted by"},
+    "sub_processors": {"sv": "underbiträden", "en": "sub-processors"},
+    "location_unknown": {"sv": "inte angivet i registret", "en": "not in the register"},
     "deliveries": {"sv": "Utlämnade uppgifter (senaste först)", "en": "Data shared (newest first)"},
     "withheld": {"sv": "Uppgifter som inte lämnades ut", "en": "Data not shared"},
     "none_delivered": {

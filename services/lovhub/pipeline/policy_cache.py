@@ -32,6 +32,7 @@ class CachedPolicy:
         self._addressee: dict[tuple[str, str], str | None] = {}
         self._follow_up: dict[tuple[str, str], int | None] = {}
         self._held: dict[str, tuple[str, ...]] = {}
+        self._countries = frozenset(policy.allowed_countries)
         self._purpose_ids = frozenset(p.id for p in policy.purposes)
         self._category_ids = frozenset(c.id for c in policy.data_categories)
 
@@ -94,6 +95,9 @@ class CachedPolicy:
             answer = self._follow_up[key] = self.policy.follow_up_months(purpose_id, event_type)
             return answer
 
+    def country_allowed(self, country: str) -> bool:
+        return country in self._countries
+
     def addressee_path(self, event_type: str, purpose_id: str) -> str | None:
         key = (event_type, purpose_id)
         try:
@@ -113,12 +117,25 @@ class RecipientFacts:
     contracted_purposes: frozenset[str]
     #: Providers only; the core treats a provider insured before the event's day as suspended.
     insurance_valid_until: dt.date | None
+    #: Providers only; None: no confidentiality undertaking on record (``NO_UNDERTAKING``).
+    undertaking_signed_on: dt.date | None
+    #: The LOV contract or, for a third party, its data-sharing agreement (``NO_AGREEMENT``).
+    contract_id: str | None
+    #: Its own and its sub-processors' countries; empty: not on record (``RESIDENCY``).
+    storage_countries: frozenset[str]
 
 
 def recipient_facts(recipients: Iterable[Recipient]) -> Mapping[str, RecipientFacts]:
     return {
         r.id: RecipientFacts(
-            r.id, r.is_provider, str(r.status), r.contracted_purposes, r.insurance_valid_until
+            r.id,
+            r.is_provider,
+            str(r.status),
+            r.contracted_purposes,
+            r.insurance_valid_until,
+            r.undertaking_signed_on,
+            r.contract_id,
+            r.storage_countries,
         )
         for r in recipients
     }

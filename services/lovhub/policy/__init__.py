@@ -25,10 +25,13 @@ from lovhub.policy.model import (
     output_path_of,
 )
 from lovhub.policy.policy import Policy, load_policy, parse_policy
+from lovhub.policy.residency import EU_EEA_COUNTRIES, CountryCode
 
 __all__ = [
     "BUILTIN_PROTECTED_IDENTITY_PATHS",
     "DIRECT_IDENTIFIER_PATHS",
+    "EU_EEA_COUNTRIES",
+    "CountryCode",
     "DataCategory",
     "Delivery",
     "EventType",

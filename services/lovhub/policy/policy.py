@@ -10,7 +10,15 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_serializer,
+    model_validator,
+)
 
 from lovhub.policy.errors import PolicyError, UnknownEventTypeError
 from lovhub.policy.files import content_version, describe_validation_error, read_yaml_mapping
@@ -30,6 +38,7 @@ from lovhub.policy.model import (
     ReportType,
     Transform,
 )
+from lovhub.policy.residency import EU_EEA_COUNTRIES, CountryCode
 
 __all__ = ["Policy", "load_policy", "parse_policy"]
 
@@ -53,6 +62,9 @@ class Policy(BaseModel):
     reports: dict[ReportType, PurposeId] = Field(default_factory=dict)
     #: The activity catalogue: an ACTIVITY report naming any other code is refused.
     activity_codes: tuple[ActivityCode, ...] = ()
+    #: Countries (ISO 3166-1 alpha-2) where recipients may store and process delivered data,
+    #: themselves and through sub-processors; any other country withholds ``RESIDENCY``.
+    allowed_countries: frozenset[CountryCode] = Field(default=EU_EEA_COUNTRIES, min_length=1)
 
     _version: str = PrivateAttr(default="")
     _purposes: dict[str, Purpose] = PrivateAttr(default_factory=dict)
@@ -73,6 +85,10 @@ class Policy(BaseModel):
         self._activity_codes = frozenset(a.code for a in self.activity_codes)
         self._version = content_version(self)
         return self
+
+    @field_serializer("allowed_countries")
+    def _sorted_countries(self, countries: frozenset[str]) -> list[str]:
+        return sorted(countries)  # a set: canonical order, so the policy version is stable
 
     # --- validation -------------------------------------------------------------------
 
@@ -254,6 +270,10 @@ class Policy(BaseModel):
     def knows_activity_code(self, code: str) -> bool:
         """Whether ``code`` is in the activity catalogue (an ACTIVITY report may name it)."""
         return code in self._activity_codes
+
+    def country_allowed(self, country: str) -> bool:
+        """Whether recipients may store and process delivered data in ``country``."""
+        return country in self.allowed_countries
 
     def addressee_path(self, event_type: str, purpose_id: str) -> str | None:
         """Path of the recipient id an event is addressed to, if only that one may get it."""

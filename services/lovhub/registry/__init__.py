@@ -6,11 +6,19 @@ The model, the directory, records (:mod:`~lovhub.registry.records`), lifecycle
 registry topic and :mod:`~lovhub.registry.operations` publishes changes (Kafka I/O).
 """
 
+from lovhub.registry.accountability import Residency, SubProcessor, Undertaking
 from lovhub.registry.directory import RecipientDirectory, load_recipients, parse_recipients
 from lovhub.registry.errors import AuditWriteError, LifecycleError, RegistryError
-from lovhub.registry.model import PublicKeyEntry, Recipient, RecipientKind, RecipientStatus
+from lovhub.registry.model import (
+    VETTING,
+    PublicKeyEntry,
+    Recipient,
+    RecipientKind,
+    RecipientStatus,
+)
 
 __all__ = [
+    "VETTING",
     "AuditWriteError",
     "LifecycleError",
     "PublicKeyEntry",
@@ -19,6 +27,9 @@ __all__ = [
     "RecipientKind",
     "RecipientStatus",
     "RegistryError",
+    "Residency",
+    "SubProcessor",
+    "Undertaking",
     "load_recipients",
     "parse_recipients",
 ]

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from lovhub.policy import Policy, content_version, describe_validation_error, read_yaml_mapping
 from lovhub.registry.errors import RegistryError
-from lovhub.registry.model import Recipient, RecipientKind
+from lovhub.registry.model import VETTING, Recipient, RecipientKind
 
 __all__ = ["RecipientDirectory", "load_recipients", "parse_recipients"]
 
@@ -97,13 +97,22 @@ def parse_recipients(
     *,
     source: Path | str = "<recipients>",
     policy: Policy | None = None,
+    vetted: bool = False,
 ) -> RecipientDirectory:
-    """A validated directory; :class:`RegistryError` naming ``source`` and the entry."""
+    """A validated directory; :class:`RegistryError` naming ``source`` and the entry.
+
+    ``vetted``: every recipient must also pass the vetting rules (:data:`VETTING`), as a
+    new record must (``recipient import``)."""
+    context = VETTING if vetted else None
     try:
         if isinstance(data, Mapping):
-            directory = RecipientDirectory.model_validate(data)
+            directory = RecipientDirectory.model_validate(data, context=context)
         else:
-            directory = RecipientDirectory(recipients=tuple(data))
+            recipients = tuple(data)
+            if vetted:
+                for recipient in recipients:
+                    Recipient.model_validate(recipient.model_dump(), context=VETTING)
+            directory = RecipientDirectory(recipients=recipients)
     except ValidationError as error:
         raise RegistryError(describe_validation_error(source, error)) from error
     problems = directory.problems_with(policy) if policy is not None else ()
@@ -113,7 +122,11 @@ def parse_recipients(
     return directory
 
 
-def load_recipients(path: Path | str, *, policy: Policy | None = None) -> RecipientDirectory:
-    """Read and validate a recipients file (and check it against ``policy`` if given)."""
+def load_recipients(
+    path: Path | str, *, policy: Policy | None = None, vetted: bool = False
+) -> RecipientDirectory:
+    """Read and validate a recipients file (and check it against ``policy`` if given);
+    ``vetted``: as :func:`parse_recipients`."""
     path = Path(path)
-    return parse_recipients(read_yaml_mapping(path, RegistryError), source=path, policy=policy)
+    data = read_yaml_mapping(path, RegistryError)
+    return parse_recipients(data, source=path, policy=policy, vetted=vetted)

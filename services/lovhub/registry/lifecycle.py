@@ -22,6 +22,7 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from lovhub.policy import describe_validation_error
+from lovhub.registry.accountability import Residency, Undertaking
 from lovhub.registry.directory import RecipientDirectory
 from lovhub.registry.errors import LifecycleError
 from lovhub.registry.model import PublicKeyEntry, Recipient, RecipientStatus
@@ -160,15 +161,23 @@ def resume(
     at: dt.datetime,
     reason_code: str | None = None,
     insurance_valid_until: dt.date | None = None,
+    undertaking: Undertaking | None = None,
+    residency: Residency | None = None,
 ) -> LifecycleChange:
-    """Restart deliveries to a suspended recipient (with renewed insurance, if it lapsed)."""
+    """Restart deliveries to a suspended recipient (with renewed insurance, if it lapsed,
+    and the undertaking or residency its record lacks or that changed)."""
     _aware(at)
     recipient = _existing(directory, recipient_id)
     if recipient.status is not RecipientStatus.SUSPENDED:
         raise LifecycleError(f"recipient {recipient_id!r} is {recipient.status}, not suspended")
     changes: dict[str, Any] = {"status": RecipientStatus.ACTIVE}
-    if insurance_valid_until is not None:
-        changes["insurance_valid_until"] = insurance_valid_until
+    for name, value in (
+        ("insurance_valid_until", insurance_valid_until),
+        ("undertaking", undertaking),
+        ("residency", residency),
+    ):
+        if value is not None:
+            changes[name] = value
     after = _updated(recipient, **changes)
     if insurance_expired(after, at.date()):
         raise LifecycleError(

@@ -2,13 +2,22 @@
 
 Frozen, strict models: a provider must have a contract, services and insurance on record;
 ids, organisation numbers and key validity are checked when the file is loaded.
+
+Vetting (issue 15, part 7) is a rule of the model, not of one command: validated with
+``context=VETTING`` (``recipient add``, ``recipient import``, :func:`parse_recipients` with
+``vetted=True``) a provider also needs a functional contact, representatives, a
+confidentiality undertaking and its residency, and a third party needs its data-sharing
+agreement (``contract_id``) and its residency. Records written before these fields existed
+stay readable without the context; the decision core then withholds from them
+(``NO_UNDERTAKING``, ``NO_AGREEMENT``, ``RESIDENCY``) until a vetted record replaces them.
+The purposes' vetting needs the policy: :meth:`RecipientDirectory.problems_with`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, Final
 
 from pydantic import (
     AfterValidator,
@@ -18,14 +27,19 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     model_validator,
 )
 
 from lovhub.identity import is_reserved_id, is_valid_organisation_number, is_valid_recipient_id
 from lovhub.policy import RecipientKind, describe_validation_error
+from lovhub.registry.accountability import Residency, Undertaking
 from lovhub.registry.errors import RegistryError
 
-__all__ = ["PublicKeyEntry", "Recipient", "RecipientKind", "RecipientStatus"]
+__all__ = ["VETTING", "PublicKeyEntry", "Recipient", "RecipientKind", "RecipientStatus"]
+
+#: The validation context that applies the vetting rules (new records: add, import).
+VETTING: Final[dict[str, Any]] = {"vetting": True}
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 
@@ -98,7 +112,38 @@ class Recipient(BaseModel):
     representatives: tuple[
         Annotated[str, StringConstraints(min_length=1, max_length=200)], ...
     ] = ()
+    #: Providers: the signed confidentiality undertaking (tystnadsplikt). None only in a
+    #: record from before it was required: the provider then receives nothing.
+    undertaking: Undertaking | None = None
+    #: Where delivered data is stored and processed. None only in a record from before it
+    #: was required: the recipient then receives nothing.
+    residency: Residency | None = None
     keys: tuple[PublicKeyEntry, ...] = ()
+
+    @model_validator(mode="after")
+    def _vetted(self, info: ValidationInfo) -> Recipient:
+        if not (info.context or {}).get("vetting"):
+            return self
+        missing = self.vetting_gaps()
+        if missing:
+            raise ValueError(
+                f"recipient {self.id}: vetting needs {', '.join(missing)} on record "
+                f"for a {self.kind}"
+            )
+        return self
+
+    def vetting_gaps(self) -> tuple[str, ...]:
+        """What the vetting requires that this record lacks (field names only)."""
+        if self.is_provider:
+            wanted: tuple[tuple[str, object], ...] = (
+                ("contact", self.contact),
+                ("representatives", self.representatives),
+                ("undertaking", self.undertaking),
+            )
+        else:
+            wanted = (("contract_id (the data-sharing agreement)", self.contract_id),)
+        wanted = (*wanted, ("residency", self.residency))
+        return tuple(name for name, value in wanted if not value)
 
     @model_validator(mode="after")
     def _consistent(self) -> Recipient:
@@ -132,6 +177,15 @@ class Recipient(BaseModel):
     @property
     def contracted_purposes(self) -> frozenset[str]:
         return frozenset(self.purposes)
+
+    @property
+    def undertaking_signed_on(self) -> dt.date | None:
+        return None if self.undertaking is None else self.undertaking.signed_on
+
+    @property
+    def storage_countries(self) -> frozenset[str]:
+        """Every country delivered data is stored or processed in; empty when not on record."""
+        return frozenset() if self.residency is None else self.residency.countries
 
     def insured_on(self, day: dt.date) -> bool:
         return self.insurance_valid_until is not None and day <= self.insurance_valid_until

@@ -50,9 +50,17 @@ class InvalidRegistryRecord(ValueError):
         self.code = code
 
 
+# Fields added after records were first written: left out while empty, so the record of a
+# recipient that does not have them stays byte for byte what it was (and readable by a hub
+# that does not know them yet).
+_OMITTED_WHEN_EMPTY: Final = ("undertaking", "residency")
+
+
 def encode_registry_record(recipient: Recipient) -> tuple[bytes, bytes]:
     """The record's key and value bytes (deterministic for one recipient state)."""
-    document = {"format": REGISTRY_RECORD_FORMAT, "recipient": recipient.model_dump(mode="json")}
+    empty = {name for name in _OMITTED_WHEN_EMPTY if getattr(recipient, name) is None}
+    fields = recipient.model_dump(mode="json", exclude=empty)
+    document = {"format": REGISTRY_RECORD_FORMAT, "recipient": fields}
     value = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return recipient.id.encode("utf-8"), value.encode("utf-8")
 

@@ -84,7 +84,8 @@ def build_world(
 def synthetic_recipients(
     seed: RecipientDirectory, providers: int, third_parties: int
 ) -> list[Recipient]:
-    """Made-up recipients shaped like the seed's first active provider and third party."""
+    """Made-up recipients shaped like the seed's first active provider and third party (its
+    undertaking and residency too: vetted like it)."""
     rng = random.Random(f"synthetic-recipients-{providers}-{third_parties}")  # noqa: S311
     made: list[Recipient] = []
     templates = (
@@ -108,6 +109,8 @@ def synthetic_recipients(
                     contract_id=f"LOV-2026-{9000 + number}",
                     insurance_valid_until=dt.date(2099, 12, 31),
                 )
+            else:
+                fields.update(contract_id=f"DPA-2026-{9000 + number}")
             made.append(Recipient.model_validate(fields))
     return made
 

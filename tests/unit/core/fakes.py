@@ -40,6 +40,8 @@ ADDRESSED = frozenset({"ASSIGNMENT_STARTED", "ASSIGNMENT_ENDED"})
 CONSENT_NEEDED = frozenset({("PLAN_UPDATED", "matching")})
 # (purpose, event type) -> months after an assignment's last day it still reaches the provider
 FOLLOW_UP = {("contact", "REGISTRATION"): 1}
+# Where recipients may keep delivered data (a policy's allowed_countries).
+ALLOWED_COUNTRIES = frozenset({"SE", "NO", "DE"})
 
 
 @dataclass(frozen=True)
@@ -74,11 +76,60 @@ class FakePolicy:
     def addressee_path(self, event_type: str, purpose_id: str) -> str | None:
         return "body.provider_id" if event_type in ADDRESSED else None
 
+    @property
+    def allowed_countries(self) -> frozenset[str]:
+        return ALLOWED_COUNTRIES
+
+    def country_allowed(self, country: str) -> bool:
+        return country in ALLOWED_COUNTRIES
+
+
+@dataclass(frozen=True)
+class FakeUndertaking:
+    signed_on: dt.date
+    reference: str = "TP-1"
+
+
+@dataclass(frozen=True)
+class FakeSubProcessor:
+    name: str
+    country: str
+
+
+@dataclass(frozen=True)
+class FakeResidency:
+    country: str
+    hosting: str = "Exempeldrift AB"
+    sub_processors: tuple[FakeSubProcessor, ...] = ()
+
+
+SIGNED_LONG_AGO = FakeUndertaking(dt.date.min)
+IN_SWEDEN = FakeResidency("SE")
+
 
 @dataclass(frozen=True)
 class FakeRecipient:
+    """A recipient as the registry holds it: the reference model reads ``undertaking``,
+    ``residency`` and ``contract_id`` as they are; the core reads the derived properties
+    (as the pipeline's ``recipient_facts`` derives them from a registry record)."""
+
     id: str
     is_provider: bool
     status: str
     contracted_purposes: frozenset[str]
     insurance_valid_until: dt.date | None = dt.date.max
+    undertaking: FakeUndertaking | None = SIGNED_LONG_AGO
+    residency: FakeResidency | None = IN_SWEDEN
+    contract_id: str | None = "C-1"
+
+    @property
+    def undertaking_signed_on(self) -> dt.date | None:
+        return None if self.undertaking is None else self.undertaking.signed_on
+
+    @property
+    def storage_countries(self) -> frozenset[str]:
+        if self.residency is None:
+            return frozenset()
+        return frozenset(
+            {self.residency.country, *(s.country for s in self.residency.sub_processors)}
+        )

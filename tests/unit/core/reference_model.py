@@ -2,6 +2,8 @@
 
 No state object, no positions: for event ``i`` it rescans ``log[: i + 1]``. The real core
 keeps incremental, position-indexed state; the tests hold the two to the same answers.
+Recipients are read as the registry holds them (undertaking, residency with its
+sub-processors, agreement id), never through the facts the pipeline derives from them.
 """
 
 from __future__ import annotations
@@ -186,6 +188,25 @@ def _followed_up(
     return purposes, windowed
 
 
+def _unvetted(recipient: FakeRecipient, day: Any, policy: FakePolicy) -> str | None:
+    """What the registry record lacks for the recipient to get anything at all (issue 15):
+    a provider's confidentiality undertaking, signed by the day; a third party's agreement
+    id; and for everyone a residency on record whose countries, its own and each
+    sub-processor's, are all in the policy's list. Read from the record as it is."""
+    if recipient.is_provider:
+        if recipient.undertaking is None or recipient.undertaking.signed_on > day:
+            return "NO_UNDERTAKING"
+    elif not recipient.contract_id:
+        return "NO_AGREEMENT"
+    if recipient.residency is None:
+        return "RESIDENCY"
+    for where in [recipient.residency.country, *recipient.residency.sub_processors]:
+        country = where if isinstance(where, str) else where.country
+        if country not in policy.allowed_countries:
+            return "RESIDENCY"
+    return None
+
+
 def _one(
     rid: str,
     event: Mapping[str, Any],
@@ -212,6 +233,9 @@ def _one(
         recipient.insurance_valid_until is None or day > recipient.insurance_valid_until
     ):
         return withheld("RECIPIENT_SUSPENDED")  # insurance expiry suspends automatically
+    unvetted = _unvetted(recipient, day, policy)
+    if unvetted is not None:
+        return withheld(unvetted)
     state_only = {
         "CONSENT_GIVEN": "CONSENT_RECORDED",
         "CONSENT_WITHDRAWN": "CONSENT_WITHDRAWAL_RECORDED",
@@ -396,6 +420,8 @@ def expected_correction(
             recipient.insurance_valid_until is None or day > recipient.insurance_valid_until
         ):
             reason = "RECIPIENT_SUSPENDED"
+        elif _unvetted(recipient, day, policy) is not None:
+            reason = _unvetted(recipient, day, policy)
         elif history.restricted:
             reason = "RESTRICTED"
         _, _, purposes, basis, consent_id = received[rid]

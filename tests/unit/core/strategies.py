@@ -7,13 +7,41 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tests.unit.core.fakes import FakeRecipient
+from tests.unit.core.fakes import (
+    IN_SWEDEN,
+    SIGNED_LONG_AGO,
+    FakeRecipient,
+    FakeResidency,
+    FakeSubProcessor,
+    FakeUndertaking,
+)
 
 PROVIDERS = ("p1", "p2")
 THIRD_PARTIES = ("t1",)
 PURPOSES = ("matching", "contact", "regstatus", "unknown")
 CATEGORIES = ("registration", "plan", "health")
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+Vetting = tuple[FakeUndertaking | None, FakeResidency | None, str | None]
+VETTED: Vetting = (SIGNED_LONG_AGO, IN_SWEDEN, "C-1")
+# What a registry record may lack (issue 15): each one alone, a provider's and a third party's
+# both; one harmless (a sub-processor in an allowed country).
+UNVETTED: tuple[Vetting, ...] = (
+    (None, IN_SWEDEN, "C-1"),
+    (FakeUndertaking(START.date() + dt.timedelta(days=1)), IN_SWEDEN, "C-1"),
+    (FakeUndertaking(START.date() + dt.timedelta(days=3)), IN_SWEDEN, "C-1"),
+    (SIGNED_LONG_AGO, None, "C-1"),
+    (SIGNED_LONG_AGO, FakeResidency("US"), "C-1"),
+    (SIGNED_LONG_AGO, FakeResidency("SE", sub_processors=(FakeSubProcessor("Moln", "US"),)), "C-1"),
+    (SIGNED_LONG_AGO, FakeResidency("NO", sub_processors=(FakeSubProcessor("Moln", "DE"),)), "C-1"),
+    (SIGNED_LONG_AGO, IN_SWEDEN, None),
+)
+
+
+def vetting() -> st.SearchStrategy[Vetting]:
+    """Mostly a fully vetted record (so the later rules stay well exercised)."""
+    return st.sampled_from((VETTED,) * 16 + UNVETTED)
 
 
 def recipients() -> st.SearchStrategy[dict[str, FakeRecipient]]:
@@ -29,10 +57,13 @@ def recipients() -> st.SearchStrategy[dict[str, FakeRecipient]]:
         contracts: list[frozenset[str]],
         missing: bool,
         insurance: list[dt.date],
+        vettings: list[Vetting],
     ) -> dict[str, FakeRecipient]:
         ids = PROVIDERS + THIRD_PARTIES
         world = {
-            rid: FakeRecipient(rid, rid in PROVIDERS, statuses[i], contracts[i], insurance[i])
+            rid: FakeRecipient(
+                rid, rid in PROVIDERS, statuses[i], contracts[i], insurance[i], *vettings[i]
+            )
             for i, rid in enumerate(ids)
         }
         if missing:
@@ -45,6 +76,7 @@ def recipients() -> st.SearchStrategy[dict[str, FakeRecipient]]:
         st.lists(contract, min_size=3, max_size=3),
         st.booleans(),
         st.lists(insured, min_size=3, max_size=3),
+        st.lists(vetting(), min_size=3, max_size=3),
     )
 
 
