@@ -6,7 +6,18 @@ from pathlib import Path
 import pytest
 
 from lovhub.errors import ConfigurationError
-from lovhub.settings import SecurityProtocol, load_kafka_settings
+from lovhub.settings import (
+    DevBrokerSettings,
+    LocalDirectories,
+    PasswordSettings,
+    SecurityProtocol,
+    ServiceSettings,
+    StartupFiles,
+    kafka_bootstrap_in_environment,
+    load_kafka_settings,
+    local_connection_file,
+    state_dir,
+)
 
 
 @pytest.fixture
@@ -107,3 +118,84 @@ def test_half_a_login_in_the_environment_is_an_error_not_the_admin_login(
     monkeypatch.setenv(given, "lovhub-hub")
     with pytest.raises(ConfigurationError, match="go together"):
         load_kafka_settings()
+
+
+# -- the settings declared in lovhub.settings, read as the os.environ reads they replace -----
+
+
+def test_an_empty_variable_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOVHUB_POLICY_FILE", "")
+    monkeypatch.setenv("LOVHUB_RECIPIENTS_SOURCE", "")
+    assert StartupFiles.from_environment().policy_file is None
+    assert ServiceSettings.from_environment().recipients_source == "registry"
+
+
+def test_an_empty_password_is_kept_as_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What ``admin init`` did with ``os.environ.get``: an empty password is set, not made."""
+    monkeypatch.setenv("LOVHUB_HUB_PASSWORD", "")
+    monkeypatch.delenv("LOVHUB_REPORTS_PASSWORD", raising=False)
+    passwords = PasswordSettings.from_environment()
+    assert passwords.hub_password is not None
+    assert passwords.hub_password.get_secret_value() == ""
+    assert passwords.reports_password is None
+
+
+def test_variables_are_read_by_their_exact_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LOVHUB_HUB_SECRET_FILE", raising=False)
+    monkeypatch.setenv("lovhub_hub_secret_file", "/somewhere")
+    assert StartupFiles.from_environment().hub_secret_file is None
+
+
+def test_a_file_setting_expands_the_home_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOVHUB_STATE_KEY_FILE", "~/state-keys.json")
+    expected = Path.home() / "state-keys.json"
+    assert StartupFiles.from_environment().named("LOVHUB_STATE_KEY_FILE") == expected
+
+
+def test_a_file_variable_not_declared_is_an_error_not_unset() -> None:
+    with pytest.raises(KeyError, match="LOVHUB_POLICY_FILES"):
+        StartupFiles.from_environment().named("LOVHUB_POLICY_FILES")
+
+
+def test_a_value_of_the_wrong_type_names_the_variable_not_the_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LOVHUB_DEV_BROKER_PORT", "not-a-port-s3cret")
+    with pytest.raises(ConfigurationError, match="LOVHUB_DEV_BROKER_PORT") as raised:
+        DevBrokerSettings.from_environment()
+    assert "s3cret" not in str(raised.value)
+    assert raised.value.__cause__ is None  # pydantic's error, which shows the value, is not kept
+
+
+def test_the_state_directory_follows_xdg_when_not_given() -> None:
+    given = LocalDirectories.model_validate({"XDG_STATE_HOME": "/xdg/state"})
+    assert state_dir(given) == Path("/xdg/state/lovhub")
+    explicit = LocalDirectories.model_validate(
+        {"XDG_STATE_HOME": "/xdg/state", "LOVHUB_STATE_DIR": "/mine"}
+    )
+    assert state_dir(explicit) == Path("/mine")
+    assert local_connection_file(explicit) == Path("/mine/broker/connection.json")
+
+
+def test_settings_are_read_when_asked_for_not_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOVHUB_CHECKPOINT_TOPIC", "first")
+    assert ServiceSettings.from_environment().checkpoint_topic == "first"
+    monkeypatch.setenv("LOVHUB_CHECKPOINT_TOPIC", "second")
+    assert ServiceSettings.from_environment().checkpoint_topic == "second"
+
+
+def test_the_variable_of_a_field_is_its_declared_name() -> None:
+    assert StartupFiles.variable("lookup_signing_key_file") == "LOVHUB_LOOKUP_SIGNING_KEY_FILE"
+    assert LocalDirectories.variable("xdg_cache_home") == "XDG_CACHE_HOME"
+
+
+def test_the_kafka_address_in_the_environment_under_either_name(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert not kafka_bootstrap_in_environment()
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
+    assert kafka_bootstrap_in_environment()
+    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS")
+    monkeypatch.setenv("LOVHUB_KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
+    assert kafka_bootstrap_in_environment()
+
