@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 
 from lovhub.errors import ConfigurationError
+from lovhub.policy.location import default_policy_dir
+from lovhub.runtime import recipients_source, startup_file
 from lovhub.settings import (
     DevBrokerSettings,
     LocalDirectories,
@@ -199,3 +201,33 @@ def test_the_kafka_address_in_the_environment_under_either_name(
     monkeypatch.setenv("LOVHUB_KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
     assert kafka_bootstrap_in_environment()
 
+
+# -- modules take these settings as collaborators (the environment's when none is given) ----
+
+
+def test_the_policy_directory_given_by_setting(tmp_path: Path) -> None:
+    (tmp_path / "policy.yaml").write_text("{}\n", encoding="utf-8")
+    given = LocalDirectories.model_validate({"LOVHUB_POLICY_DIR": str(tmp_path)})
+    assert default_policy_dir(given) == tmp_path
+    empty = LocalDirectories.model_validate({"LOVHUB_POLICY_DIR": str(tmp_path / "empty")})
+    with pytest.raises(ConfigurationError, match=r"LOVHUB_POLICY_DIR=.*holds no policy\.yaml"):
+        default_policy_dir(empty)
+
+
+@pytest.mark.parametrize(("given", "chosen"), [(" file ", "file"), ("  ", "registry")])
+def test_the_recipients_source_is_trimmed(given: str, chosen: str) -> None:
+    settings = ServiceSettings.model_validate({"LOVHUB_RECIPIENTS_SOURCE": given})
+    assert recipients_source(settings) == chosen
+
+
+def test_an_unknown_recipients_source_is_refused() -> None:
+    settings = ServiceSettings.model_validate({"LOVHUB_RECIPIENTS_SOURCE": "FILE"})
+    with pytest.raises(ConfigurationError, match="LOVHUB_RECIPIENTS_SOURCE must be"):
+        recipients_source(settings)
+
+
+def test_a_startup_file_is_the_one_its_setting_names_else_a_clear_error(tmp_path: Path) -> None:
+    given = StartupFiles.model_validate({"LOVHUB_POLICY_FILE": str(tmp_path / "mine.yaml")})
+    assert startup_file("LOVHUB_POLICY_FILE", "policy.yaml", given) == tmp_path / "mine.yaml"
+    with pytest.raises(ConfigurationError, match="LOVHUB_HUB_SECRET_FILE is not set"):
+        startup_file("LOVHUB_HUB_SECRET_FILE", None, StartupFiles.model_validate({}))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 from pathlib import Path
 
 import typer
@@ -24,7 +23,15 @@ from lovhub.registry import PublicKeyEntry, RecipientDirectory
 from lovhub.registry import lifecycle as life
 from lovhub.registry.follower import read_registry
 from lovhub.registry.operations import PublishedChange, RegistryTopics, publish_changes
-from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings
+from lovhub.settings import (
+    ACTOR_VARIABLE,
+    REGISTRY_TOPIC_VARIABLE,
+    HubSettings,
+    KafkaSettings,
+    ServiceSettings,
+    StartupFiles,
+    load_kafka_settings,
+)
 
 __all__ = [
     "ACTOR",
@@ -37,9 +44,15 @@ __all__ = [
     "policy",
 ]
 
-REGISTRY = typer.Option(RECIPIENT_REGISTRY, envvar="LOVHUB_REGISTRY_TOPIC", help="Registry topic.")
-CHANGES = typer.Option(RECIPIENT_CHANGES, envvar="LOVHUB_RECIPIENT_CHANGES_TOPIC")
-ACTOR = typer.Option("", envvar="LOVHUB_ACTOR", help="Who acts (default: the admin principal).")
+REGISTRY = typer.Option(
+    RECIPIENT_REGISTRY, envvar=REGISTRY_TOPIC_VARIABLE.name, help="Registry topic."
+)
+CHANGES = typer.Option(
+    RECIPIENT_CHANGES, envvar=ServiceSettings.variable("recipient_changes_topic")
+)
+ACTOR = typer.Option(
+    "", envvar=ACTOR_VARIABLE.name, help="Who acts (default: the admin principal)."
+)
 REASON = typer.Option(None, "--reason", help="Reason code, e.g. FAILED_VETTING (no free text).")
 
 
@@ -90,8 +103,8 @@ class Session:
 
 def policy() -> Policy:
     """The policy purposes are checked against (``LOVHUB_POLICY_FILE`` or the repo's)."""
-    path = os.environ.get("LOVHUB_POLICY_FILE") or default_policy_dir() / "policy.yaml"
-    return load_policy(Path(path))
+    path = StartupFiles.from_environment().policy_file or default_policy_dir() / "policy.yaml"
+    return load_policy(path)
 
 
 def key_entry(value: str) -> PublicKeyEntry:
