@@ -5,7 +5,6 @@ start with a message that names the missing piece (fail fast, fail closed).
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from lovhub.policy.location import default_policy_dir
 from lovhub.private_files import write_private
 from lovhub.pseudonyms import Pseudonymiser
 from lovhub.registry import RecipientDirectory, load_recipients
-from lovhub.settings import HubSettings
+from lovhub.settings import HubSettings, ServiceSettings, StartupFiles
 from lovhub.synthetic.world import World
 
 __all__ = [
@@ -77,23 +76,28 @@ class HubMaterials:
         return self.state_keys
 
 
-def startup_file(variable: str, default_name: str | None) -> Path:
-    """The file ``variable`` names, else ``default_name`` in the default policy directory
-    (looked for only then: an image given every file by variable needs no directory)."""
-    value = os.environ.get(variable)
-    if value:
-        return Path(value).expanduser()
+def startup_file(
+    variable: str, default_name: str | None, files: StartupFiles | None = None
+) -> Path:
+    """The file ``variable`` names (one of :class:`StartupFiles`), else ``default_name`` in
+    the default policy directory (looked for only then: an image given every file by
+    variable needs no directory)."""
+    given = (files or StartupFiles.from_environment()).named(variable)
+    if given is not None:
+        return given
     if default_name is None:
         raise ConfigurationError(f"{variable} is not set")
     return default_policy_dir() / default_name
 
 
-def recipients_source() -> str:
+def recipients_source(settings: ServiceSettings | None = None) -> str:
     """Where ``lovhub run`` takes its recipients: ``registry`` (the shared, followed topic;
     the default) or ``file`` (``LOVHUB_RECIPIENTS_FILE``, static: for tests and offline use)."""
-    source = os.environ.get("LOVHUB_RECIPIENTS_SOURCE", "registry").strip() or "registry"
+    settings = settings or ServiceSettings.from_environment()
+    source = settings.recipients_source.strip() or "registry"
     if source not in ("registry", "file"):
-        raise ConfigurationError("LOVHUB_RECIPIENTS_SOURCE must be 'registry' or 'file'")
+        variable = ServiceSettings.variable("recipients_source")
+        raise ConfigurationError(f"{variable} must be 'registry' or 'file'")
     return source
 
 

@@ -14,7 +14,6 @@ requests with ``lovhub audit report``: that role never falls back to the hub wor
 
 from __future__ import annotations
 
-import os
 from enum import StrEnum
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from lovhub.provisioning.topology import (
     REDELIVERY_AUDIT,
     REPORT_AUDIT,
 )
+from lovhub.settings import StartupFiles
 
 __all__ = [
     "ROLE_LABEL",
@@ -57,11 +57,11 @@ class WriterRole(StrEnum):
 
 
 _KEY_VARIABLES = {
-    WriterRole.HUB_WORKER: "LOVHUB_AUDIT_SIGNING_KEY_FILE",
-    WriterRole.REPORT_PROCESSOR: "LOVHUB_REPORTS_SIGNING_KEY_FILE",
-    WriterRole.REDELIVERY: "LOVHUB_REDELIVERY_SIGNING_KEY_FILE",
-    WriterRole.RECIPIENT_LIFECYCLE: "LOVHUB_LIFECYCLE_SIGNING_KEY_FILE",
-    WriterRole.OPERATOR_LOOKUP: "LOVHUB_LOOKUP_SIGNING_KEY_FILE",
+    WriterRole.HUB_WORKER: StartupFiles.variable("audit_signing_key_file"),
+    WriterRole.REPORT_PROCESSOR: StartupFiles.variable("reports_signing_key_file"),
+    WriterRole.REDELIVERY: StartupFiles.variable("redelivery_signing_key_file"),
+    WriterRole.RECIPIENT_LIFECYCLE: StartupFiles.variable("lifecycle_signing_key_file"),
+    WriterRole.OPERATOR_LOOKUP: StartupFiles.variable("lookup_signing_key_file"),
 }
 _KEY_FILES = {
     WriterRole.HUB_WORKER: "audit-signing.key",
@@ -87,22 +87,23 @@ def role_of_chain(audit_topic: str, default: WriterRole = WriterRole.HUB_WORKER)
     return _CHAIN_ROLES.get(audit_topic, default)
 
 
-def signing_key_path(role: WriterRole) -> Path | None:
+def signing_key_path(role: WriterRole, files: StartupFiles | None = None) -> Path | None:
     """This role's private key file: its own variable, else (a single-key deployment)
     ``LOVHUB_AUDIT_SIGNING_KEY_FILE``; None when neither is set. The operator-lookup role
     reads only its own variable."""
+    files = files or StartupFiles.from_environment()
     variables = [role.key_variable]
     if role not in _NO_FALLBACK:
         variables.append(WriterRole.HUB_WORKER.key_variable)
     for variable in variables:
-        value = os.environ.get(variable)
-        if value:
-            return Path(value).expanduser()
+        path = files.named(variable)
+        if path is not None:
+            return path
     return None
 
 
-def required_signing_key_path(role: WriterRole) -> Path:
-    path = signing_key_path(role)
+def required_signing_key_path(role: WriterRole, files: StartupFiles | None = None) -> Path:
+    path = signing_key_path(role, files)
     if path is None:
         raise ConfigurationError(
             f"{role.key_variable} is not set: the {role} signs its audit checkpoints and does "

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 from pathlib import Path
 
 import typer
+from pydantic import SecretStr
 from rich.table import Table
 
 from lovhub.audit.roles import WriterRole
@@ -20,11 +20,17 @@ from lovhub.crypto.state_keys import rotate_state_keys
 from lovhub.kafka import admin_client
 from lovhub.provisioning.hub import provision_agency_system, provision_hub
 from lovhub.provisioning.topology import agency_principal_name
-from lovhub.settings import HubSettings, load_kafka_settings, state_dir
+from lovhub.settings import HubSettings, PasswordSettings, load_kafka_settings, state_dir
 
 __all__ = ["app"]
 
 app = typer.Typer(help="Provision topics, principals and ACLs.", no_args_is_help=True)
+
+
+def _revealed(password: SecretStr | None) -> str | None:
+    """The password as given; an empty one stays empty (``SecretStr("")`` is falsy, so no
+    ``or``): ``admin init`` sets what it is given."""
+    return None if password is None else password.get_secret_value()
 
 
 @app.command()
@@ -33,15 +39,16 @@ def init() -> None:
     and exactly their ACLs. Idempotent."""
     settings = load_kafka_settings()
     hub = HubSettings()
+    passwords = PasswordSettings.from_environment()
     say(f"provisioning {settings.bootstrap_servers} as {settings.sasl_username}")
     client = admin_client(settings)
     try:
         result = provision_hub(
             client,
             hub,
-            hub_password=os.environ.get("LOVHUB_HUB_PASSWORD"),
-            reports_password=os.environ.get("LOVHUB_REPORTS_PASSWORD"),
-            agency_password=os.environ.get("LOVHUB_AGENCY_PASSWORD"),
+            hub_password=_revealed(passwords.hub_password),
+            reports_password=_revealed(passwords.reports_password),
+            agency_password=_revealed(passwords.agency_password),
             credentials_dir=state_dir() / "credentials",
             progress=say,
         )

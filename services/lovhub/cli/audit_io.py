@@ -5,9 +5,7 @@ a person's agency ids and the recipients' names. The logic lives in :mod:`lovhub
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 from kafka import TopicPartition
@@ -25,7 +23,7 @@ from lovhub.policy import Policy, load_policy
 from lovhub.policy.location import default_policy_dir
 from lovhub.provisioning.topology import AUDIT, REDELIVERY_AUDIT, REPORT_AUDIT
 from lovhub.registry import RecipientDirectory, load_recipients
-from lovhub.settings import KafkaSettings
+from lovhub.settings import KafkaSettings, StartupFiles
 
 __all__ = [
     "AUDIT_TOPICS_HELP",
@@ -137,8 +135,7 @@ def agency_ids_of(
 
 
 def current_policy() -> Policy:
-    policy_file = os.environ.get("LOVHUB_POLICY_FILE")
-    path = Path(policy_file) if policy_file else default_policy_dir() / "policy.yaml"
+    path = StartupFiles.from_environment().policy_file or default_policy_dir() / "policy.yaml"
     try:
         return load_policy(path)
     except (OSError, LovhubError) as error:
@@ -146,8 +143,8 @@ def current_policy() -> Policy:
 
 
 def _recipients_file(policy: Policy) -> RecipientDirectory:
-    configured = os.environ.get("LOVHUB_RECIPIENTS_FILE")
-    path = Path(configured) if configured else default_policy_dir() / "recipients.yaml"
+    configured = StartupFiles.from_environment().recipients_file
+    path = configured or default_policy_dir() / "recipients.yaml"
     try:
         return load_recipients(path, policy=policy)
     except (OSError, LovhubError) as error:

@@ -35,7 +35,7 @@ from lovhub.operators.lookups import (
     operator_of,
 )
 from lovhub.provisioning.topology import LOOKUP_AUDIT
-from lovhub.settings import HubSettings, KafkaSettings
+from lovhub.settings import LOOKUP_TOPIC_VARIABLE, HubSettings, KafkaSettings
 
 __all__ = [
     "CASE_OPTION",
@@ -56,7 +56,7 @@ CASE_OPTION = typer.Option(
 )
 LOOKUP_TOPIC_OPTION = typer.Option(
     LOOKUP_AUDIT,
-    envvar="LOVHUB_LOOKUP_TOPIC",
+    envvar=LOOKUP_TOPIC_VARIABLE.name,
     help="The hash-chained topic lookups of a person are recorded on.",
 )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -48,7 +47,7 @@ from lovhub.private_files import write_private
 from lovhub.provisioning.topology import AGENCY_EVENTS
 from lovhub.pseudonyms import Pseudonymiser
 from lovhub.runtime import MIN_SECRET_BYTES
-from lovhub.settings import HubSettings, load_kafka_settings
+from lovhub.settings import HubSettings, StartupFiles, load_kafka_settings
 
 __all__ = ["PersonNotFoundError", "replay", "report"]
 
@@ -128,12 +127,11 @@ def _looked_up(settings: Any, request: LookupRequest, pseudonyms: frozenset[str]
 def _hub_secret() -> bytes:
     """Only the pseudonym secret: read-only tools never load the hub's signing key (only
     writers do), nor its other start-up files."""
-    variable = "LOVHUB_HUB_SECRET_FILE"
-    path = os.environ.get(variable)
-    if not path:
-        raise ConfigurationError(f"{variable} is not set")
+    path = StartupFiles.from_environment().hub_secret_file
+    if path is None:
+        raise ConfigurationError(f"{StartupFiles.variable('hub_secret_file')} is not set")
     try:
-        secret = bytes.fromhex(Path(path).expanduser().read_text(encoding="utf-8").strip())
+        secret = bytes.fromhex(path.read_text(encoding="utf-8").strip())
     except (OSError, ValueError) as error:
         raise ConfigurationError(f"cannot load the pseudonym secret: {error}") from error
     if len(secret) < MIN_SECRET_BYTES:

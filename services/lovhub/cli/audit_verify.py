@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
@@ -56,7 +55,13 @@ from lovhub.errors import ConfigurationError, LovhubError
 from lovhub.kafka import consumer
 from lovhub.kafka.reading import poll_assigned
 from lovhub.provisioning.topology import AUDIT_CHECKPOINTS, CHAINED_AUDIT_TOPICS
-from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings, state_dir
+from lovhub.settings import (
+    HubSettings,
+    KafkaSettings,
+    StartupFiles,
+    load_kafka_settings,
+    state_dir,
+)
 
 __all__ = ["AuditReadError", "verify"]
 
@@ -85,8 +90,8 @@ def _schema_of(topic: str, role: WriterRole) -> str:
 
 
 def _public_keys(path: Path | None) -> VerifyingKeys:
-    if path is None and os.environ.get("LOVHUB_AUDIT_PUBLIC_KEY_FILE"):
-        path = Path(os.environ["LOVHUB_AUDIT_PUBLIC_KEY_FILE"]).expanduser()
+    if path is None:
+        path = StartupFiles.from_environment().audit_public_key_file
     if path is None:
         demo = state_dir() / "demo" / "audit-signing.pub"
         if not demo.exists():

@@ -3,19 +3,19 @@ role's optional signing key (``lovhub recipient ...``, ``lovhub audit report|rep
 
 from __future__ import annotations
 
-import os
-
 from lovhub.audit.roles import WriterRole, signing_key_path
 from lovhub.audit.signing import SigningKey, load_signing_key
 from lovhub.cli.console import warn
 from lovhub.provisioning.topology import AUDIT_CHECKPOINTS
+from lovhub.settings import ServiceSettings
 
 __all__ = ["checkpoint_topic", "optional_signing_key"]
 
 
-def checkpoint_topic() -> str:
+def checkpoint_topic(settings: ServiceSettings | None = None) -> str:
     """Where the chain's checkpoints go: ``LOVHUB_CHECKPOINT_TOPIC`` or the hub's."""
-    return os.environ.get("LOVHUB_CHECKPOINT_TOPIC") or AUDIT_CHECKPOINTS
+    settings = settings or ServiceSettings.from_environment()
+    return settings.checkpoint_topic or AUDIT_CHECKPOINTS
 
 
 def optional_signing_key(role: WriterRole, what: str) -> SigningKey | None:

@@ -9,7 +9,6 @@ exit code non-zero. Offsets are committed only after a batch's output is flushed
 from __future__ import annotations
 
 import json
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -32,7 +31,7 @@ from lovhub.codec import codec_for
 from lovhub.credentials_file import read_credentials
 from lovhub.errors import ConfigurationError
 from lovhub.provisioning.topology import provider_topic, recipient_group_prefix, thirdparty_topic
-from lovhub.settings import HubSettings, KafkaSettings, cluster_settings
+from lovhub.settings import HubSettings, KafkaSettings, PasswordSettings, cluster_settings
 
 __all__ = ["consume", "problem_line", "recipient_settings"]
 
@@ -74,7 +73,8 @@ def recipient_settings(recipient: str, password_file: Path | None) -> KafkaSetti
 
 def _passphrase(passphrase_file: Path | None) -> str | None:
     if passphrase_file is None:
-        return os.environ.get("LOVHUB_KEY_PASSPHRASE") or None
+        given = PasswordSettings.from_environment().key_passphrase
+        return (given.get_secret_value() if given is not None else "") or None
     try:
         return passphrase_file.read_text(encoding="utf-8").rstrip("\n")
     except OSError as error:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
 import secrets
 import time
 from collections import Counter
@@ -60,7 +59,13 @@ from lovhub.registry.follower import RegistryFollower, read_registry
 from lovhub.registry.operations import publish_changes
 from lovhub.registry.seeding import plan_registration
 from lovhub.runtime import write_world
-from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings, state_dir
+from lovhub.settings import (
+    HubSettings,
+    KafkaSettings,
+    kafka_bootstrap_in_environment,
+    load_kafka_settings,
+    state_dir,
+)
 from lovhub.synthetic import World, build_world, generate_scenario, pipeline_for
 from lovhub.worker import HubWorker
 from lovhub.worker.recipient_holds import RecipientHolds
@@ -86,9 +91,7 @@ def _skip_history(settings: KafkaSettings, group: str) -> None:
 
 
 def _broker_settings() -> KafkaSettings:
-    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or os.environ.get(
-        "LOVHUB_KAFKA_BOOTSTRAP_SERVERS"
-    ):
+    if kafka_bootstrap_in_environment():
         return load_kafka_settings()
     broker = LocalBroker.default(progress=say)
     result = broker.up()

@@ -155,6 +155,8 @@ def second_act(
     codec: Codec,
 ) -> None:
     """Reports back to the agency, the evidence verified, and one person's access report."""
+    # Not a setting read: the environment the demo's `lovhub` subprocesses inherit (PATH,
+    # HOME, the user's own variables), with the demo's files and logins on top.
     files = {**os.environ, **world_env}
     reports_env, admin_env = (
         {**files, **_login_env(reports_settings)},

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import typer
 from rich.table import Table
 
 from lovhub.cli.console import out, say
 from lovhub.devbroker import BrokerStatus, LocalBroker, LocalCluster
-from lovhub.devbroker.cluster import DEFAULT_CLUSTER_PORT, ClusterStatus
-from lovhub.settings import state_dir
+from lovhub.devbroker.cluster import ClusterStatus
+from lovhub.settings import DevBrokerSettings, state_dir
 
 __all__ = ["app"]
 
@@ -38,7 +36,7 @@ _BROKERS = typer.Option(
 
 
 def _cluster(nodes: int) -> LocalCluster:
-    port = int(os.environ.get("LOVHUB_DEV_CLUSTER_PORT", DEFAULT_CLUSTER_PORT))
+    port = DevBrokerSettings.from_environment().dev_cluster_port
     return LocalCluster(state_dir() / "cluster", nodes=nodes, base_port=port, progress=say)
 
 

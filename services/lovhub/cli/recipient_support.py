@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,15 @@ from lovhub.registry import PublicKeyEntry, Recipient, RecipientDirectory, Resid
 from lovhub.registry import lifecycle as life
 from lovhub.registry.follower import read_registry
 from lovhub.registry.operations import PublishedChange, RegistryTopics, publish_changes
-from lovhub.settings import HubSettings, KafkaSettings, load_kafka_settings
+from lovhub.settings import (
+    ACTOR_VARIABLE,
+    REGISTRY_TOPIC_VARIABLE,
+    HubSettings,
+    KafkaSettings,
+    ServiceSettings,
+    StartupFiles,
+    load_kafka_settings,
+)
 
 __all__ = [
     "ACTOR",
@@ -48,9 +55,15 @@ __all__ = [
     "where_and_undertaking",
 ]
 
-REGISTRY = typer.Option(RECIPIENT_REGISTRY, envvar="LOVHUB_REGISTRY_TOPIC", help="Registry topic.")
-CHANGES = typer.Option(RECIPIENT_CHANGES, envvar="LOVHUB_RECIPIENT_CHANGES_TOPIC")
-ACTOR = typer.Option("", envvar="LOVHUB_ACTOR", help="Who acts (default: the admin principal).")
+REGISTRY = typer.Option(
+    RECIPIENT_REGISTRY, envvar=REGISTRY_TOPIC_VARIABLE.name, help="Registry topic."
+)
+CHANGES = typer.Option(
+    RECIPIENT_CHANGES, envvar=ServiceSettings.variable("recipient_changes_topic")
+)
+ACTOR = typer.Option(
+    "", envvar=ACTOR_VARIABLE.name, help="Who acts (default: the admin principal)."
+)
 REASON = typer.Option(None, "--reason", help="Reason code, e.g. FAILED_VETTING (no free text).")
 # Vetting facts (issue 15): `add` requires them as the model's rules say; `resume` updates them.
 UNDERTAKING_SIGNED_ON = typer.Option(
@@ -115,8 +128,8 @@ class Session:
 
 def policy() -> Policy:
     """The policy purposes are checked against (``LOVHUB_POLICY_FILE`` or the repo's)."""
-    path = os.environ.get("LOVHUB_POLICY_FILE") or default_policy_dir() / "policy.yaml"
-    return load_policy(Path(path))
+    path = StartupFiles.from_environment().policy_file or default_policy_dir() / "policy.yaml"
+    return load_policy(path)
 
 
 def key_entry(value: str) -> PublicKeyEntry:

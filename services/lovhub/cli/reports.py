@@ -14,7 +14,6 @@ from lovhub.audit.roles import WriterRole
 from lovhub.cli.console import out, say
 from lovhub.cli.consume import recipient_settings
 from lovhub.cli.service import (
-    ALLOW_ADMIN_VARIABLE,
     HTTP_HOST_OPTION,
     HTTP_PORT_OPTION,
     load_service_materials,
@@ -47,7 +46,7 @@ from lovhub.pseudonyms import Pseudonymiser
 from lovhub.reports import REPORT_TOPIC_PATTERN, ReportCore
 from lovhub.reports.metrics import report_metrics
 from lovhub.reports.processor import ReportProcessor, ReportTopics
-from lovhub.settings import HubSettings
+from lovhub.settings import ALLOW_ADMIN_VARIABLE, REGISTRY_TOPIC_VARIABLE, HubSettings
 
 __all__ = ["report", "run_reports"]
 
@@ -151,14 +150,16 @@ def run_reports(
         AUDIT_CHECKPOINTS, help="Where the signed checkpoints of the report chain go."
     ),
     registry_topic: str = typer.Option(
-        RECIPIENT_REGISTRY, envvar="LOVHUB_REGISTRY_TOPIC", help="The recipient registry topic."
+        RECIPIENT_REGISTRY,
+        envvar=REGISTRY_TOPIC_VARIABLE.name,
+        help="The recipient registry topic.",
     ),
     idle_exit: float = typer.Option(0.0, help="Exit after this many idle seconds (0: never)."),
     max_batch: int = typer.Option(500, min=1, help="Reports per batch."),
     allow_admin: bool = typer.Option(
         False,
         "--allow-admin",
-        envvar=ALLOW_ADMIN_VARIABLE,
+        envvar=ALLOW_ADMIN_VARIABLE.name,
         help="Run even as the admin principal (it bypasses every ACL; refused otherwise).",
     ),
     http_port: int = HTTP_PORT_OPTION,

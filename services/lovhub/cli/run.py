@@ -12,7 +12,6 @@ import typer
 from lovhub.audit.checkpoints import CheckpointCadence
 from lovhub.cli.console import out, say
 from lovhub.cli.service import (
-    ALLOW_ADMIN_VARIABLE,
     HTTP_HOST_OPTION,
     HTTP_PORT_OPTION,
     load_service_materials,
@@ -36,7 +35,14 @@ from lovhub.provisioning.topology import (
 from lovhub.registry import Recipient
 from lovhub.runtime import hub_pipeline
 from lovhub.service.collector import tune_collector
-from lovhub.settings import HubSettings, KafkaSettings, state_dir
+from lovhub.settings import (
+    ALLOW_ADMIN_VARIABLE,
+    INSTANCE_ID_VARIABLE,
+    REGISTRY_TOPIC_VARIABLE,
+    HubSettings,
+    KafkaSettings,
+    state_dir,
+)
 from lovhub.worker import HubWorker
 from lovhub.worker.recipient_holds import RecipientHolds
 from lovhub.worker.runner import Checkpointing, WorkerTopics
@@ -62,7 +68,9 @@ def run(
     idle_exit: float = typer.Option(0.0, help="Exit after this many idle seconds (0: never)."),
     max_batch: int = typer.Option(2000, min=1, help="Records per batch (latency vs. speed)."),
     registry_topic: str = typer.Option(
-        RECIPIENT_REGISTRY, envvar="LOVHUB_REGISTRY_TOPIC", help="The recipient registry topic."
+        RECIPIENT_REGISTRY,
+        envvar=REGISTRY_TOPIC_VARIABLE.name,
+        help="The recipient registry topic.",
     ),
     engine: str = typer.Option(
         "batch",
@@ -81,14 +89,14 @@ def run(
     allow_admin: bool = typer.Option(
         False,
         "--allow-admin",
-        envvar=ALLOW_ADMIN_VARIABLE,
+        envvar=ALLOW_ADMIN_VARIABLE.name,
         help="Run even as the admin principal (it bypasses every ACL; refused otherwise).",
     ),
     http_port: int = HTTP_PORT_OPTION,
     http_host: str = HTTP_HOST_OPTION,
     instance_id: str = typer.Option(
         "",
-        envvar="LOVHUB_INSTANCE_ID",
+        envvar=INSTANCE_ID_VARIABLE.name,
         help="Static group membership id (default: one made once per worker directory).",
     ),
 ) -> None:

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import signal
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
@@ -34,15 +33,18 @@ from lovhub.runtime import (
 )
 from lovhub.service import Probe, ServiceEndpoints, configure_logging
 from lovhub.settings import (
+    ALLOW_ADMIN_VARIABLE,
+    HTTP_HOST_VARIABLE,
+    HTTP_PORT_VARIABLE,
     HubSettings,
     KafkaSettings,
+    ServiceSettings,
     credentials_from_environment,
     load_kafka_settings,
     state_dir,
 )
 
 __all__ = [
-    "ALLOW_ADMIN_VARIABLE",
     "HTTP_HOST_OPTION",
     "HTTP_PORT_OPTION",
     "Service",
@@ -53,18 +55,16 @@ __all__ = [
     "serving_endpoints",
 ]
 
-ALLOW_ADMIN_VARIABLE = "LOVHUB_ALLOW_ADMIN_PRINCIPAL"
-
 HTTP_PORT_OPTION: Any = typer.Option(
     0,
-    envvar="LOVHUB_HTTP_PORT",
+    envvar=HTTP_PORT_VARIABLE.name,
     min=0,
     max=65535,
     help="Serve /metrics, /healthz and /readyz on this port (0: not at all).",
 )
 HTTP_HOST_OPTION: Any = typer.Option(
     "0.0.0.0",  # noqa: S104 - probes and scrapes come from outside the pod
-    envvar="LOVHUB_HTTP_HOST",
+    envvar=HTTP_HOST_VARIABLE.name,
     help="Address the HTTP endpoints listen on.",
 )
 
@@ -115,7 +115,7 @@ def service_kafka_settings(role_principal: str, *, allow_admin: bool) -> KafkaSe
                 f"refusing to run as the admin principal {admin}, which bypasses the hub's "
                 f"ACLs: set LOVHUB_KAFKA_SASL_USERNAME={role_principal} and its password "
                 f"(`lovhub admin init` creates it), or pass --allow-admin "
-                f"({ALLOW_ADMIN_VARIABLE}=1) if you mean it"
+                f"({ALLOW_ADMIN_VARIABLE.name}=1) if you mean it"
             )
         say(f"WARNING: running as the admin principal {admin} (--allow-admin): no ACL limits it")
     return settings
@@ -163,7 +163,8 @@ class _RegistrySource:
     def __init__(self, settings: KafkaSettings, topic: str) -> None:
         self.topic = topic
         self.config = aio_client_config(settings)
-        self.changes_topic = os.environ.get("LOVHUB_RECIPIENT_CHANGES_TOPIC") or RECIPIENT_CHANGES
+        changes_topic = ServiceSettings.from_environment().recipient_changes_topic
+        self.changes_topic = changes_topic or RECIPIENT_CHANGES
         self.codec = codec_for(HubSettings())
 
     @classmethod

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from fastavro.schema import fingerprint as avro_fingerprint
 from fastavro.schema import parse_schema, to_parsing_canonical_form
 
 from lovhub.codec.errors import SchemaStoreError, UnknownSchemaError
+from lovhub.settings import LocalDirectories
 
 __all__ = [
     "NAMESPACE_PREFIX",
@@ -35,7 +35,7 @@ __all__ = [
     "without_logical_types",
 ]
 
-SCHEMA_DIR_ENV = "LOVHUB_SCHEMA_DIR"
+SCHEMA_DIR_ENV = LocalDirectories.variable("schema_dir")
 NAMESPACE_PREFIX = "se.lovhub."
 _FILE_NAME = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\.v(?P<version>[1-9][0-9]*)\.avsc$")
 
@@ -69,13 +69,13 @@ class StoredSchema:
         return f"StoredSchema({self.ref}, fingerprint={self.fingerprint.hex()})"
 
 
-def find_schema_dir() -> Path:
+def find_schema_dir(directories: LocalDirectories | None = None) -> Path:
     """``$LOVHUB_SCHEMA_DIR``, else the ``schemas/`` of the nearest enclosing checkout."""
-    explicit = os.environ.get(SCHEMA_DIR_ENV)
-    if explicit:
-        path = Path(explicit).expanduser()
+    directories = directories or LocalDirectories.from_environment()
+    path = directories.schema_dir
+    if path is not None:
         if not path.is_dir():
-            raise SchemaStoreError(f"{SCHEMA_DIR_ENV}={explicit} is not a directory")
+            raise SchemaStoreError(f"{SCHEMA_DIR_ENV}={path} is not a directory")
         return path
     starts = (Path(__file__).resolve().parent, Path.cwd().resolve())
     for start in starts:

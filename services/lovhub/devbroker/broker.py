@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
 import subprocess
 import time
@@ -36,7 +35,14 @@ from lovhub.devbroker.process import (
 from lovhub.devbroker.tls import BrokerTls, ensure_broker_tls
 from lovhub.devbroker.tools import find_java
 from lovhub.private_files import create_private, write_private
-from lovhub.settings import KafkaSettings, SecurityProtocol, cache_dir, state_dir
+from lovhub.settings import (
+    DevBrokerSettings,
+    HubPrincipals,
+    KafkaSettings,
+    SecurityProtocol,
+    cache_dir,
+    state_dir,
+)
 
 __all__ = [
     "BrokerStatus",
@@ -46,7 +52,6 @@ __all__ = [
     "storage_format_invocation",
 ]
 
-DEFAULT_CLIENT_PORT = 19092
 _READY_LINE = "Kafka Server started"
 _JVM_OPTIONS = ("-Xms256m", "-Xmx768m", "-XX:+UseG1GC", "-Djava.awt.headless=true")
 
@@ -144,14 +149,14 @@ class LocalBroker:
 
     @classmethod
     def default(cls, progress: Progress = lambda _msg: None) -> LocalBroker:
-        port = int(os.environ.get("LOVHUB_DEV_BROKER_PORT", DEFAULT_CLIENT_PORT))
+        port = DevBrokerSettings.from_environment().dev_broker_port
         layout = BrokerLayout(
             root=state_dir() / "broker",
             client_port=port,
             controller_port=port + 1,
             tls_port=port + 2,
         )
-        admin_user = os.environ.get("LOVHUB_ADMIN_PRINCIPAL", "lovhub-admin")
+        admin_user = HubPrincipals().admin_principal
         return cls(layout, admin_user=admin_user, progress=progress)
 
     # -- queries -------------------------------------------------------------------------

@@ -24,11 +24,11 @@ from lovhub.devbroker.jars import resolve_jars
 from lovhub.devbroker.process import is_port_free, terminate_group
 from lovhub.devbroker.tools import find_java
 from lovhub.private_files import write_private
-from lovhub.settings import KafkaSettings, SecurityProtocol, cache_dir
+from lovhub.settings import DEFAULT_DEV_CLUSTER_PORT, KafkaSettings, SecurityProtocol, cache_dir
 
 __all__ = ["DEFAULT_CLUSTER_PORT", "ClusterStatus", "LocalCluster"]
 
-DEFAULT_CLUSTER_PORT = 19192
+DEFAULT_CLUSTER_PORT = DEFAULT_DEV_CLUSTER_PORT
 _PORT_STEP = 10
 
 

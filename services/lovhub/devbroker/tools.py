@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 from lovhub.devbroker.errors import MissingToolError
+from lovhub.settings import DevBrokerSettings
 
 __all__ = ["MIN_JAVA_MAJOR", "find_java", "find_maven", "java_major_version"]
 
@@ -16,9 +16,9 @@ MIN_JAVA_MAJOR = 17
 _VERSION = re.compile(r'version "(\d+)(?:\.(\d+))?')
 
 
-def find_java() -> Path:
+def find_java(settings: DevBrokerSettings | None = None) -> Path:
     """The ``java`` executable (``JAVA_HOME`` first, then ``PATH``), checked to be 17+."""
-    java_home = os.environ.get("JAVA_HOME")
+    java_home = (settings or DevBrokerSettings.from_environment()).java_home
     candidate = Path(java_home) / "bin" / "java" if java_home else None
     if candidate is None or not candidate.exists():
         found = shutil.which("java")

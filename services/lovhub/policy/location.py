@@ -8,15 +8,15 @@ working directory). The same two starting points as the schema store's search.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from lovhub.errors import ConfigurationError
+from lovhub.settings import LocalDirectories
 
 __all__ = ["POLICY_DIR_ENV", "default_policy_dir", "policy_dir_from"]
 
-POLICY_DIR_ENV = "LOVHUB_POLICY_DIR"
+POLICY_DIR_ENV = LocalDirectories.variable("policy_dir")
 
 
 def policy_dir_from(starts: Iterable[Path]) -> Path | None:
@@ -29,12 +29,12 @@ def policy_dir_from(starts: Iterable[Path]) -> Path | None:
     return None
 
 
-def default_policy_dir() -> Path:
-    explicit = os.environ.get(POLICY_DIR_ENV)
-    if explicit:
-        path = Path(explicit).expanduser()
+def default_policy_dir(directories: LocalDirectories | None = None) -> Path:
+    directories = directories or LocalDirectories.from_environment()
+    path = directories.policy_dir
+    if path is not None:
         if not (path / "policy.yaml").is_file():
-            raise ConfigurationError(f"{POLICY_DIR_ENV}={explicit} holds no policy.yaml")
+            raise ConfigurationError(f"{POLICY_DIR_ENV}={path} holds no policy.yaml")
         return path
     starts = (Path(__file__).resolve().parent, Path.cwd().resolve())
     found = policy_dir_from(starts)

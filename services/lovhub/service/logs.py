@@ -7,16 +7,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import sys
 from typing import Any
 
 from lovhub.errors import ConfigurationError
 from lovhub.kafka.outage import RepeatedLines
+from lovhub.settings import ServiceSettings
 
 __all__ = ["LOG_FORMAT_VARIABLE", "JsonLines", "configure_logging"]
 
-LOG_FORMAT_VARIABLE = "LOVHUB_LOG_FORMAT"
+LOG_FORMAT_VARIABLE = ServiceSettings.variable("log_format")
 
 
 class JsonLines(logging.Formatter):
@@ -49,10 +49,11 @@ class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
         return None
 
 
-def configure_logging(level: int = logging.INFO) -> str:
+def configure_logging(level: int = logging.INFO, settings: ServiceSettings | None = None) -> str:
     """Configure the root logger once, from ``LOVHUB_LOG_FORMAT`` (``text`` or ``json``);
     returns the format used."""
-    chosen = (os.environ.get(LOG_FORMAT_VARIABLE) or "text").strip().lower()
+    settings = settings or ServiceSettings.from_environment()
+    chosen = settings.log_format.strip().lower()
     if chosen not in ("text", "json"):
         raise ConfigurationError(f"{LOG_FORMAT_VARIABLE} must be 'text' or 'json'")
     handler = _CurrentStderr()
