@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from lovhub.core.state import JobseekerState
 
-__all__ = ["EventResult", "OutboundRecord", "PendingAudit", "SourcePosition"]
+__all__ = ["AuditRecord", "EventResult", "OutboundRecord", "PendingAudit", "SourcePosition"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,38 @@ class OutboundRecord:
     headers: tuple[tuple[str, bytes], ...] = ()
 
 
+class AuditRecord(TypedDict):
+    """One audit decision as the hub builds it: the fields of ``se.lovhub.audit.AuditDecision``
+    (schemas/audit), with the chain fields empty until the audit writer links it, and the
+    delivery's place empty until the broker has acknowledged the delivery. A plain dict at
+    run time (the Avro writers take it as it is); typed for every reader and writer."""
+
+    decision_id: str
+    sequence: int
+    event_id: str | None
+    event_type: str | None
+    jobseeker_audit_pseudonym: str | None
+    recipient_id: str | None
+    outcome: str
+    reason_code: str | None
+    purposes: list[str]
+    legal_basis: str
+    consent_id: str | None
+    delivered_fields: list[str]
+    policy_version: str | None
+    key_id: str | None
+    decided_at: dt.datetime
+    event_occurred_at: dt.datetime | None
+    delivery_topic: str | None
+    delivery_partition: int | None
+    delivery_offset: int | None
+    delivery_id: str | None
+    dead_letter_id: str | None
+    redelivery: bool
+    prev_hash: bytes
+    hash: bytes
+
+
 @dataclass(frozen=True, slots=True)
 class PendingAudit:
     """An audit decision waiting for the offset of the delivery it accounts for.
@@ -44,7 +76,7 @@ class PendingAudit:
     delivery's topic, partition and offset once the broker has acknowledged it.
     """
 
-    decision: dict[str, Any]
+    decision: AuditRecord
     delivery_index: int | None = None
 
 

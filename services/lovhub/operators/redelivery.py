@@ -35,10 +35,10 @@ from typing import Any
 from lovhub.codec.store import SchemaStore
 from lovhub.core import Decision, JobseekerState, Outcome, Reason, decide_event
 from lovhub.core.decide import LegalBasis
-from lovhub.core.outputs import OutboundRecord, SourcePosition
+from lovhub.core.outputs import AuditRecord, OutboundRecord, SourcePosition
 from lovhub.errors import ConfigurationError, LovhubError
 from lovhub.pipeline import HubPipeline
-from lovhub.pipeline.audit import audit_decision, delivered_audit
+from lovhub.pipeline.audit import AuditSubject, audit_decision, delivered_audit
 from lovhub.pipeline.delivery import build_delivery, minimised_fields
 from lovhub.pipeline.ids import decision_id, delivery_id
 from lovhub.pipeline.policy_cache import CachedPolicy, recipient_facts
@@ -67,7 +67,7 @@ class RedeliveryStep:
 
     source: SourcePosition
     delivery: OutboundRecord | None
-    audit: dict[str, Any]  # delivery topic/partition/offset filled in after publishing
+    audit: AuditRecord  # delivery topic/partition/offset filled in after publishing
 
 
 def redelivery_key(event_id: str, run_id: str) -> str:
@@ -184,16 +184,16 @@ class RedeliveryPlanner:
     ) -> RedeliveryStep:
         pipeline, recipient = self.pipeline, self.recipient
         key = redelivery_key(event["event_id"], self.run_id)
-        common: dict[str, Any] = {
-            "decision_key": key,
-            "recipient_id": recipient.id,
-            "event": event,
-            "audit_pseudonym": pipeline.pseudonymiser.for_audit(event["jobseeker_id"]),
-            "policy_version": pipeline.policy.version,
-            "now": self.now,
-            "sequence": 0,  # the chained writer numbers the re-delivery chain
-            "redelivery": True,
-        }
+        subject = AuditSubject(
+            decision_key=key,
+            recipient_id=recipient.id,
+            event=event,
+            audit_pseudonym=pipeline.pseudonymiser.for_audit(event["jobseeker_id"]),
+            policy_version=pipeline.policy.version,
+            now=self.now,
+            sequence=0,  # the chained writer numbers the re-delivery chain
+            redelivery=True,
+        )
         reason = decision.reason
         fields: tuple[Any, ...] = ()
         encryptor = None
@@ -212,7 +212,7 @@ class RedeliveryPlanner:
                 reason = Reason.NO_KEY
         if reason is not None or decision.outcome is not Outcome.DELIVERED:
             audit = audit_decision(
-                **common,
+                subject,
                 outcome=Outcome.WITHHELD.value,
                 reason=(reason or Reason.NOTHING_ALLOWED).value,
             )
@@ -234,5 +234,5 @@ class RedeliveryPlanner:
             schema_fingerprint=self._fingerprint,
             redelivery=True,
         )
-        audit = delivered_audit(common, decision, built)
+        audit = delivered_audit(subject, decision, built)
         return RedeliveryStep(source, built.record, audit)

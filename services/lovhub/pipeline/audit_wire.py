@@ -23,7 +23,7 @@ from lovhub.audit.chain import link_encoded
 from lovhub.codec import AUDIT_DECISION, Codec, SingleObjectCodec
 from lovhub.codec.store import SchemaStore
 from lovhub.core.reasons import Outcome
-from lovhub.pipeline.audit import audit_decision
+from lovhub.pipeline.audit import AuditSubject, audit_decision
 
 __all__ = ["AuditWireEncoder"]
 
@@ -65,23 +65,28 @@ def _hash_is_last_bytes_field(codec: Codec, store: SchemaStore) -> bool:
 def _probe_agrees(codec: Codec, canonical: Callable[[Mapping[str, Any]], bytes]) -> bool:
     """One decision with every kind of value filled, both ways (guards codec options)."""
     now = dt.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=dt.UTC)
-    decision = audit_decision(
+    subject = AuditSubject(
         decision_key="probe",
         recipient_id="probe-recipient",
-        outcome=Outcome.DELIVERED,
-        reason=None,
         event={"event_id": "probe-event", "event_type": "REGISTRATION", "occurred_at": now},
         audit_pseudonym="probe-pseudonym",
         policy_version="probe",
         now=now,
         sequence=7,
+    )
+    decision = audit_decision(
+        subject,
+        outcome=Outcome.DELIVERED,
+        reason=None,
         purposes=("lov.matching",),
         legal_basis="ASSIGNMENT",
         delivered_fields=("body.registration_status",),
         key_id="probe-key",
         delivery_id="probe-delivery",
     )
-    decision.update(delivery_topic="probe.topic", delivery_partition=1, delivery_offset=2)
+    decision["delivery_topic"] = "probe.topic"
+    decision["delivery_partition"] = 1
+    decision["delivery_offset"] = 2
     try:
         chained, _, unsigned = link_encoded(decision, ChainHead(), canonical)
         spliced = unsigned[:-1] + _HASH_PREFIX + bytes(chained["hash"])

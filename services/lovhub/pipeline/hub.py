@@ -43,7 +43,13 @@ from lovhub.core.status_answer import StatusAnswer, status_answer
 from lovhub.crypto import CryptoError, RecipientPublicKey
 from lovhub.errors import conceal
 from lovhub.minimise import MinimisedField
-from lovhub.pipeline.audit import audit_decision, delivered_audit, unavailable_audit
+from lovhub.pipeline.audit import (
+    AuditSubject,
+    audit_decision,
+    decided_audit,
+    delivered_audit,
+    unavailable_audit,
+)
 from lovhub.pipeline.audit_wire import AuditWireEncoder
 from lovhub.pipeline.delivery import (
     CONSENT_REFERENCE_PATH,
@@ -325,16 +331,17 @@ class HubPipeline:
         """A re-send is not decided again: its first decisions stand (deciding it against
         today's state could give one decision id a second outcome). One audit decision of
         its own, under an id derived from where the re-send sits, says it arrived."""
-        audit = audit_decision(
+        subject = AuditSubject(
             decision_key=f"{event['event_id']}@{source.topic}/{source.partition}/{source.offset}",
             recipient_id=None,
-            outcome=Outcome.WITHHELD,
-            reason=Reason.DUPLICATE_INPUT.value,
             event=event,
             audit_pseudonym=_safe_audit_pseudonym(self.pseudonymiser, event),
             policy_version=self._decisions_policy.version,
             now=now,
             sequence=source.offset,
+        )
+        audit = audit_decision(
+            subject, outcome=Outcome.WITHHELD, reason=Reason.DUPLICATE_INPUT.value
         )
         return EventResult(source, key, None, audits=(PendingAudit(audit),))
 
@@ -467,38 +474,30 @@ class HubPipeline:
             answer_fields,
             corrects,
         )
-        common: dict[str, Any] = {
-            "known_decision_id": ident,
-            "decision_key": decision_key,
-            "recipient_id": decision.recipient_id,
-            "event": audited or event,
-            "audit_pseudonym": accounts.audit_pseudonym,
-            "policy_version": accounts.policy_version,
-            "now": accounts.now,
-            "sequence": accounts.position,
-        }
+        subject = AuditSubject(
+            known_decision_id=ident,
+            decision_key=decision_key,
+            recipient_id=decision.recipient_id,
+            event=audited or event,
+            audit_pseudonym=accounts.audit_pseudonym,
+            policy_version=accounts.policy_version,
+            now=accounts.now,
+            sequence=accounts.position,
+        )
         if built is None:
-            accounts.audits.append(
-                PendingAudit(
-                    audit_decision(
-                        **common,
-                        outcome=decision.outcome.value,
-                        reason=decision.reason.value if decision.reason else None,
-                    )
-                )
-            )
+            accounts.audits.append(PendingAudit(decided_audit(subject, decision)))
             return None
         if len(built.record.value) > MAX_DELIVERY_BYTES:
             raise Rejection("OVERSIZED", "OUTPUT_TOO_LARGE", audit_reason="OUTPUT_TOO_LARGE")
         if decision.recipient_id in self.unavailable_recipients:
-            accounts.audits.append(PendingAudit(unavailable_audit(common, decision)))
+            accounts.audits.append(PendingAudit(unavailable_audit(subject, decision)))
             # Owed, not refused: an operator re-delivers it, so it counts as received (a
             # later correction of the event follows it there).
             return decision
         accounts.deliveries.append(built.record)
         accounts.audits.append(
             PendingAudit(
-                delivered_audit(common, decision, built),
+                delivered_audit(subject, decision, built),
                 delivery_index=len(accounts.deliveries) - 1,
             )
         )

@@ -11,7 +11,7 @@ from lovhub.codec import DEAD_LETTER_RECORD, Codec
 from lovhub.core.outputs import OutboundRecord, PendingAudit, SourcePosition
 from lovhub.core.reasons import Outcome
 from lovhub.crypto import RecipientPublicKey, seal_for_operators
-from lovhub.pipeline.audit import audit_decision
+from lovhub.pipeline.audit import AuditSubject, audit_decision
 from lovhub.pipeline.ids import dead_letter_id
 
 __all__ = ["MAX_DEAD_LETTER_PAYLOAD", "Rejection", "dead_letter_record", "reject"]
@@ -130,16 +130,19 @@ def reject(
     event_id = known_event["event_id"] if known_event else None
     if rejection.audit_reason == "EVENT_ID_REUSED":
         event_id = None  # the id belongs to the event decided first: never derive from it
-    audit = audit_decision(
+    subject = AuditSubject(
         decision_key=event_id or letter_id,
         recipient_id=None,
-        outcome=Outcome.REJECTED,
-        reason=rejection.audit_reason,
         event=known_event,
         audit_pseudonym=audit_pseudonym,
         policy_version=None,
         now=now,
         sequence=source.offset,
+    )
+    audit = audit_decision(
+        subject,
+        outcome=Outcome.REJECTED,
+        reason=rejection.audit_reason,
         dead_letter_id=letter_id,
     )
     return record, PendingAudit(audit)

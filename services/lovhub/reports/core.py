@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from lovhub.codec import AGENCY_PROVIDER_REPORT, Codec
-from lovhub.core.outputs import OutboundRecord, SourcePosition
+from lovhub.core.outputs import AuditRecord, OutboundRecord, SourcePosition
 from lovhub.core.reasons import Outcome
 from lovhub.crypto import RecipientPublicKey
-from lovhub.pipeline.audit import audit_decision
+from lovhub.pipeline.audit import AuditSubject, audit_decision
 from lovhub.pipeline.ids import dead_letter_id
 from lovhub.pipeline.rejection import Rejection, dead_letter_record
 from lovhub.policy import Policy
@@ -39,7 +39,7 @@ class ReportResult:
     """Exactly one of ``forward`` and ``dead_letter`` is set; ``audit`` accounts for it."""
 
     source: SourcePosition
-    audit: dict[str, Any]
+    audit: AuditRecord
     forward: OutboundRecord | None = None
     dead_letter: OutboundRecord | None = None
 
@@ -184,7 +184,7 @@ class ReportCore:
         reason: str | None,
         purpose: str | None,
         dead_letter: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> AuditRecord:
         event = (
             {
                 "event_id": report["report_id"],
@@ -194,17 +194,20 @@ class ReportCore:
             if report is not None
             else None
         )
-        decision = audit_decision(
+        subject = AuditSubject(
             # The place in the log, not the provider-chosen report id, names the decision.
             decision_key=dead_letter_id(source.topic, source.partition, source.offset),
             recipient_id=provider_id,
-            outcome=outcome,
-            reason=reason,
             event=event,
             audit_pseudonym=self.pseudonymiser.for_audit(jobseeker_id) if jobseeker_id else None,
             policy_version=self.policy.version,
             now=now,
             sequence=0,  # the chained writer assigns the real sequence
+        )
+        decision = audit_decision(
+            subject,
+            outcome=outcome,
+            reason=reason,
             purposes=(purpose,) if purpose else (),
             legal_basis="ASSIGNMENT" if outcome == Outcome.DELIVERED else "NONE",
             dead_letter_id=dead_letter,
