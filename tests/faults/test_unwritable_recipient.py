@@ -179,18 +179,7 @@ def test_one_unwritable_recipient_is_not_everyones_outage(
             "--unavailable",
             "--run-id",
             "after-acl",
-            "--agency-topic",
-            topics.source,
-            "--audit-topic",
-            topics.audit,
-            "--redelivery-audit-topic",
-            redelivery_audit,
-            "--checkpoint-topic",
-            topics.checkpoints,
-            "--recipient-topic-template",
-            f"{topics.namespace}.{topics.run}.recipient.{{id}}",
-            "--recipients",
-            "file",
+            *topics.redeliver_args(redelivery_audit),
         )
         assert redelivered.returncode == 0, redelivered.stdout + redelivered.stderr
         released = run_lovhub(admin_env, *release)

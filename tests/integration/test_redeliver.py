@@ -67,18 +67,7 @@ def test_redelivery_respects_todays_consents(
             "2000-01-01T00:00:00",
             "--run-id",
             run_id,
-            "--agency-topic",
-            topics.source,
-            "--audit-topic",
-            topics.audit,
-            "--redelivery-audit-topic",
-            redelivery_audit,
-            "--checkpoint-topic",
-            topics.checkpoints,
-            "--recipient-topic-template",
-            f"test.{topics.run}.recipient.{{id}}",
-            "--recipients",
-            "file",
+            *topics.redeliver_args(redelivery_audit),
         )
         assert result.returncode == 0, result.stdout + result.stderr
         return result.stdout + result.stderr

@@ -105,6 +105,24 @@ class HubTopics:
             str(worker_dir),
         ]
 
+    def redeliver_args(self, redelivery_audit: str) -> list[str]:
+        """``lovhub redeliver``'s topic options for this run (recipients from the world file);
+        the caller adds the recipient, the start and the run id."""
+        return [
+            "--agency-topic",
+            self.source,
+            "--audit-topic",
+            self.audit,
+            "--redelivery-audit-topic",
+            redelivery_audit,
+            "--checkpoint-topic",
+            self.checkpoints,
+            "--recipient-topic-template",
+            f"{self.namespace}.{self.run}.recipient.{{id}}",
+            "--recipients",
+            "file",
+        ]
+
     def verify_args(self) -> list[str]:
         """``lovhub audit verify`` of this run's audit topic and checkpoints, as JSON."""
         return [
