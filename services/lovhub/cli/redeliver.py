@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from lovhub.audit.roles import WriterRole
 from lovhub.audit.signing import SigningKey
 from lovhub.audit.writer import ChainedRecordWriter
 from lovhub.cli.audit_io import UnreadableCount, current_recipients, stream_decisions, stream_topic
-from lovhub.cli.console import err, out, say
+from lovhub.cli.console import err, out, say, warn
 from lovhub.codec import default_store
 from lovhub.core.outputs import SourcePosition
 from lovhub.core.reasons import Outcome, Reason
@@ -43,7 +43,7 @@ from lovhub.registry import Recipient
 from lovhub.runtime import hub_pipeline, load_materials
 from lovhub.settings import KafkaSettings, load_kafka_settings
 
-__all__ = ["redeliver"]
+__all__ = ["Owed", "owed_from", "redeliver"]
 
 _BATCH = 500
 
@@ -125,6 +125,12 @@ def redeliver(
     owed = _delivered_before(
         settings, pipeline, audit_topic, recipient, unavailable_only=unavailable
     )
+    if owed.status_answers_withheld:
+        warn(
+            f"{owed.status_answers_withheld} registration-status answers were withheld from "
+            f"{recipient} while it was held; they are not re-delivered: the third party must "
+            "ask again (a new consent event), or the agency answers it by hand"
+        )
     if unavailable:
         # From the start of each partition with a withheld decision: a withheld handover
         # names facts recorded before it, and only the owed event ids are re-delivered.
@@ -217,6 +223,9 @@ class Owed:
 
     purposes: dict[str, list[str]] = field(default_factory=dict)
     partitions_withheld: set[int] = field(default_factory=set)
+    # Withheld registration-status answers: not re-delivered (an answer is "as of" its
+    # consent), so they are counted and named, never dropped in silence.
+    status_answers_withheld: int = 0
 
 
 def _delivered_before(
@@ -227,19 +236,40 @@ def _delivered_before(
     *,
     unavailable_only: bool = False,
 ) -> Owed:
-    """Event ids the audit stream says were delivered to ``recipient``, or withheld from it
-    only because its topic refused the hub's writes (RECIPIENT_UNAVAILABLE: owed, audited
-    with the purposes), with the purposes; with ``unavailable_only``, only the latter. The
-    hub's audit partition is its agency partition."""
+    """What the audit topics say ``recipient`` is owed (:func:`owed_from`)."""
     unreadable = UnreadableCount()
+    owed = owed_from(
+        (
+            (item.place.partition, item.decision)
+            for item in stream_decisions(settings, pipeline.codec, topics, unreadable)
+        ),
+        recipient,
+        unavailable_only=unavailable_only,
+    )
+    if unreadable.places:
+        raise ConfigurationError(f"{len(unreadable.places)} audit records cannot be read")
+    return owed
+
+
+def owed_from(
+    decisions: Iterable[tuple[int, Mapping[str, Any]]],
+    recipient: str,
+    *,
+    unavailable_only: bool = False,
+) -> Owed:
+    """Event ids the audit decisions (with their audit partition, the hub's agency
+    partition) say were delivered to ``recipient``, or withheld from it only because its
+    topic refused the hub's writes (RECIPIENT_UNAVAILABLE: owed, audited with the purposes),
+    with the purposes; with ``unavailable_only``, only the latter."""
     owed = Owed()
     delivered = owed.purposes
-    for item in stream_decisions(settings, pipeline.codec, topics, unreadable):
-        d = item.decision
+    for partition, d in decisions:
         mine = d.get("recipient_id") == recipient
         withheld = mine and _withheld_unavailable(d) and not d.get("redelivery")
-        if withheld:
-            owed.partitions_withheld.add(item.place.partition)
+        if withheld and d.get("event_type") == STATUS_ANSWER_TYPE:
+            owed.status_answers_withheld += 1
+        elif withheld:
+            owed.partitions_withheld.add(partition)
         if (
             mine
             and (withheld or (d.get("outcome") == Outcome.DELIVERED and not unavailable_only))
@@ -250,8 +280,6 @@ def _delivered_before(
             and d.get("event_type") != STATUS_ANSWER_TYPE
         ):
             delivered.setdefault(str(d["event_id"]), []).extend(d.get("purposes") or ())
-    if unreadable.places:
-        raise ConfigurationError(f"{len(unreadable.places)} audit records cannot be read")
     return owed
 
 

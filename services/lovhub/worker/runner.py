@@ -404,6 +404,14 @@ class HubWorker:
         be written, those partitions stay held and retried, as for any failed write."""
         if self._holds is None or not self._holds.enabled or self.producer is None:
             return
+        try:
+            # Another worker may have held it a moment ago: its hold (and its time, where
+            # re-delivery starts) stands; compaction would keep only the later one.
+            if await self._holds.poll(to_end=True):
+                self._apply_holds()
+        except READ_FAILURES as error:
+            log.error("cannot read the recipient holds (%s)", type(error).__name__)
+            return
         now = dt.datetime.now(dt.UTC)
         for failure in failures:
             for topic in failure.topics:
