@@ -12,12 +12,12 @@ import datetime as dt
 import typer
 from rich.table import Table
 
+from lovhub.cli.audit_io import UnreadableCount, stream_decisions, stream_topic
 from lovhub.cli.console import out, say
 from lovhub.cli.recipient_support import ACTOR
-from lovhub.codec import AUDIT_DECISION, CodecError, codec_for
+from lovhub.codec import codec_for
 from lovhub.errors import ConfigurationError
-from lovhub.kafka import consumer, producer
-from lovhub.kafka.reading import read_from
+from lovhub.kafka import producer
 from lovhub.provisioning.topology import RECIPIENT_HOLDS, REDELIVERY_AUDIT
 from lovhub.settings import KafkaSettings, load_kafka_settings
 from lovhub.worker.recipient_holds import HoldBook, release_value
@@ -28,15 +28,8 @@ HOLDS_TOPIC = typer.Option(RECIPIENT_HOLDS, help="The hub's recipient holds topi
 
 
 def _book(settings: KafkaSettings, topic: str) -> HoldBook:
-    reader = consumer(settings)
-    try:
-        exists = bool(reader.partitions_for_topic(topic))
-    finally:
-        reader.close()
-    if not exists:
-        raise ConfigurationError(f"topic {topic} not found (run `lovhub admin init`)")
     book = HoldBook()
-    for record in sorted(read_from(settings, topic), key=lambda r: r.offset):
+    for record in stream_topic(settings, topic, label=f"reading {topic}"):
         book.apply(record.key, record.value)
     return book
 
@@ -108,12 +101,9 @@ def release(
 def _redelivered_since(
     settings: KafkaSettings, topic: str, recipient_id: str, since: dt.datetime
 ) -> bool:
-    codec = codec_for(None)
-    for record in read_from(settings, topic):
-        try:
-            decision = codec.decode(record.value, AUDIT_DECISION)
-        except CodecError:
-            continue  # `lovhub audit verify` names unreadable records; here they vouch nothing
-        if decision.get("recipient_id") == recipient_id and decision["decided_at"] >= since:
-            return True
-    return False
+    # Unreadable records are counted apart (`lovhub audit verify` names them): they vouch
+    # for nothing here.
+    return any(
+        item.decision.get("recipient_id") == recipient_id and item.decision["decided_at"] >= since
+        for item in stream_decisions(settings, codec_for(None), [topic], UnreadableCount())
+    )

@@ -385,7 +385,7 @@ class HubWorker:
     def _apply_holds(self) -> None:
         assert self._holds is not None
         held = self._holds.book.held
-        self.pipeline.use_unavailable(frozenset(held))
+        self.pipeline.use_unavailable(self._holds.book.ids())
         if not held:
             if self.health.clear(Hold.RECIPIENT):
                 log.warning("no recipient is held any more")
